@@ -1,0 +1,54 @@
+//! CRC32C (Castagnoli, reflected polynomial 0x82F63B78) with slicing-by-8 tables.
+
+const POLY: u32 = 0x82F6_3B78;
+
+/// `TABLES[0]` is the classic byte table; `TABLES[j][b]` is the CRC of byte `b` followed by `j`
+/// zero bytes, so eight table look-ups advance the register by eight bytes.
+pub(crate) static TABLES: [[u32; 256]; 8] = make_tables();
+
+const fn make_tables() -> [[u32; 256]; 8] {
+    let mut t = [[0u32; 256]; 8];
+    let mut b = 0;
+    while b < 256 {
+        let mut c = b as u32;
+        let mut i = 0;
+        while i < 8 {
+            c = if c & 1 != 0 { (c >> 1) ^ POLY } else { c >> 1 };
+            i += 1;
+        }
+        t[0][b] = c;
+        b += 1;
+    }
+    let mut j = 1;
+    while j < 8 {
+        let mut b = 0;
+        while b < 256 {
+            let prev = t[j - 1][b];
+            t[j][b] = (prev >> 8) ^ t[0][(prev & 0xff) as usize];
+            b += 1;
+        }
+        j += 1;
+    }
+    t
+}
+
+/// Advances the raw CRC register over `data` (no initial or final inversion here).
+pub(crate) fn update(mut crc: u32, data: &[u8]) -> u32 {
+    let t = &TABLES;
+    let mut chunks = data.chunks_exact(8);
+    for c in &mut chunks {
+        let lo = crc ^ u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+        crc = t[7][(lo & 0xff) as usize]
+            ^ t[6][((lo >> 8) & 0xff) as usize]
+            ^ t[5][((lo >> 16) & 0xff) as usize]
+            ^ t[4][(lo >> 24) as usize]
+            ^ t[3][c[4] as usize]
+            ^ t[2][c[5] as usize]
+            ^ t[1][c[6] as usize]
+            ^ t[0][c[7] as usize];
+    }
+    for &b in chunks.remainder() {
+        crc = (crc >> 8) ^ t[0][((crc ^ b as u32) & 0xff) as usize];
+    }
+    crc
+}

@@ -1,0 +1,348 @@
+//! Distances: one pair, and one query against a row-major block.
+
+use bytemuck::NoUninit;
+use half::f16;
+
+use crate::backend::{FloatMetric, Kernels};
+use crate::error::{Error, Result};
+use crate::metric::Metric;
+use crate::numerics::{I8_CHUNK, finish, finish_i64};
+
+#[inline]
+pub(crate) fn same_len(expected: usize, found: usize) -> Result<()> {
+    if expected == found { Ok(()) } else { Err(Error::LengthMismatch { expected, found }) }
+}
+
+/// Checks that `block` holds `rows` rows of `dim` elements.
+#[inline]
+pub(crate) fn block_shape(dim: usize, rows: usize, block_len: usize) -> Result<()> {
+    match dim.checked_mul(rows) {
+        Some(expected) if expected == block_len => Ok(()),
+        Some(expected) => Err(Error::BlockShape { expected, found: block_len }),
+        None => Err(Error::BlockShape { expected: usize::MAX, found: block_len }),
+    }
+}
+
+#[inline]
+pub(crate) fn float_metric(metric: Metric) -> Option<FloatMetric> {
+    match metric {
+        Metric::L2 => Some(FloatMetric::L2),
+        Metric::InnerProduct => Some(FloatMetric::Ip),
+        Metric::Cosine => Some(FloatMetric::Cos),
+        Metric::Hamming => None,
+    }
+}
+
+/// Exact i8 sums over any length: kernels see chunks of at most [`I8_CHUNK`] elements.
+pub(crate) fn i8_sums(k: &Kernels, metric: FloatMetric, a: &[i8], b: &[i8]) -> [i64; 3] {
+    let mut s = [0i64; 3];
+    for (x, y) in a.chunks(I8_CHUNK).zip(b.chunks(I8_CHUNK)) {
+        match metric {
+            FloatMetric::L2 => s[0] += (k.l2_i8)(x, y) as i64,
+            FloatMetric::Ip => s[0] += (k.dot_i8)(x, y) as i64,
+            FloatMetric::Cos => {
+                let c = (k.cos_i8)(x, y);
+                for (acc, v) in s.iter_mut().zip(c) {
+                    *acc += v as i64;
+                }
+            }
+        }
+    }
+    s
+}
+
+api! {
+    /// Squared L2 distance between two `f32` vectors, in the canonical order.
+    ///
+    /// ```
+    /// let d = rvf_kernels::l2_f32(&[1.0, 2.0], &[4.0, 6.0])?;
+    /// assert_eq!(d, 25.0);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn l2_f32(&self, a: &[f32], b: &[f32]) -> Result<f32> {
+        same_len(a.len(), b.len())?;
+        Ok((self.k.l2_f32)(a, b))
+    }
+
+    /// Negative inner product `-(a . b)` of two `f32` vectors.
+    ///
+    /// ```
+    /// assert_eq!(rvf_kernels::ip_f32(&[1.0, 2.0], &[3.0, 4.0])?, -11.0);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn ip_f32(&self, a: &[f32], b: &[f32]) -> Result<f32> {
+        same_len(a.len(), b.len())?;
+        Ok(crate::numerics::ip_from_sum((self.k.dot_f32)(a, b)))
+    }
+
+    /// Cosine distance `1 - cos(a, b)` of two `f32` vectors (`1.0` if either has zero norm).
+    ///
+    /// ```
+    /// assert_eq!(rvf_kernels::cosine_f32(&[1.0, 0.0], &[0.0, 2.0])?, 1.0);
+    /// assert_eq!(rvf_kernels::cosine_f32(&[1.0, 1.0], &[2.0, 2.0])?, 0.0);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn cosine_f32(&self, a: &[f32], b: &[f32]) -> Result<f32> {
+        same_len(a.len(), b.len())?;
+        Ok(finish(FloatMetric::Cos, (self.k.cos_f32)(a, b)))
+    }
+
+    /// Distance of one metric between two `f32` vectors; Hamming counts differing bits of the raw
+    /// bytes.
+    ///
+    /// ```
+    /// use rvf_kernels::Metric;
+    /// assert_eq!(rvf_kernels::distance_f32(Metric::L2, &[0.0, 3.0], &[4.0, 0.0])?, 25.0);
+    /// assert_eq!(rvf_kernels::distance_f32(Metric::Hamming, &[1.0], &[-1.0])?, 1.0);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn distance_f32(&self, metric: Metric, a: &[f32], b: &[f32]) -> Result<f32> {
+        same_len(a.len(), b.len())?;
+        Ok(match metric {
+            Metric::L2 => (self.k.l2_f32)(a, b),
+            Metric::InnerProduct => crate::numerics::ip_from_sum((self.k.dot_f32)(a, b)),
+            Metric::Cosine => finish(FloatMetric::Cos, (self.k.cos_f32)(a, b)),
+            Metric::Hamming => (self.k.hamming)(bytemuck::cast_slice(a), bytemuck::cast_slice(b)) as f32,
+        })
+    }
+
+    /// Squared L2 distance between two `f16` vectors (widened exactly to `f32`).
+    ///
+    /// ```
+    /// use rvf_kernels::f16;
+    /// let a = [f16::from_f32(1.0), f16::from_f32(2.0)];
+    /// let b = [f16::from_f32(0.0), f16::from_f32(0.0)];
+    /// assert_eq!(rvf_kernels::l2_f16(&a, &b)?, 5.0);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn l2_f16(&self, a: &[f16], b: &[f16]) -> Result<f32> {
+        same_len(a.len(), b.len())?;
+        Ok((self.k.l2_f16)(a, b))
+    }
+
+    /// Negative inner product of two `f16` vectors.
+    ///
+    /// ```
+    /// use rvf_kernels::f16;
+    /// let a = [f16::from_f32(1.0), f16::from_f32(2.0)];
+    /// assert_eq!(rvf_kernels::ip_f16(&a, &a)?, -5.0);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn ip_f16(&self, a: &[f16], b: &[f16]) -> Result<f32> {
+        same_len(a.len(), b.len())?;
+        Ok(crate::numerics::ip_from_sum((self.k.dot_f16)(a, b)))
+    }
+
+    /// Cosine distance of two `f16` vectors.
+    ///
+    /// ```
+    /// use rvf_kernels::f16;
+    /// let a = [f16::from_f32(3.0), f16::from_f32(4.0)];
+    /// assert_eq!(rvf_kernels::cosine_f16(&a, &a)?, 0.0);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn cosine_f16(&self, a: &[f16], b: &[f16]) -> Result<f32> {
+        same_len(a.len(), b.len())?;
+        Ok(finish(FloatMetric::Cos, (self.k.cos_f16)(a, b)))
+    }
+
+    /// Distance of one metric between two `f16` vectors (Hamming: raw bytes).
+    ///
+    /// ```
+    /// use rvf_kernels::{f16, Metric};
+    /// let a = [f16::from_f32(1.0)];
+    /// assert_eq!(rvf_kernels::distance_f16(Metric::InnerProduct, &a, &a)?, -1.0);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn distance_f16(&self, metric: Metric, a: &[f16], b: &[f16]) -> Result<f32> {
+        same_len(a.len(), b.len())?;
+        Ok(match metric {
+            Metric::L2 => (self.k.l2_f16)(a, b),
+            Metric::InnerProduct => crate::numerics::ip_from_sum((self.k.dot_f16)(a, b)),
+            Metric::Cosine => finish(FloatMetric::Cos, (self.k.cos_f16)(a, b)),
+            Metric::Hamming => (self.k.hamming)(bytemuck::cast_slice(a), bytemuck::cast_slice(b)) as f32,
+        })
+    }
+
+    /// Squared L2 distance between two `i8` vectors: an exact integer sum, rounded once to `f32`.
+    ///
+    /// ```
+    /// assert_eq!(rvf_kernels::l2_i8(&[-128, 127], &[127, -128])?, 130050.0);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn l2_i8(&self, a: &[i8], b: &[i8]) -> Result<f32> {
+        same_len(a.len(), b.len())?;
+        Ok(finish_i64(FloatMetric::L2, i8_sums(self.k, FloatMetric::L2, a, b)))
+    }
+
+    /// Negative inner product of two `i8` vectors (exact sum, rounded once).
+    ///
+    /// ```
+    /// assert_eq!(rvf_kernels::ip_i8(&[1, 2], &[3, 4])?, -11.0);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn ip_i8(&self, a: &[i8], b: &[i8]) -> Result<f32> {
+        same_len(a.len(), b.len())?;
+        Ok(finish_i64(FloatMetric::Ip, i8_sums(self.k, FloatMetric::Ip, a, b)))
+    }
+
+    /// Cosine distance of two `i8` vectors (exact sums, each rounded to `f32`, then the cosine
+    /// formula).
+    ///
+    /// ```
+    /// assert_eq!(rvf_kernels::cosine_i8(&[1, 0], &[0, 1])?, 1.0);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn cosine_i8(&self, a: &[i8], b: &[i8]) -> Result<f32> {
+        same_len(a.len(), b.len())?;
+        Ok(finish_i64(FloatMetric::Cos, i8_sums(self.k, FloatMetric::Cos, a, b)))
+    }
+
+    /// Distance of one metric between two `i8` vectors (Hamming: raw bytes).
+    ///
+    /// ```
+    /// use rvf_kernels::Metric;
+    /// assert_eq!(rvf_kernels::distance_i8(Metric::Hamming, &[0, -1], &[0, 0])?, 8.0);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn distance_i8(&self, metric: Metric, a: &[i8], b: &[i8]) -> Result<f32> {
+        same_len(a.len(), b.len())?;
+        Ok(match float_metric(metric) {
+            Some(m) => finish_i64(m, i8_sums(self.k, m, a, b)),
+            None => (self.k.hamming)(bytemuck::cast_slice(a), bytemuck::cast_slice(b)) as f32,
+        })
+    }
+
+    /// Hamming distance between two packed bit vectors: the number of differing bits.
+    ///
+    /// ```
+    /// assert_eq!(rvf_kernels::hamming(&[0b1010_1010, 0xFF], &[0b0101_0101, 0xFF])?, 8);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn hamming(&self, a: &[u8], b: &[u8]) -> Result<u64> {
+        same_len(a.len(), b.len())?;
+        Ok((self.k.hamming)(a, b))
+    }
+
+    /// Hamming distance over the raw bytes of two slices of any plain element type.
+    ///
+    /// ```
+    /// assert_eq!(rvf_kernels::hamming_raw(&[1u32, 2], &[1u32, 3])?, 1);
+    /// assert_eq!(rvf_kernels::hamming_raw(&[1.0f32], &[-1.0f32])?, 1);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn hamming_raw<T: NoUninit>(&self, a: &[T], b: &[T]) -> Result<u64> {
+        same_len(a.len(), b.len())?;
+        Ok((self.k.hamming)(bytemuck::cast_slice(a), bytemuck::cast_slice(b)))
+    }
+
+    /// One `f32` query against a row-major block: `out[r]` = distance to row `r`.
+    ///
+    /// The number of rows is `out.len()`; `block.len()` must be `out.len() * query.len()`. The
+    /// results are bit-identical to calling [`distance_f32`] row by row. Hamming compares raw bytes.
+    ///
+    /// ```
+    /// use rvf_kernels::Metric;
+    /// let block = [0.0f32, 0.0, 1.0, 1.0, 3.0, 4.0];
+    /// let mut out = [0.0f32; 3];
+    /// rvf_kernels::distances_f32(Metric::L2, &[0.0, 0.0], &block, &mut out)?;
+    /// assert_eq!(out, [0.0, 2.0, 25.0]);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn distances_f32(&self, metric: Metric, query: &[f32], block: &[f32], out: &mut [f32]) -> Result<()> {
+        block_shape(query.len(), out.len(), block.len())?;
+        match float_metric(metric) {
+            Some(m) => (self.k.block_f32)(m, query, block, out),
+            None => (self.k.block_hamming)(bytemuck::cast_slice(query), bytemuck::cast_slice(block), out),
+        }
+        Ok(())
+    }
+
+    /// One `f16` query against a row-major `f16` block (see [`distances_f32`]).
+    ///
+    /// ```
+    /// use rvf_kernels::{f16, Metric};
+    /// let h = |v: f32| f16::from_f32(v);
+    /// let block = [h(1.0), h(0.0), h(0.0), h(1.0)];
+    /// let mut out = [0.0f32; 2];
+    /// rvf_kernels::distances_f16(Metric::InnerProduct, &[h(2.0), h(0.0)], &block, &mut out)?;
+    /// assert_eq!(out, [-2.0, 0.0]);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn distances_f16(&self, metric: Metric, query: &[f16], block: &[f16], out: &mut [f32]) -> Result<()> {
+        block_shape(query.len(), out.len(), block.len())?;
+        match float_metric(metric) {
+            Some(m) => (self.k.block_f16)(m, query, block, out),
+            None => (self.k.block_hamming)(bytemuck::cast_slice(query), bytemuck::cast_slice(block), out),
+        }
+        Ok(())
+    }
+
+    /// One `i8` query against a row-major `i8` block (see [`distances_f32`]).
+    ///
+    /// ```
+    /// use rvf_kernels::Metric;
+    /// let mut out = [0.0f32; 2];
+    /// rvf_kernels::distances_i8(Metric::L2, &[1, 1], &[1, 1, 3, 1], &mut out)?;
+    /// assert_eq!(out, [0.0, 4.0]);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn distances_i8(&self, metric: Metric, query: &[i8], block: &[i8], out: &mut [f32]) -> Result<()> {
+        let dim = query.len();
+        block_shape(dim, out.len(), block.len())?;
+        match float_metric(metric) {
+            Some(m) if dim <= I8_CHUNK => (self.k.block_i8)(m, query, block, out),
+            Some(m) => {
+                for (row, o) in block.chunks_exact(dim).zip(out.iter_mut()) {
+                    *o = finish_i64(m, i8_sums(self.k, m, query, row));
+                }
+            }
+            None => (self.k.block_hamming)(bytemuck::cast_slice(query), bytemuck::cast_slice(block), out),
+        }
+        Ok(())
+    }
+
+    /// One packed-bit query against a row-major block of packed-bit rows: Hamming distances.
+    ///
+    /// ```
+    /// let mut out = [0.0f32; 2];
+    /// rvf_kernels::hamming_distances(&[0x0F], &[0x0F, 0xF0], &mut out)?;
+    /// assert_eq!(out, [0.0, 8.0]);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn hamming_distances(&self, query: &[u8], block: &[u8], out: &mut [f32]) -> Result<()> {
+        block_shape(query.len(), out.len(), block.len())?;
+        (self.k.block_hamming)(query, block, out);
+        Ok(())
+    }
+
+    /// Widens `f16` to `f32` exactly (`dst.len()` must equal `src.len()`).
+    ///
+    /// ```
+    /// use rvf_kernels::f16;
+    /// let mut out = [0.0f32; 2];
+    /// rvf_kernels::f16_to_f32(&[f16::from_f32(0.5), f16::INFINITY], &mut out)?;
+    /// assert_eq!(out, [0.5, f32::INFINITY]);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn f16_to_f32(&self, src: &[f16], dst: &mut [f32]) -> Result<()> {
+        same_len(src.len(), dst.len())?;
+        (self.k.f16_to_f32)(src, dst);
+        Ok(())
+    }
+
+    /// Rounds `f32` to `f16`, to nearest even (`dst.len()` must equal `src.len()`).
+    ///
+    /// ```
+    /// use rvf_kernels::f16;
+    /// let mut out = [f16::ZERO; 2];
+    /// rvf_kernels::f32_to_f16(&[1.0, 1e6], &mut out)?;
+    /// assert_eq!(out, [f16::ONE, f16::INFINITY]);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn f32_to_f16(&self, src: &[f32], dst: &mut [f16]) -> Result<()> {
+        same_len(src.len(), dst.len())?;
+        (self.k.f32_to_f16)(src, dst);
+        Ok(())
+    }
+}

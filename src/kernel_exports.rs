@@ -1,0 +1,1 @@
+//! The tile microkernel exports (issue: WASM SIMD128 backend and tile). Built with the `tile` feature.

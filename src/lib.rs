@@ -1,0 +1,107 @@
+//! # rvf-kernels
+//!
+//! SIMD kernels for vector search: squared L2, negative inner product, cosine and Hamming distances
+//! over `f32`, [`half::f16`], `i8` and packed binary vectors; SQ8 scalar quantization with a fused
+//! asymmetric distance; product-quantization asymmetric distances (PQ ADC); top-K selection; and
+//! CRC32C.
+//!
+//! **One answer everywhere.** Every backend (scalar, AVX2, AVX-512, NEON, WASM SIMD128) returns the
+//! same bits for the same inputs: the order of every float reduction is fixed ([`numerics`]).
+//!
+//! **Batch first.** Every distance has a one-query-against-a-block form (`distances_*`) that writes
+//! one distance per row of a row-major block, and [`TopK`] filters a whole slice of distances with
+//! one SIMD comparison per vector before it touches its heap.
+//!
+//! ```
+//! use rvf_kernels::{Metric, TopK};
+//!
+//! let dim = 4;
+//! let rows: Vec<f32> = (0..100 * dim).map(|i| (i % 13) as f32).collect();
+//! let query = [1.0f32, 2.0, 3.0, 4.0];
+//!
+//! let mut dists = vec![0.0f32; 100];
+//! rvf_kernels::distances_f32(Metric::L2, &query, &rows, &mut dists)?;
+//!
+//! let mut top = TopK::new(5)?;
+//! top.push_slice(&dists, 0);
+//! let best = top.into_sorted_vec();
+//! assert_eq!(best.len(), 5);
+//! assert!(best.windows(2).all(|w| w[0].distance <= w[1].distance));
+//! println!("nearest: id {} at {}", best[0].id, best[0].distance);
+//! # Ok::<(), rvf_kernels::Error>(())
+//! ```
+//!
+//! The free functions use the backend chosen at the first call (the best one for this CPU, or the
+//! one named by `RVF_BACKEND`); an [`Engine`] runs one backend explicitly, and
+//! [`force_backend`] changes the choice for the whole process.
+//!
+//! ## Features
+//! * `std` (default): runtime CPU detection, `RVF_BACKEND`; implies `alloc`.
+//! * `alloc`: the owned types [`TopK`], [`SqParams`], [`PqCodebook`].
+//!
+//! Without `std` the crate is `no_std`; x86-64 and aarch64 backends are then chosen from the
+//! compile-time target features.
+
+#![no_std]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+/// Defines each operation once as an [`Engine`] method and as a free function that runs it on
+/// [`Engine::active`].
+macro_rules! api {
+    ($(
+        $(#[$m:meta])*
+        pub fn $name:ident $(<$g:ident : $bound:path>)? (&$self:ident $(, $arg:ident : $ty:ty)* $(,)?) -> $ret:ty $body:block
+    )*) => {
+        impl $crate::Engine {
+            $(
+                $(#[$m])*
+                ///
+                /// (The free function of the same name runs this on [`Engine::active`](crate::Engine::active).)
+                pub fn $name $(<$g: $bound>)? (&$self $(, $arg: $ty)*) -> $ret $body
+            )*
+        }
+        $(
+            $(#[$m])*
+            #[inline]
+            pub fn $name $(<$g: $bound>)? ($($arg: $ty),*) -> $ret {
+                $crate::Engine::active().$name($($arg),*)
+            }
+        )*
+    };
+}
+
+mod backend;
+mod backends;
+mod crc32c;
+mod distance;
+mod error;
+mod metric;
+pub mod numerics;
+#[cfg(feature = "alloc")]
+mod pq;
+#[cfg(feature = "alloc")]
+mod sq;
+#[cfg(feature = "alloc")]
+mod topk;
+
+#[cfg(feature = "tile")]
+pub mod kernel_exports;
+
+pub use backend::{Backend, Engine, active_backend, force_backend};
+pub use crc32c::*;
+pub use distance::*;
+pub use error::{Error, Result};
+pub use half::f16;
+pub use metric::Metric;
+#[cfg(feature = "alloc")]
+pub use pq::*;
+#[cfg(feature = "alloc")]
+pub use sq::*;
+#[cfg(feature = "alloc")]
+pub use topk::{Neighbor, TopK};

@@ -1,0 +1,266 @@
+//! SQ8 scalar quantization: per-dimension min/max, `f32 -> i8` codes and back, and the fused
+//! asymmetric distance of a float query against codes.
+//!
+//! The formulas are in [`numerics`](crate::numerics): a code `q` decodes to
+//! `min + ((q + 128) / 255) * (max - min)` with three separately rounded operations, and every
+//! backend uses exactly that sequence, so decoding and the fused distances agree bit for bit.
+
+use alloc::vec::Vec;
+use half::f16;
+
+use crate::backend::Sq8View;
+use crate::distance::{block_shape, float_metric, same_len};
+use crate::error::{Error, Result};
+use crate::metric::Metric;
+
+/// Per-dimension SQ8 parameters: `min_d`, `max_d` (and the derived `range_d = max_d - min_d`).
+///
+/// ```
+/// use rvf_kernels::SqParams;
+/// let data = [0.0f32, 10.0, 1.0, 20.0]; // two rows of dim 2
+/// let p = SqParams::fit(&data, 2)?;
+/// assert_eq!(p.mins(), &[0.0, 10.0]);
+/// assert_eq!(p.maxs(), &[1.0, 20.0]);
+/// # Ok::<(), rvf_kernels::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct SqParams {
+    mins: Vec<f32>,
+    maxs: Vec<f32>,
+    ranges: Vec<f32>,
+}
+
+impl SqParams {
+    /// Parameters from per-dimension minimums and maximums (finite, `min <= max`).
+    pub fn new(mins: Vec<f32>, maxs: Vec<f32>) -> Result<SqParams> {
+        same_len(mins.len(), maxs.len())?;
+        if mins.is_empty() {
+            return Err(Error::InvalidDimension { dim: 0, reason: "SQ parameters need at least one dimension" });
+        }
+        for (&lo, &hi) in mins.iter().zip(&maxs) {
+            if !lo.is_finite() || !hi.is_finite() {
+                return Err(Error::InvalidParameter("SQ min and max must be finite"));
+            }
+            if lo > hi {
+                return Err(Error::InvalidParameter("SQ min must not exceed max"));
+            }
+            if !(hi - lo).is_finite() {
+                return Err(Error::InvalidParameter("SQ max - min overflows f32"));
+            }
+        }
+        let ranges = mins.iter().zip(&maxs).map(|(&lo, &hi)| hi - lo).collect();
+        Ok(SqParams { mins, maxs, ranges })
+    }
+
+    /// Parameters from the tile's interleaved layout `(min_0, max_0, min_1, max_1, ..)`.
+    ///
+    /// ```
+    /// let p = rvf_kernels::SqParams::from_interleaved(&[0.0, 1.0, -2.0, 2.0])?;
+    /// assert_eq!(p.dim(), 2);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn from_interleaved(pairs: &[f32]) -> Result<SqParams> {
+        if pairs.len() % 2 != 0 {
+            return Err(Error::InvalidParameter("interleaved SQ parameters need an even length"));
+        }
+        let mins = pairs.iter().step_by(2).copied().collect();
+        let maxs = pairs.iter().skip(1).step_by(2).copied().collect();
+        SqParams::new(mins, maxs)
+    }
+
+    /// Per-dimension minimum and maximum of a row-major data set of `dim`-element rows (NaN
+    /// values are skipped; an all-NaN dimension gets `min = max = 0`).
+    pub fn fit(data: &[f32], dim: usize) -> Result<SqParams> {
+        if dim == 0 || data.is_empty() || data.len() % dim != 0 {
+            return Err(Error::InvalidDimension { dim, reason: "data must be a non-empty multiple of dim" });
+        }
+        let mut mins = alloc::vec![f32::INFINITY; dim];
+        let mut maxs = alloc::vec![f32::NEG_INFINITY; dim];
+        for row in data.chunks_exact(dim) {
+            for ((lo, hi), &v) in mins.iter_mut().zip(maxs.iter_mut()).zip(row) {
+                if v < *lo {
+                    *lo = v;
+                }
+                if v > *hi {
+                    *hi = v;
+                }
+            }
+        }
+        for (lo, hi) in mins.iter_mut().zip(maxs.iter_mut()) {
+            if *lo > *hi {
+                (*lo, *hi) = (0.0, 0.0);
+            }
+        }
+        SqParams::new(mins, maxs)
+    }
+
+    /// The dimension.
+    pub fn dim(&self) -> usize {
+        self.mins.len()
+    }
+
+    /// Per-dimension minimums.
+    pub fn mins(&self) -> &[f32] {
+        &self.mins
+    }
+
+    /// Per-dimension maximums.
+    pub fn maxs(&self) -> &[f32] {
+        &self.maxs
+    }
+
+    /// Per-dimension `max - min`, as the decoder uses it.
+    pub fn ranges(&self) -> &[f32] {
+        &self.ranges
+    }
+
+    pub(crate) fn view(&self) -> Sq8View<'_> {
+        Sq8View { min: &self.mins, range: &self.ranges }
+    }
+
+    /// Checks that `len` is a whole number of rows.
+    fn rows(&self, len: usize) -> Result<usize> {
+        if len % self.dim() != 0 {
+            return Err(Error::InvalidDimension { dim: self.dim(), reason: "length is not a multiple of the SQ dimension" });
+        }
+        Ok(len / self.dim())
+    }
+}
+
+fn sq_metric(metric: Metric) -> Result<crate::backend::FloatMetric> {
+    float_metric(metric).ok_or(Error::UnsupportedMetric)
+}
+
+api! {
+    /// Encodes rows of `f32` values to SQ8 codes (`x.len()` a multiple of the dimension,
+    /// `out.len() == x.len()`).
+    ///
+    /// ```
+    /// use rvf_kernels::SqParams;
+    /// let p = SqParams::new(vec![0.0, 0.0], vec![1.0, 2.0])?;
+    /// let mut codes = [0i8; 2];
+    /// rvf_kernels::sq8_encode(&p, &[1.0, 0.0], &mut codes)?;
+    /// assert_eq!(codes, [127, -128]);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn sq8_encode(&self, params: &SqParams, x: &[f32], out: &mut [i8]) -> Result<()> {
+        same_len(x.len(), out.len())?;
+        params.rows(x.len())?;
+        let d = params.dim();
+        for (xr, or) in x.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
+            (self.k.sq8_encode)(xr, params.view(), or);
+        }
+        Ok(())
+    }
+
+    /// Decodes rows of SQ8 codes to `f32`.
+    ///
+    /// ```
+    /// use rvf_kernels::SqParams;
+    /// let p = SqParams::new(vec![0.0], vec![255.0])?;
+    /// let mut x = [0.0f32; 2];
+    /// rvf_kernels::sq8_decode_f32(&p, &[-128, 127], &mut x)?;
+    /// assert_eq!(x, [0.0, 255.0]);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn sq8_decode_f32(&self, params: &SqParams, codes: &[i8], out: &mut [f32]) -> Result<()> {
+        same_len(codes.len(), out.len())?;
+        params.rows(codes.len())?;
+        let d = params.dim();
+        for (cr, or) in codes.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
+            (self.k.sq8_decode_f32)(cr, params.view(), or);
+        }
+        Ok(())
+    }
+
+    /// Decodes rows of SQ8 codes to `f16` (the `f32` decode rounded to nearest even).
+    ///
+    /// ```
+    /// use rvf_kernels::{f16, SqParams};
+    /// let p = SqParams::new(vec![-1.0], vec![1.0])?;
+    /// let mut x = [f16::ZERO; 1];
+    /// rvf_kernels::sq8_decode_f16(&p, &[127], &mut x)?;
+    /// assert_eq!(x[0], f16::ONE);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn sq8_decode_f16(&self, params: &SqParams, codes: &[i8], out: &mut [f16]) -> Result<()> {
+        same_len(codes.len(), out.len())?;
+        params.rows(codes.len())?;
+        let d = params.dim();
+        for (cr, or) in codes.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
+            (self.k.sq8_decode_f16)(cr, params.view(), or);
+        }
+        Ok(())
+    }
+
+    /// Fused asymmetric distance of an `f32` query to one SQ8-coded vector, without materializing
+    /// the decoded vector: bit-identical to decoding to `f32` and calling [`distance_f32`](crate::distance_f32).
+    /// Hamming is not defined here ([`Error::UnsupportedMetric`]).
+    ///
+    /// ```
+    /// use rvf_kernels::{Metric, SqParams};
+    /// let p = SqParams::new(vec![0.0, 0.0], vec![255.0, 255.0])?;
+    /// let d = rvf_kernels::sq8_distance_f32(Metric::L2, &p, &[0.0, 1.0], &[-128, -128])?;
+    /// assert_eq!(d, 1.0);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn sq8_distance_f32(&self, metric: Metric, params: &SqParams, query: &[f32], codes: &[i8]) -> Result<f32> {
+        let m = sq_metric(metric)?;
+        same_len(params.dim(), query.len())?;
+        same_len(params.dim(), codes.len())?;
+        Ok((self.k.sq8_dist_f32)(m, query, codes, params.view()))
+    }
+
+    /// Fused asymmetric distance of an `f16` query to one SQ8-coded vector (see
+    /// [`sq8_distance_f32`]; the query is widened exactly).
+    ///
+    /// ```
+    /// use rvf_kernels::{f16, Metric, SqParams};
+    /// let p = SqParams::new(vec![0.0], vec![255.0])?;
+    /// let d = rvf_kernels::sq8_distance_f16(Metric::InnerProduct, &p, &[f16::from_f32(2.0)], &[-127])?;
+    /// assert_eq!(d, -2.0);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn sq8_distance_f16(&self, metric: Metric, params: &SqParams, query: &[f16], codes: &[i8]) -> Result<f32> {
+        let m = sq_metric(metric)?;
+        same_len(params.dim(), query.len())?;
+        same_len(params.dim(), codes.len())?;
+        Ok((self.k.sq8_dist_f16)(m, query, codes, params.view()))
+    }
+
+    /// Fused asymmetric distances of an `f32` query to a block of SQ8-coded rows (`out.len()` rows).
+    ///
+    /// ```
+    /// use rvf_kernels::{Metric, SqParams};
+    /// let p = SqParams::new(vec![0.0], vec![255.0])?;
+    /// let mut out = [0.0f32; 2];
+    /// rvf_kernels::sq8_distances_f32(Metric::L2, &p, &[1.0], &[-128, -126], &mut out)?;
+    /// assert_eq!(out, [1.0, 1.0]);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn sq8_distances_f32(&self, metric: Metric, params: &SqParams, query: &[f32], codes: &[i8], out: &mut [f32]) -> Result<()> {
+        let m = sq_metric(metric)?;
+        same_len(params.dim(), query.len())?;
+        block_shape(query.len(), out.len(), codes.len())?;
+        (self.k.sq8_block_f32)(m, query, codes, params.view(), out);
+        Ok(())
+    }
+
+    /// Fused asymmetric distances of an `f16` query to a block of SQ8-coded rows.
+    ///
+    /// ```
+    /// use rvf_kernels::{f16, Metric, SqParams};
+    /// let p = SqParams::new(vec![0.0], vec![255.0])?;
+    /// let mut out = [0.0f32; 1];
+    /// rvf_kernels::sq8_distances_f16(Metric::Cosine, &p, &[f16::ONE], &[-127], &mut out)?;
+    /// assert_eq!(out, [0.0]);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn sq8_distances_f16(&self, metric: Metric, params: &SqParams, query: &[f16], codes: &[i8], out: &mut [f32]) -> Result<()> {
+        let m = sq_metric(metric)?;
+        same_len(params.dim(), query.len())?;
+        block_shape(query.len(), out.len(), codes.len())?;
+        (self.k.sq8_block_f16)(m, query, codes, params.view(), out);
+        Ok(())
+    }
+}

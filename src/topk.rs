@@ -1,0 +1,204 @@
+//! Bounded top-K selection of `(distance, id)` pairs.
+//!
+//! Order: ascending by distance, ties broken by smaller id; `-0.0` equals `+0.0`; NaN distances
+//! sort after every number (`numerics::order_key`). The kept set and its order never depend on the
+//! order of arrival (given distinct ids).
+
+use alloc::vec::Vec;
+
+use crate::backend::Engine;
+use crate::distance::same_len;
+use crate::error::{Error, Result};
+use crate::numerics::order_key;
+
+/// One search result.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Neighbor {
+    /// The row id.
+    pub id: u64,
+    /// Its distance to the query (smaller is closer).
+    pub distance: f32,
+}
+
+impl Neighbor {
+    #[inline(always)]
+    fn key(&self) -> (u32, u64) {
+        (order_key(self.distance), self.id)
+    }
+}
+
+/// Keeps the `k` smallest `(distance, id)` pairs seen.
+///
+/// [`push_slice`](TopK::push_slice) scans a whole slice of distances with the engine's SIMD
+/// candidate filter (one comparison per element against the current k-th distance) and touches the
+/// heap only for candidates, which is what makes it fast on large scans.
+///
+/// ```
+/// use rvf_kernels::TopK;
+/// let mut top = TopK::new(2)?;
+/// top.push_slice(&[5.0, 1.0, 3.0, f32::NAN, 1.0], 100); // ids 100..105
+/// let best = top.into_sorted_vec();
+/// assert_eq!((best[0].id, best[0].distance), (101, 1.0));
+/// assert_eq!((best[1].id, best[1].distance), (104, 1.0));
+/// # Ok::<(), rvf_kernels::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct TopK {
+    k: usize,
+    /// A max-heap on `(order_key(distance), id)`: the worst kept result is at index 0.
+    heap: Vec<Neighbor>,
+    engine: Engine,
+}
+
+impl TopK {
+    /// A selector of the `k` best on the active backend; `k = 0` is [`Error::InvalidK`].
+    pub fn new(k: usize) -> Result<TopK> {
+        TopK::with_engine(k, Engine::active())
+    }
+
+    /// A selector whose slice scans run on `engine`.
+    pub fn with_engine(k: usize, engine: Engine) -> Result<TopK> {
+        if k == 0 {
+            return Err(Error::InvalidK);
+        }
+        Ok(TopK { k, heap: Vec::with_capacity(k.min(1 << 16)), engine })
+    }
+
+    /// The bound `k`.
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    /// Number of results kept (at most `k`).
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// Whether nothing has been kept yet.
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+
+    /// Forgets every result (keeps `k`).
+    pub fn clear(&mut self) {
+        self.heap.clear();
+    }
+
+    /// The worst kept result once `k` are kept: anything not better than it is rejected.
+    pub fn worst(&self) -> Option<Neighbor> {
+        if self.heap.len() == self.k { self.heap.first().copied() } else { None }
+    }
+
+    /// Offers one result.
+    #[inline]
+    pub fn push(&mut self, distance: f32, id: u64) {
+        let n = Neighbor { id, distance };
+        if self.heap.len() < self.k {
+            self.heap.push(n);
+            self.sift_up(self.heap.len() - 1);
+        } else if n.key() < self.heap[0].key() {
+            self.heap[0] = n;
+            self.sift_down(0);
+        }
+    }
+
+    /// Offers `dists[i]` with id `first_id + i` for every `i`.
+    ///
+    /// Ids wrap around `u64::MAX`.
+    pub fn push_slice(&mut self, dists: &[f32], first_id: u64) {
+        self.scan(dists, |i| first_id.wrapping_add(i as u64));
+    }
+
+    /// Offers `dists[i]` with id `ids[i]`; the slices must have the same length.
+    ///
+    /// ```
+    /// let mut top = rvf_kernels::TopK::new(1)?;
+    /// top.push_with_ids(&[2.0, 1.0], &[7, 9])?;
+    /// assert_eq!(top.into_sorted_vec()[0].id, 9);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn push_with_ids(&mut self, dists: &[f32], ids: &[u64]) -> Result<()> {
+        same_len(dists.len(), ids.len())?;
+        self.scan(dists, |i| ids[i]);
+        Ok(())
+    }
+
+    fn scan(&mut self, dists: &[f32], id: impl Fn(usize) -> u64) {
+        let mut i = 0;
+        while i < dists.len() && self.heap.len() < self.k {
+            self.push(dists[i], id(i));
+            i += 1;
+        }
+        let first_candidate = self.engine.k.first_candidate;
+        while i < dists.len() {
+            let threshold = self.heap[0].distance;
+            i += first_candidate(&dists[i..], threshold);
+            if i >= dists.len() {
+                break;
+            }
+            self.push(dists[i], id(i));
+            i += 1;
+        }
+    }
+
+    /// Offers every result of `other` (the union's best `k` remain).
+    ///
+    /// ```
+    /// use rvf_kernels::TopK;
+    /// let (mut a, mut b) = (TopK::new(2)?, TopK::new(2)?);
+    /// a.push_slice(&[3.0, 4.0], 0);
+    /// b.push_slice(&[1.0, 5.0], 10);
+    /// a.merge(&b);
+    /// let ids: Vec<u64> = a.into_sorted_vec().iter().map(|n| n.id).collect();
+    /// assert_eq!(ids, [10, 0]);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn merge(&mut self, other: &TopK) {
+        for n in &other.heap {
+            self.push(n.distance, n.id);
+        }
+    }
+
+    /// The kept results, best first.
+    pub fn to_sorted_vec(&self) -> Vec<Neighbor> {
+        let mut v = self.heap.clone();
+        v.sort_unstable_by_key(Neighbor::key);
+        v
+    }
+
+    /// The kept results, best first, consuming the selector.
+    pub fn into_sorted_vec(mut self) -> Vec<Neighbor> {
+        self.heap.sort_unstable_by_key(Neighbor::key);
+        self.heap
+    }
+
+    fn sift_up(&mut self, mut i: usize) {
+        while i > 0 {
+            let parent = (i - 1) / 2;
+            if self.heap[i].key() <= self.heap[parent].key() {
+                break;
+            }
+            self.heap.swap(i, parent);
+            i = parent;
+        }
+    }
+
+    fn sift_down(&mut self, mut i: usize) {
+        let n = self.heap.len();
+        loop {
+            let (l, r) = (2 * i + 1, 2 * i + 2);
+            let mut largest = i;
+            if l < n && self.heap[l].key() > self.heap[largest].key() {
+                largest = l;
+            }
+            if r < n && self.heap[r].key() > self.heap[largest].key() {
+                largest = r;
+            }
+            if largest == i {
+                break;
+            }
+            self.heap.swap(i, largest);
+            i = largest;
+        }
+    }
+}

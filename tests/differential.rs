@@ -1,0 +1,382 @@
+//! The differential harness: every available backend against scalar, bit for bit, for every
+//! public kernel, every length `0..=300` (`RVF_DIFF_MAX_LEN`), misaligned starts, and the value
+//! classes of `common::CLASSES` (NaN, infinities, zeros, subnormals, large values).
+//!
+//! A new backend is covered by being available (registered in `src/backends/mod.rs`); nothing
+//! here names a backend.
+
+mod common;
+
+use common::*;
+use rvf_kernels::{Engine, Metric, PqCodebook, SqParams, TopK, f16};
+
+const OFFSETS: [usize; 3] = [0, 1, 3];
+
+fn assert_same(what: &str, e: &Engine, n: usize, detail: &dyn std::fmt::Debug, got: f32, want: f32) {
+    assert!(
+        same(got, want),
+        "{what}: backend {} gives {got:e} ({:#010x}), scalar {want:e} ({:#010x}); len {n}, {detail:?}",
+        e.backend(),
+        got.to_bits(),
+        want.to_bits()
+    );
+}
+
+fn assert_same_slice(what: &str, e: &Engine, detail: &dyn std::fmt::Debug, got: &[f32], want: &[f32]) {
+    assert_eq!(got.len(), want.len());
+    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            same(g, w),
+            "{what}: backend {} gives out[{i}] = {g:e}, scalar {w:e}; {detail:?}",
+            e.backend()
+        );
+    }
+}
+
+#[test]
+fn harness_reports_backends() {
+    let names: Vec<String> = engines_under_test().iter().map(|e| e.backend().to_string()).collect();
+    eprintln!("differential harness compares with scalar: {}", names.join(", "));
+    assert!(names.contains(&"scalar".to_string()));
+}
+
+#[test]
+fn pair_f32_all_metrics() {
+    let s = scalar();
+    let mut rng = Rng(1);
+    for e in engines_under_test() {
+        for class in CLASSES {
+            for n in 0..=max_len() {
+                let off = OFFSETS[n % OFFSETS.len()];
+                let a = gen_f32(&mut rng, n + off, class);
+                let b = gen_f32(&mut rng, n + off, class);
+                let (a, b) = (&a[off..], &b[off..]);
+                for m in Metric::ALL {
+                    let d = (m, class, off);
+                    assert_same("distance_f32", &e, n, &d, e.distance_f32(m, a, b).unwrap(), s.distance_f32(m, a, b).unwrap());
+                }
+                assert_same("l2_f32", &e, n, &class, e.l2_f32(a, b).unwrap(), s.l2_f32(a, b).unwrap());
+                assert_same("ip_f32", &e, n, &class, e.ip_f32(a, b).unwrap(), s.ip_f32(a, b).unwrap());
+                assert_same("cosine_f32", &e, n, &class, e.cosine_f32(a, b).unwrap(), s.cosine_f32(a, b).unwrap());
+            }
+        }
+    }
+}
+
+#[test]
+fn pair_f16_all_metrics() {
+    let s = scalar();
+    let mut rng = Rng(2);
+    for e in engines_under_test() {
+        for class in CLASSES {
+            for n in 0..=max_len() {
+                let off = OFFSETS[n % OFFSETS.len()];
+                let a = gen_f16(&mut rng, n + off, class);
+                let b = gen_f16(&mut rng, n + off, class);
+                let (a, b) = (&a[off..], &b[off..]);
+                for m in Metric::ALL {
+                    let d = (m, class, off);
+                    assert_same("distance_f16", &e, n, &d, e.distance_f16(m, a, b).unwrap(), s.distance_f16(m, a, b).unwrap());
+                }
+                assert_same("l2_f16", &e, n, &class, e.l2_f16(a, b).unwrap(), s.l2_f16(a, b).unwrap());
+                assert_same("ip_f16", &e, n, &class, e.ip_f16(a, b).unwrap(), s.ip_f16(a, b).unwrap());
+                assert_same("cosine_f16", &e, n, &class, e.cosine_f16(a, b).unwrap(), s.cosine_f16(a, b).unwrap());
+            }
+        }
+    }
+}
+
+#[test]
+fn pair_i8_all_metrics() {
+    let s = scalar();
+    let mut rng = Rng(3);
+    for e in engines_under_test() {
+        let mut lens: Vec<usize> = (0..=max_len()).collect();
+        // Longer than one exact i32 chunk (32768), with extreme values: the chunking must be exact.
+        lens.extend([32767, 32768, 32769, 70001]);
+        for n in lens {
+            for extreme in [false, true] {
+                let off = OFFSETS[n % OFFSETS.len()];
+                let a = gen_i8(&mut rng, n + off, extreme);
+                let b: Vec<i8> = if extreme { a.iter().map(|&x| if x == 127 { -128 } else { 127 }).collect() } else { gen_i8(&mut rng, n + off, false) };
+                let (a, b) = (&a[off..], &b[off..]);
+                for m in Metric::ALL {
+                    let d = (m, extreme, off);
+                    assert_same("distance_i8", &e, n, &d, e.distance_i8(m, a, b).unwrap(), s.distance_i8(m, a, b).unwrap());
+                }
+                assert_same("l2_i8", &e, n, &extreme, e.l2_i8(a, b).unwrap(), s.l2_i8(a, b).unwrap());
+                assert_same("ip_i8", &e, n, &extreme, e.ip_i8(a, b).unwrap(), s.ip_i8(a, b).unwrap());
+                assert_same("cosine_i8", &e, n, &extreme, e.cosine_i8(a, b).unwrap(), s.cosine_i8(a, b).unwrap());
+            }
+        }
+    }
+}
+
+#[test]
+fn hamming_all_lengths() {
+    let s = scalar();
+    let mut rng = Rng(4);
+    for e in engines_under_test() {
+        let mut lens: Vec<usize> = (0..=max_len().max(300) * 4).step_by(1).take(1300).collect();
+        lens.extend([4096, 4097, 100_003]);
+        for n in lens {
+            let off = n % 7;
+            let a = gen_u8(&mut rng, n + off);
+            let b = gen_u8(&mut rng, n + off);
+            let (a, b) = (&a[off..], &b[off..]);
+            assert_eq!(e.hamming(a, b).unwrap(), s.hamming(a, b).unwrap(), "hamming {} len {n}", e.backend());
+            let ones = vec![0xFFu8; n];
+            let zeros = vec![0u8; n];
+            assert_eq!(e.hamming(&ones, &zeros).unwrap(), 8 * n as u64, "hamming all-ones {} len {n}", e.backend());
+        }
+    }
+}
+
+/// Dimensions of the block tests: around every vector width and the 64-lane chunk.
+const DIMS: [usize; 24] = [0, 1, 2, 3, 4, 7, 8, 9, 15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 100, 127, 128, 129, 257, 384];
+
+#[test]
+fn blocks_f32_f16_i8_binary() {
+    let s = scalar();
+    let mut rng = Rng(5);
+    for e in engines_under_test() {
+        for &dim in &DIMS {
+            for rows in [0usize, 1, 2, 3, 4, 5, 7, 8, 9, 17] {
+                for class in CLASSES {
+                    let off = (dim + rows) % 3;
+                    let q = gen_f32(&mut rng, dim, class);
+                    let blk = gen_f32(&mut rng, rows * dim + off, class);
+                    let blk = &blk[off..];
+                    let qh = gen_f16(&mut rng, dim, class);
+                    let blkh = gen_f16(&mut rng, rows * dim + off, class);
+                    let blkh = &blkh[off..];
+                    for m in Metric::ALL {
+                        let d = (m, class, dim, rows);
+                        let (mut got, mut want) = (vec![0.0; rows], vec![0.0; rows]);
+                        e.distances_f32(m, &q, blk, &mut got).unwrap();
+                        s.distances_f32(m, &q, blk, &mut want).unwrap();
+                        assert_same_slice("distances_f32", &e, &d, &got, &want);
+                        // The block form equals the pair form row by row.
+                        for (r, row) in blk.chunks_exact(dim.max(1)).take(rows).enumerate() {
+                            if dim > 0 {
+                                assert_same("distances_f32 vs pair", &e, dim, &d, got[r], s.distance_f32(m, &q, row).unwrap());
+                            }
+                        }
+                        e.distances_f16(m, &qh, blkh, &mut got).unwrap();
+                        s.distances_f16(m, &qh, blkh, &mut want).unwrap();
+                        assert_same_slice("distances_f16", &e, &d, &got, &want);
+                    }
+                }
+                for extreme in [false, true] {
+                    let q = gen_i8(&mut rng, dim, extreme);
+                    let blk = gen_i8(&mut rng, rows * dim + 1, extreme);
+                    let blk = &blk[1..];
+                    for m in Metric::ALL {
+                        let (mut got, mut want) = (vec![0.0; rows], vec![0.0; rows]);
+                        e.distances_i8(m, &q, blk, &mut got).unwrap();
+                        s.distances_i8(m, &q, blk, &mut want).unwrap();
+                        assert_same_slice("distances_i8", &e, &(m, dim, rows, extreme), &got, &want);
+                    }
+                }
+                let q = gen_u8(&mut rng, dim);
+                let blk = gen_u8(&mut rng, rows * dim + 1);
+                let (mut got, mut want) = (vec![0.0; rows], vec![0.0; rows]);
+                e.hamming_distances(&q, &blk[1..], &mut got).unwrap();
+                s.hamming_distances(&q, &blk[1..], &mut want).unwrap();
+                assert_same_slice("hamming_distances", &e, &(dim, rows), &got, &want);
+            }
+        }
+    }
+}
+
+#[test]
+fn f16_conversions_every_pattern() {
+    let s = scalar();
+    let all: Vec<f16> = (0..=u16::MAX).map(f16::from_bits).collect();
+    let mut rng = Rng(6);
+    let mut f32s: Vec<f32> = (0..200_000).map(|_| f32::from_bits(rng.next_u64() as u32)).collect();
+    // Every f16 value, the midpoints between neighbours (ties to even), and their neighbours.
+    for h in 0..0x7c00u16 {
+        let lo = f16::from_bits(h).to_f32() as f64;
+        let hi = f16::from_bits(h + 1).to_f32() as f64;
+        let mid = ((lo + hi) / 2.0) as f32;
+        for x in [mid, f32::from_bits(mid.to_bits() + 1), f32::from_bits(mid.to_bits() - 1)] {
+            f32s.push(x);
+            f32s.push(-x);
+        }
+    }
+    f32s.extend([0.0, -0.0, f32::INFINITY, f32::NEG_INFINITY, f32::NAN, 65504.0, 65520.0, 65519.99, f32::MAX, f32::MIN_POSITIVE]);
+    for e in engines_under_test() {
+        for off in [0usize, 1, 5] {
+            let src = &all[off..];
+            let (mut got, mut want) = (vec![0.0f32; src.len()], vec![0.0f32; src.len()]);
+            e.f16_to_f32(src, &mut got).unwrap();
+            s.f16_to_f32(src, &mut want).unwrap();
+            assert_same_slice("f16_to_f32", &e, &off, &got, &want);
+
+            let src = &f32s[off..];
+            let (mut got, mut want) = (vec![f16::ZERO; src.len()], vec![f16::ZERO; src.len()]);
+            e.f32_to_f16(src, &mut got).unwrap();
+            s.f32_to_f16(src, &mut want).unwrap();
+            for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                assert!(
+                    (g.is_nan() && w.is_nan()) || g.to_bits() == w.to_bits(),
+                    "f32_to_f16 {}: {} -> {:#06x}, scalar {:#06x}",
+                    e.backend(),
+                    src[i],
+                    g.to_bits(),
+                    w.to_bits()
+                );
+            }
+        }
+        // Short lengths for the tails.
+        for n in 0..=70 {
+            let (mut got, mut want) = (vec![0.0f32; n], vec![0.0f32; n]);
+            e.f16_to_f32(&all[3000..3000 + n], &mut got).unwrap();
+            s.f16_to_f32(&all[3000..3000 + n], &mut want).unwrap();
+            assert_same_slice("f16_to_f32 short", &e, &n, &got, &want);
+        }
+    }
+}
+
+fn sq_params(rng: &mut Rng, dim: usize) -> SqParams {
+    let mins: Vec<f32> = (0..dim).map(|_| rng.unit() * 3.0).collect();
+    let maxs: Vec<f32> = mins.iter().enumerate().map(|(i, &m)| if i % 17 == 5 { m } else { m + rng.unit().abs() * 5.0 }).collect();
+    SqParams::new(mins, maxs).unwrap()
+}
+
+#[test]
+fn sq8_all_kernels() {
+    let s = scalar();
+    let mut rng = Rng(7);
+    for e in engines_under_test() {
+        for dim in 1..=max_len().min(200) {
+            let p = sq_params(&mut rng, dim);
+            let rows = 1 + dim % 5;
+            for class in [Class::Normal, Class::Wide, Class::WithNan, Class::WithInf, Class::Large] {
+                let x: Vec<f32> = gen_f32(&mut rng, rows * dim, class).iter().map(|v| v * 4.0).collect();
+                let (mut got, mut want) = (vec![0i8; x.len()], vec![0i8; x.len()]);
+                e.sq8_encode(&p, &x, &mut got).unwrap();
+                s.sq8_encode(&p, &x, &mut want).unwrap();
+                assert_eq!(got, want, "sq8_encode {} dim {dim} {class:?}", e.backend());
+            }
+            let codes = gen_i8(&mut rng, rows * dim, false);
+            let (mut got, mut want) = (vec![0.0f32; codes.len()], vec![0.0f32; codes.len()]);
+            e.sq8_decode_f32(&p, &codes, &mut got).unwrap();
+            s.sq8_decode_f32(&p, &codes, &mut want).unwrap();
+            assert_same_slice("sq8_decode_f32", &e, &dim, &got, &want);
+            let (mut goth, mut wanth) = (vec![f16::ZERO; codes.len()], vec![f16::ZERO; codes.len()]);
+            e.sq8_decode_f16(&p, &codes, &mut goth).unwrap();
+            s.sq8_decode_f16(&p, &codes, &mut wanth).unwrap();
+            assert_eq!(goth, wanth, "sq8_decode_f16 {} dim {dim}", e.backend());
+
+            for class in [Class::Normal, Class::WithNan, Class::WithInf, Class::Zero] {
+                let q = gen_f32(&mut rng, dim, class);
+                let qh = gen_f16(&mut rng, dim, class);
+                for m in [Metric::L2, Metric::InnerProduct, Metric::Cosine] {
+                    let d = (m, dim, class);
+                    let row = &codes[..dim];
+                    assert_same("sq8_distance_f32", &e, dim, &d, e.sq8_distance_f32(m, &p, &q, row).unwrap(), s.sq8_distance_f32(m, &p, &q, row).unwrap());
+                    assert_same("sq8_distance_f16", &e, dim, &d, e.sq8_distance_f16(m, &p, &qh, row).unwrap(), s.sq8_distance_f16(m, &p, &qh, row).unwrap());
+                    let (mut got, mut want) = (vec![0.0; rows], vec![0.0; rows]);
+                    e.sq8_distances_f32(m, &p, &q, &codes, &mut got).unwrap();
+                    s.sq8_distances_f32(m, &p, &q, &codes, &mut want).unwrap();
+                    assert_same_slice("sq8_distances_f32", &e, &d, &got, &want);
+                    // Fused equals decode-then-distance.
+                    let mut dec = vec![0.0f32; dim];
+                    s.sq8_decode_f32(&p, row, &mut dec).unwrap();
+                    assert_same("sq8 fused vs decoded", &e, dim, &d, got[0], s.distance_f32(m, &q, &dec).unwrap());
+                    e.sq8_distances_f16(m, &p, &qh, &codes, &mut got).unwrap();
+                    s.sq8_distances_f16(m, &p, &qh, &codes, &mut want).unwrap();
+                    assert_same_slice("sq8_distances_f16", &e, &d, &got, &want);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn pq_table_and_scan() {
+    let s = scalar();
+    let mut rng = Rng(8);
+    for e in engines_under_test() {
+        for (dim, m, k) in [(8, 1, 1), (8, 2, 16), (16, 4, 16), (64, 8, 256), (96, 48, 256), (128, 16, 256), (384, 48, 256), (384, 96, 16), (30, 10, 200), (1, 1, 3)] {
+            let cents = gen_f32(&mut rng, m * k * (dim / m), Class::Normal);
+            let cb = PqCodebook::new(dim, m, k, cents).unwrap();
+            for class in [Class::Normal, Class::WithNan, Class::Large] {
+                let q = gen_f32(&mut rng, dim, class);
+                let (mut got, mut want) = (vec![0.0; cb.table_len()], vec![0.0; cb.table_len()]);
+                e.pq_table(&cb, &q, &mut got).unwrap();
+                s.pq_table(&cb, &q, &mut want).unwrap();
+                assert_same_slice("pq_table", &e, &(dim, m, k, class), &got, &want);
+                for rows in [0usize, 1, 2, 3, 15, 16, 17, 31, 32, 33, 100] {
+                    let codes: Vec<u8> = (0..rows * m).map(|_| rng.below(k) as u8).collect();
+                    let (mut g, mut w) = (vec![0.0; rows], vec![0.0; rows]);
+                    e.pq_distances(&cb, &want, &codes, &mut g).unwrap();
+                    s.pq_distances(&cb, &want, &codes, &mut w).unwrap();
+                    assert_same_slice("pq_distances", &e, &(dim, m, k, rows), &g, &w);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn topk_scan_matches_sort() {
+    let mut rng = Rng(9);
+    for e in engines_under_test() {
+        for n in [0usize, 1, 5, 10, 11, 63, 64, 65, 1000, 20_000] {
+            for k in [1usize, 3, 10, 64, 100] {
+                let mut d = gen_f32(&mut rng, n, Class::Normal);
+                // Duplicates, NaN, infinities and signed zeros.
+                for i in (0..n).step_by(7) {
+                    d[i] = [0.0, -0.0, f32::NAN, f32::INFINITY, 0.5][i % 5];
+                }
+                let mut top = TopK::with_engine(k, e).unwrap();
+                top.push_slice(&d, 1000);
+                let got = top.into_sorted_vec();
+                let mut want: Vec<(u32, u64, f32)> = d.iter().enumerate().map(|(i, &x)| (rvf_kernels::numerics::order_key(x), 1000 + i as u64, x)).collect();
+                want.sort_by_key(|t| (t.0, t.1));
+                want.truncate(k);
+                assert_eq!(got.len(), want.len());
+                for (g, w) in got.iter().zip(&want) {
+                    assert_eq!(g.id, w.1, "topk {} n {n} k {k}", e.backend());
+                    assert!(same(g.distance, w.2));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn crc32c_lengths_and_splits() {
+    let s = scalar();
+    let mut rng = Rng(10);
+    let data = gen_u8(&mut rng, 70_000);
+    for e in engines_under_test() {
+        for n in 0..=4096 {
+            let off = n % 13;
+            let d = &data[off..off + n];
+            assert_eq!(e.crc32c(d), s.crc32c(d), "crc32c {} len {n}", e.backend());
+        }
+        for n in [65_536usize, 65_537, 69_000] {
+            assert_eq!(e.crc32c(&data[..n]), s.crc32c(&data[..n]));
+        }
+        for _ in 0..300 {
+            let n = rng.below(9000);
+            let whole = s.crc32c(&data[..n]);
+            let mut crc = 0;
+            let mut at = 0;
+            while at < n {
+                let step = (rng.below(700) + 1).min(n - at);
+                crc = e.crc32c_append(crc, &data[at..at + step]);
+                at += step;
+            }
+            assert_eq!(crc, whole, "crc32c_append {} len {n}", e.backend());
+        }
+        assert_eq!(e.crc32c(b"123456789"), 0xE306_9283);
+        assert_eq!(e.crc32c(&[0u8; 32]), 0x8A91_36AA);
+        assert_eq!(e.crc32c(&[0xFFu8; 32]), 0x62A8_AB43);
+        assert_eq!(e.crc32c(b""), 0);
+    }
+}
