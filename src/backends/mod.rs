@@ -12,8 +12,17 @@
 use crate::backend::Kernels;
 
 pub(crate) mod scalar;
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64", target_arch = "wasm32"))]
+pub(crate) mod simd;
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx2;
 
 pub(crate) fn avx2_table() -> Option<&'static Kernels> {
+    #[cfg(target_arch = "x86_64")]
+    if avx2::supported() {
+        return Some(&avx2::KERNELS);
+    }
     None
 }
 

@@ -120,27 +120,27 @@ pub(crate) fn fold<A: Operand, B: Operand>(metric: FloatMetric, a: A, b: B) -> [
     }
 }
 
-pub(super) fn l2_f32(a: &[f32], b: &[f32]) -> f32 {
+pub(crate) fn l2_f32(a: &[f32], b: &[f32]) -> f32 {
     fold(FloatMetric::L2, a, b)[0]
 }
 
-pub(super) fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
+pub(crate) fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
     fold(FloatMetric::Ip, a, b)[0]
 }
 
-pub(super) fn cos_f32(a: &[f32], b: &[f32]) -> [f32; 3] {
+pub(crate) fn cos_f32(a: &[f32], b: &[f32]) -> [f32; 3] {
     fold(FloatMetric::Cos, a, b)
 }
 
-pub(super) fn l2_f16(a: &[f16], b: &[f16]) -> f32 {
+pub(crate) fn l2_f16(a: &[f16], b: &[f16]) -> f32 {
     fold(FloatMetric::L2, a, b)[0]
 }
 
-pub(super) fn dot_f16(a: &[f16], b: &[f16]) -> f32 {
+pub(crate) fn dot_f16(a: &[f16], b: &[f16]) -> f32 {
     fold(FloatMetric::Ip, a, b)[0]
 }
 
-pub(super) fn cos_f16(a: &[f16], b: &[f16]) -> [f32; 3] {
+pub(crate) fn cos_f16(a: &[f16], b: &[f16]) -> [f32; 3] {
     fold(FloatMetric::Cos, a, b)
 }
 
@@ -158,21 +158,21 @@ where
     }
 }
 
-pub(super) fn block_f32(metric: FloatMetric, q: &[f32], b: &[f32], out: &mut [f32]) {
+pub(crate) fn block_f32(metric: FloatMetric, q: &[f32], b: &[f32], out: &mut [f32]) {
     block(metric, q, b, out)
 }
 
-pub(super) fn block_f16(metric: FloatMetric, q: &[f16], b: &[f16], out: &mut [f32]) {
+pub(crate) fn block_f16(metric: FloatMetric, q: &[f16], b: &[f16], out: &mut [f32]) {
     block(metric, q, b, out)
 }
 
-pub(super) fn f16_to_f32(src: &[f16], dst: &mut [f32]) {
+pub(crate) fn f16_to_f32(src: &[f16], dst: &mut [f32]) {
     for (d, s) in dst.iter_mut().zip(src) {
         *d = f16_bits_to_f32(s.to_bits());
     }
 }
 
-pub(super) fn f32_to_f16(src: &[f32], dst: &mut [f16]) {
+pub(crate) fn f32_to_f16(src: &[f32], dst: &mut [f16]) {
     for (d, s) in dst.iter_mut().zip(src) {
         *d = f16::from_bits(f32_to_f16_bits(*s));
     }

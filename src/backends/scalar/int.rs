@@ -3,7 +3,7 @@
 use crate::backend::FloatMetric;
 use crate::numerics::finish_i64;
 
-pub(super) fn l2_i8(a: &[i8], b: &[i8]) -> i32 {
+pub(crate) fn l2_i8(a: &[i8], b: &[i8]) -> i32 {
     a.iter()
         .zip(b)
         .map(|(&x, &y)| {
@@ -13,11 +13,11 @@ pub(super) fn l2_i8(a: &[i8], b: &[i8]) -> i32 {
         .sum()
 }
 
-pub(super) fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
+pub(crate) fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
     a.iter().zip(b).map(|(&x, &y)| x as i32 * y as i32).sum()
 }
 
-pub(super) fn cos_i8(a: &[i8], b: &[i8]) -> [i32; 3] {
+pub(crate) fn cos_i8(a: &[i8], b: &[i8]) -> [i32; 3] {
     let mut s = [0i32; 3];
     for (&x, &y) in a.iter().zip(b) {
         let (x, y) = (x as i32, y as i32);
@@ -28,7 +28,7 @@ pub(super) fn cos_i8(a: &[i8], b: &[i8]) -> [i32; 3] {
     s
 }
 
-pub(super) fn block_i8(metric: FloatMetric, q: &[i8], block: &[i8], out: &mut [f32]) {
+pub(crate) fn block_i8(metric: FloatMetric, q: &[i8], block: &[i8], out: &mut [f32]) {
     let dim = q.len();
     if dim == 0 {
         out.fill(finish_i64(metric, [0; 3]));
@@ -44,7 +44,7 @@ pub(super) fn block_i8(metric: FloatMetric, q: &[i8], block: &[i8], out: &mut [f
     }
 }
 
-pub(super) fn hamming(a: &[u8], b: &[u8]) -> u64 {
+pub(crate) fn hamming(a: &[u8], b: &[u8]) -> u64 {
     let mut ca = a.chunks_exact(8);
     let mut cb = b.chunks_exact(8);
     let mut total = 0u64;
@@ -59,7 +59,7 @@ pub(super) fn hamming(a: &[u8], b: &[u8]) -> u64 {
     total
 }
 
-pub(super) fn block_hamming(q: &[u8], block: &[u8], out: &mut [f32]) {
+pub(crate) fn block_hamming(q: &[u8], block: &[u8], out: &mut [f32]) {
     let dim = q.len();
     if dim == 0 {
         out.fill(0.0);

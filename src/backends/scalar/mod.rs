@@ -5,12 +5,12 @@
 //! compiler vectorizes, integer sums are plain folds that vectorize, and CRC32C uses slicing-by-8
 //! tables.
 
-mod crc32c;
-mod float;
-mod int;
-mod pq;
-mod sq8;
-mod topk;
+pub(crate) mod crc32c;
+pub(crate) mod float;
+pub(crate) mod int;
+pub(crate) mod pq;
+pub(crate) mod sq8;
+pub(crate) mod topk;
 
 use crate::backend::{Backend, Kernels};
 

@@ -4,7 +4,7 @@ use super::float::fold;
 use crate::backend::{FloatMetric, PqView};
 
 /// `table[m * k + c]` = canonical squared L2 between query sub-vector `m` and centroid `c`.
-pub(super) fn table(query: &[f32], cb: PqView<'_>, table: &mut [f32]) {
+pub(crate) fn table(query: &[f32], cb: PqView<'_>, table: &mut [f32]) {
     let sd = cb.sub_dim;
     for m in 0..cb.m {
         let qs = &query[m * sd..(m + 1) * sd];
@@ -21,7 +21,7 @@ pub(super) fn table(query: &[f32], cb: PqView<'_>, table: &mut [f32]) {
 }
 
 /// `out[r]` = sum over `j = 0, 1, .., m - 1`, in order, of `table[j * k + codes[r * m + j]]`.
-pub(super) fn scan(table: &[f32], m: usize, k: usize, codes: &[u8], out: &mut [f32]) {
+pub(crate) fn scan(table: &[f32], m: usize, k: usize, codes: &[u8], out: &mut [f32]) {
     if m == 0 {
         out.fill(0.0);
         return;

@@ -6,29 +6,29 @@ use super::float::{Operand, Sq8Operand, fold};
 use crate::backend::{FloatMetric, Sq8View};
 use crate::numerics::{f32_to_f16_bits, finish, sq8_decode, sq8_encode};
 
-pub(super) fn encode(x: &[f32], p: Sq8View<'_>, out: &mut [i8]) {
+pub(crate) fn encode(x: &[f32], p: Sq8View<'_>, out: &mut [i8]) {
     for (((o, &v), &m), &r) in out.iter_mut().zip(x).zip(p.min).zip(p.range) {
         *o = sq8_encode(v, m, r);
     }
 }
 
-pub(super) fn decode_f32(codes: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
+pub(crate) fn decode_f32(codes: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
     for (((o, &q), &m), &r) in out.iter_mut().zip(codes).zip(p.min).zip(p.range) {
         *o = sq8_decode(q, m, r);
     }
 }
 
-pub(super) fn decode_f16(codes: &[i8], p: Sq8View<'_>, out: &mut [f16]) {
+pub(crate) fn decode_f16(codes: &[i8], p: Sq8View<'_>, out: &mut [f16]) {
     for (((o, &q), &m), &r) in out.iter_mut().zip(codes).zip(p.min).zip(p.range) {
         *o = f16::from_bits(f32_to_f16_bits(sq8_decode(q, m, r)));
     }
 }
 
-pub(super) fn dist_f32(metric: FloatMetric, q: &[f32], codes: &[i8], p: Sq8View<'_>) -> f32 {
+pub(crate) fn dist_f32(metric: FloatMetric, q: &[f32], codes: &[i8], p: Sq8View<'_>) -> f32 {
     finish(metric, fold(metric, q, Sq8Operand { codes, p }))
 }
 
-pub(super) fn dist_f16(metric: FloatMetric, q: &[f16], codes: &[i8], p: Sq8View<'_>) -> f32 {
+pub(crate) fn dist_f16(metric: FloatMetric, q: &[f16], codes: &[i8], p: Sq8View<'_>) -> f32 {
     finish(metric, fold(metric, q, Sq8Operand { codes, p }))
 }
 
@@ -43,10 +43,10 @@ fn block<Q: Operand>(metric: FloatMetric, q: Q, codes: &[i8], p: Sq8View<'_>, ou
     }
 }
 
-pub(super) fn block_f32(metric: FloatMetric, q: &[f32], codes: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
+pub(crate) fn block_f32(metric: FloatMetric, q: &[f32], codes: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
     block(metric, q, codes, p, out)
 }
 
-pub(super) fn block_f16(metric: FloatMetric, q: &[f16], codes: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
+pub(crate) fn block_f16(metric: FloatMetric, q: &[f16], codes: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
     block(metric, q, codes, p, out)
 }

@@ -1,0 +1,183 @@
+//! The crate-private SIMD abstraction that every vector ISA implements once, and the float
+//! kernels written once over it.
+//!
+//! An ISA module implements [`F32x`] for its `f32` register type (`__m256`, `__m512`,
+//! `float32x4_t`, `v128`) and gets the canonical 64-lane float sums for f32, f16 and SQ8-decoded
+//! operands from [`fold`]. The generic functions are `#[inline(always)]` and `unsafe`: they are
+//! only called from the ISA's `#[target_feature]` functions, into which they inline, so the
+//! intrinsics in the trait implementations are compiled with the right features.
+//!
+//! Lane layout: 64 logical lanes live in `R = 64 / N` registers; register `r` holds lanes
+//! `r * N .. r * N + N`. A full 64-element chunk loads register `r` from elements
+//! `i + r * N ..`; the last partial chunk is widened into a zero-padded `[f32; 64]` buffer with the
+//! scalar backend's exact conversions (zero padding is exact, see `numerics.rs`) and loaded from
+//! there. The halving tree adds registers `r` and `r + R/2` down to one register, then halves
+//! inside it ([`F32x::reduce_halving`]).
+
+use half::f16;
+
+use crate::backend::{FloatMetric, Sq8View};
+use crate::backends::scalar::float::{Operand, Sq8Operand};
+use crate::numerics::{LANES, finish};
+
+/// One `f32` SIMD register type of an ISA. All methods are `unsafe` because they use intrinsics
+/// that need the ISA's target features: callers are `#[target_feature]` functions of that ISA.
+pub(crate) trait F32x: Copy {
+    /// Lanes per register (divides 64).
+    const N: usize;
+    /// `64 / N` registers, as an array type (`[Self; 64 / N]`).
+    type Acc: Copy + AsRef<[Self]> + AsMut<[Self]>;
+
+    /// An accumulator set of `64 / N` zero registers.
+    unsafe fn acc_zero() -> Self::Acc;
+    /// `N` floats from `p` (no alignment needed).
+    unsafe fn load(p: *const f32) -> Self;
+    /// `N` halves from `p`, widened exactly.
+    unsafe fn load_f16(p: *const f16) -> Self;
+    /// `N` SQ8 codes decoded as `min + ((q + 128) / 255) * range` (three rounded operations).
+    unsafe fn load_sq8(codes: *const i8, min: *const f32, range: *const f32) -> Self;
+    unsafe fn add(self, o: Self) -> Self;
+    unsafe fn sub(self, o: Self) -> Self;
+    unsafe fn mul(self, o: Self) -> Self;
+    /// Halving inside the register: for `s = N/2, .., 1`, `lane[j] += lane[j + s]`; returns lane 0.
+    unsafe fn reduce_halving(self) -> f32;
+}
+
+/// An operand whose elements load as `V` registers (and whose tail the scalar code widens).
+pub(crate) trait SimdOperand<V: F32x>: Operand {
+    /// Elements `i .. i + V::N` (all in bounds).
+    unsafe fn load_at(&self, i: usize) -> V;
+}
+
+impl<V: F32x> SimdOperand<V> for &[f32] {
+    #[inline(always)]
+    unsafe fn load_at(&self, i: usize) -> V {
+        // SAFETY: the caller guarantees i + N <= len.
+        unsafe { V::load(self.as_ptr().add(i)) }
+    }
+}
+
+impl<V: F32x> SimdOperand<V> for &[f16] {
+    #[inline(always)]
+    unsafe fn load_at(&self, i: usize) -> V {
+        // SAFETY: the caller guarantees i + N <= len.
+        unsafe { V::load_f16(self.as_ptr().add(i)) }
+    }
+}
+
+impl<V: F32x> SimdOperand<V> for Sq8Operand<'_> {
+    #[inline(always)]
+    unsafe fn load_at(&self, i: usize) -> V {
+        // SAFETY: the caller guarantees i + N <= len, and min/range have the codes' length.
+        unsafe { V::load_sq8(self.codes.as_ptr().add(i), self.p.min.as_ptr().add(i), self.p.range.as_ptr().add(i)) }
+    }
+}
+
+/// Adds one 64-lane chunk's terms, loading register `r` with `la(r)` and `lb(r)`.
+#[inline(always)]
+unsafe fn chunk<V: F32x>(
+    metric: FloatMetric,
+    acc: &mut [V::Acc; 3],
+    la: impl Fn(usize) -> V,
+    lb: impl Fn(usize) -> V,
+) {
+    let r_count = LANES / V::N;
+    let [s0, s1, s2] = acc;
+    let (s0, s1, s2) = (s0.as_mut(), s1.as_mut(), s2.as_mut());
+    for r in 0..r_count {
+        let (x, y) = (la(r), lb(r));
+        // SAFETY: arithmetic intrinsics; the caller runs with the ISA's features enabled.
+        unsafe {
+            match metric {
+                FloatMetric::L2 => {
+                    let d = x.sub(y);
+                    s0[r] = s0[r].add(d.mul(d));
+                }
+                FloatMetric::Ip => s0[r] = s0[r].add(x.mul(y)),
+                FloatMetric::Cos => {
+                    s0[r] = s0[r].add(x.mul(y));
+                    s1[r] = s1[r].add(x.mul(x));
+                    s2[r] = s2[r].add(y.mul(y));
+                }
+            }
+        }
+    }
+}
+
+/// The halving tree over `64 / N` registers, then inside the last one.
+#[inline(always)]
+pub(crate) unsafe fn reduce<V: F32x>(mut acc: V::Acc) -> f32 {
+    let regs = acc.as_mut();
+    let mut live = regs.len();
+    while live > 1 {
+        let half = live / 2;
+        for j in 0..half {
+            // SAFETY: arithmetic intrinsic under the caller's features.
+            regs[j] = unsafe { regs[j].add(regs[j + half]) };
+        }
+        live = half;
+    }
+    // SAFETY: as above.
+    unsafe { regs[0].reduce_halving() }
+}
+
+/// Canonical sums `[sum, a.a, b.b]` of one metric over two operands of equal length (the last two
+/// only for cosine), bit-identical to the scalar backend's `fold`.
+///
+/// # Safety
+/// The CPU must support `V`'s instructions (the caller is a `#[target_feature]` function of that
+/// ISA), and `a.len() == b.len()`.
+#[inline(always)]
+pub(crate) unsafe fn fold<V: F32x, A: SimdOperand<V>, B: SimdOperand<V>>(metric: FloatMetric, a: A, b: B) -> [f32; 3] {
+    let n = a.len();
+    // SAFETY: the caller guarantees V's features.
+    let mut acc = unsafe { [V::acc_zero(), V::acc_zero(), V::acc_zero()] };
+    let mut i = 0;
+    while i + LANES <= n {
+        // SAFETY: i + r * N + N <= i + 64 <= n for every r < 64 / N.
+        unsafe { chunk::<V>(metric, &mut acc, |r| a.load_at(i + r * V::N), |r| b.load_at(i + r * V::N)) };
+        i += LANES;
+    }
+    if i < n {
+        let (mut xa, mut xb) = ([0.0f32; LANES], [0.0f32; LANES]);
+        a.fill(i, &mut xa);
+        b.fill(i, &mut xb);
+        // SAFETY: the buffers hold 64 floats; r * N + N <= 64.
+        unsafe { chunk::<V>(metric, &mut acc, |r| V::load(xa.as_ptr().add(r * V::N)), |r| V::load(xb.as_ptr().add(r * V::N))) };
+    }
+    let [a0, a1, a2] = acc;
+    // SAFETY: the caller guarantees V's features.
+    unsafe {
+        match metric {
+            FloatMetric::Cos => [reduce::<V>(a0), reduce::<V>(a1), reduce::<V>(a2)],
+            _ => [reduce::<V>(a0), 0.0, 0.0],
+        }
+    }
+}
+
+/// Final distances of one query against a row-major block, row by row, with [`fold`].
+///
+/// # Safety
+/// As [`fold`]; `block.len() == out.len() * q.len()`.
+#[inline(always)]
+pub(crate) unsafe fn block<V: F32x, Q: SimdOperand<V>, R: SimdOperand<V>>(
+    metric: FloatMetric,
+    q: Q,
+    rows: impl Iterator<Item = R>,
+    out: &mut [f32],
+) {
+    if q.len() == 0 {
+        out.fill(finish(metric, [0.0; 3]));
+        return;
+    }
+    for (row, o) in rows.zip(out.iter_mut()) {
+        // SAFETY: forwarded from the caller.
+        *o = finish(metric, unsafe { fold::<V, Q, R>(metric, q, row) });
+    }
+}
+
+/// The SQ8 operand of one code row.
+#[inline(always)]
+pub(crate) fn sq8<'a>(codes: &'a [i8], p: Sq8View<'a>) -> Sq8Operand<'a> {
+    Sq8Operand { codes, p }
+}
