@@ -1,1 +1,394 @@
-fn main(){}
+//! Criterion benchmarks: every kernel on every backend available on this machine, side by side
+//! with the peers users would pick instead, in the same group (so one run gives the ratios).
+//!
+//! Group names are `<kernel>/<size>`; function names are `rvf-<backend>` for this crate and the
+//! peer's name otherwise (`simsimd`, `plain-loop`, `half`, `crc32c-crate`, `crc-fast`,
+//! `binary-heap`, `select-nth`). `scripts/bench-report.py` turns a run into the README table.
+//!
+//! ```text
+//! cargo bench --bench kernels                      # everything (~10 minutes)
+//! cargo bench --bench kernels -- 'f32_l2/384'      # one group
+//! ```
+
+use std::collections::BinaryHeap;
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime};
+use rvf_kernels::{Backend, Engine, Metric, PqCodebook, SqParams, TopK, f16};
+use simsimd::{BinarySimilarity, SpatialSimilarity};
+
+const DIMS: [usize; 4] = [128, 384, 768, 1536];
+const ROWS: usize = 1000;
+
+fn engines() -> Vec<Engine> {
+    Backend::available().map(|b| Engine::new(b).expect("available")).collect()
+}
+
+fn name(e: &Engine) -> String {
+    format!("rvf-{}", e.backend())
+}
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn f32(&mut self) -> f32 {
+        (self.next() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+    }
+    fn vec_f32(&mut self, n: usize) -> Vec<f32> {
+        (0..n).map(|_| self.f32()).collect()
+    }
+    fn vec_i8(&mut self, n: usize) -> Vec<i8> {
+        (0..n).map(|_| self.next() as i8).collect()
+    }
+    fn vec_u8(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
+}
+
+fn to_f16(v: &[f32]) -> Vec<f16> {
+    v.iter().map(|&x| f16::from_f32(x)).collect()
+}
+
+fn to_simsimd_f16(v: &[f16]) -> Vec<simsimd::f16> {
+    v.iter().map(|h| simsimd::f16(h.to_bits())).collect()
+}
+
+fn group<'a>(c: &'a mut Criterion, name: &str, bytes: usize) -> BenchmarkGroup<'a, WallTime> {
+    let mut g = c.benchmark_group(name);
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g
+}
+
+fn plain_l2(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
+}
+
+fn plain_dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+fn pairs_f32(c: &mut Criterion) {
+    let mut rng = Rng(1);
+    for dim in DIMS {
+        let (a, b) = (rng.vec_f32(dim), rng.vec_f32(dim));
+        for (kernel, m) in [("l2", Metric::L2), ("ip", Metric::InnerProduct), ("cos", Metric::Cosine)] {
+            let mut g = group(c, &format!("f32_{kernel}/{dim}"), 2 * 4 * dim);
+            for e in engines() {
+                g.bench_function(name(&e), |bn| bn.iter(|| e.distance_f32(m, black_box(&a), black_box(&b))));
+            }
+            g.bench_function("simsimd", |bn| {
+                bn.iter(|| match m {
+                    Metric::L2 => f32::l2sq(black_box(&a), black_box(&b)),
+                    Metric::InnerProduct => f32::dot(black_box(&a), black_box(&b)),
+                    _ => <f32 as SpatialSimilarity>::cos(black_box(&a), black_box(&b)),
+                })
+            });
+            if m != Metric::Cosine {
+                g.bench_function("plain-loop", |bn| {
+                    bn.iter(|| if m == Metric::L2 { plain_l2(black_box(&a), black_box(&b)) } else { plain_dot(black_box(&a), black_box(&b)) })
+                });
+            }
+            g.finish();
+        }
+    }
+}
+
+fn pairs_f16(c: &mut Criterion) {
+    let mut rng = Rng(2);
+    for dim in DIMS {
+        let (a, b) = (to_f16(&rng.vec_f32(dim)), to_f16(&rng.vec_f32(dim)));
+        let (sa, sb) = (to_simsimd_f16(&a), to_simsimd_f16(&b));
+        for (kernel, m) in [("l2", Metric::L2), ("ip", Metric::InnerProduct), ("cos", Metric::Cosine)] {
+            let mut g = group(c, &format!("f16_{kernel}/{dim}"), 2 * 2 * dim);
+            for e in engines() {
+                g.bench_function(name(&e), |bn| bn.iter(|| e.distance_f16(m, black_box(&a), black_box(&b))));
+            }
+            g.bench_function("simsimd", |bn| {
+                bn.iter(|| match m {
+                    Metric::L2 => simsimd::f16::l2sq(black_box(&sa), black_box(&sb)),
+                    Metric::InnerProduct => simsimd::f16::dot(black_box(&sa), black_box(&sb)),
+                    _ => <simsimd::f16 as SpatialSimilarity>::cos(black_box(&sa), black_box(&sb)),
+                })
+            });
+            g.finish();
+        }
+    }
+}
+
+fn pairs_i8(c: &mut Criterion) {
+    let mut rng = Rng(3);
+    for dim in DIMS {
+        let (a, b) = (rng.vec_i8(dim), rng.vec_i8(dim));
+        for (kernel, m) in [("l2", Metric::L2), ("ip", Metric::InnerProduct), ("cos", Metric::Cosine)] {
+            let mut g = group(c, &format!("i8_{kernel}/{dim}"), 2 * dim);
+            for e in engines() {
+                g.bench_function(name(&e), |bn| bn.iter(|| e.distance_i8(m, black_box(&a), black_box(&b))));
+            }
+            g.bench_function("simsimd", |bn| {
+                bn.iter(|| match m {
+                    Metric::L2 => i8::l2sq(black_box(&a), black_box(&b)),
+                    Metric::InnerProduct => i8::dot(black_box(&a), black_box(&b)),
+                    _ => <i8 as SpatialSimilarity>::cos(black_box(&a), black_box(&b)),
+                })
+            });
+            g.finish();
+        }
+    }
+}
+
+fn hamming(c: &mut Criterion) {
+    let mut rng = Rng(4);
+    for bytes in [48usize, 128, 1024] {
+        let (a, b) = (rng.vec_u8(bytes), rng.vec_u8(bytes));
+        let mut g = group(c, &format!("hamming/{bytes}"), 2 * bytes);
+        for e in engines() {
+            g.bench_function(name(&e), |bn| bn.iter(|| e.hamming(black_box(&a), black_box(&b))));
+        }
+        g.bench_function("simsimd", |bn| bn.iter(|| u8::hamming(black_box(&a), black_box(&b))));
+        g.bench_function("plain-loop", |bn| {
+            bn.iter(|| black_box(&a).iter().zip(black_box(&b)).map(|(x, y)| (x ^ y).count_ones()).sum::<u32>())
+        });
+        g.finish();
+    }
+}
+
+/// One query against 1,000 rows: the batch kernels against a peer called row by row.
+fn blocks(c: &mut Criterion) {
+    let mut rng = Rng(5);
+    for dim in DIMS {
+        let q = rng.vec_f32(dim);
+        let rows = rng.vec_f32(dim * ROWS);
+        let mut out = vec![0.0f32; ROWS];
+        for (kernel, m) in [("l2", Metric::L2), ("ip", Metric::InnerProduct), ("cos", Metric::Cosine)] {
+            let mut g = group(c, &format!("f32_block_{kernel}/{dim}"), 4 * dim * ROWS);
+            for e in engines() {
+                g.bench_function(name(&e), |bn| bn.iter(|| e.distances_f32(m, black_box(&q), black_box(&rows), &mut out)));
+            }
+            g.bench_function("simsimd", |bn| {
+                bn.iter(|| {
+                    for (o, r) in out.iter_mut().zip(rows.chunks_exact(dim)) {
+                        *o = match m {
+                            Metric::L2 => f32::l2sq(&q, r),
+                            Metric::InnerProduct => f32::dot(&q, r),
+                            _ => <f32 as SpatialSimilarity>::cos(&q, r),
+                        }
+                        .unwrap_or(0.0) as f32;
+                    }
+                })
+            });
+            g.finish();
+        }
+
+        let qh = to_f16(&q);
+        let rowsh = to_f16(&rows);
+        let (sq, srows) = (to_simsimd_f16(&qh), to_simsimd_f16(&rowsh));
+        let mut g = group(c, &format!("f16_block_l2/{dim}"), 2 * dim * ROWS);
+        for e in engines() {
+            g.bench_function(name(&e), |bn| bn.iter(|| e.distances_f16(Metric::L2, black_box(&qh), black_box(&rowsh), &mut out)));
+        }
+        g.bench_function("simsimd", |bn| {
+            bn.iter(|| {
+                for (o, r) in out.iter_mut().zip(srows.chunks_exact(dim)) {
+                    *o = simsimd::f16::l2sq(&sq, r).unwrap_or(0.0) as f32;
+                }
+            })
+        });
+        g.finish();
+
+        let qi = rng.vec_i8(dim);
+        let rowsi = rng.vec_i8(dim * ROWS);
+        for (kernel, m) in [("l2", Metric::L2), ("ip", Metric::InnerProduct)] {
+            let mut g = group(c, &format!("i8_block_{kernel}/{dim}"), dim * ROWS);
+            for e in engines() {
+                g.bench_function(name(&e), |bn| bn.iter(|| e.distances_i8(m, black_box(&qi), black_box(&rowsi), &mut out)));
+            }
+            g.bench_function("simsimd", |bn| {
+                bn.iter(|| {
+                    for (o, r) in out.iter_mut().zip(rowsi.chunks_exact(dim)) {
+                        *o = if m == Metric::L2 { i8::l2sq(&qi, r) } else { i8::dot(&qi, r) }.unwrap_or(0.0) as f32;
+                    }
+                })
+            });
+            g.finish();
+        }
+    }
+    // Binary codes of 384 and 1024 bits.
+    for bytes in [48usize, 128] {
+        let q = rng.vec_u8(bytes);
+        let rows = rng.vec_u8(bytes * ROWS);
+        let mut out = vec![0.0f32; ROWS];
+        let mut g = group(c, &format!("hamming_block/{bytes}"), bytes * ROWS);
+        for e in engines() {
+            g.bench_function(name(&e), |bn| bn.iter(|| e.hamming_distances(black_box(&q), black_box(&rows), &mut out)));
+        }
+        g.bench_function("simsimd", |bn| {
+            bn.iter(|| {
+                for (o, r) in out.iter_mut().zip(rows.chunks_exact(bytes)) {
+                    *o = u8::hamming(&q, r).unwrap_or(0.0) as f32;
+                }
+            })
+        });
+        g.finish();
+    }
+}
+
+fn conversions(c: &mut Criterion) {
+    use half::slice::HalfFloatSliceExt;
+    let mut rng = Rng(6);
+    let n = 4096;
+    let x = rng.vec_f32(n);
+    let h = to_f16(&x);
+    let (mut out32, mut out16) = (vec![0.0f32; n], vec![f16::ZERO; n]);
+    let mut g = group(c, &format!("f16_to_f32/{n}"), 2 * n);
+    for e in engines() {
+        g.bench_function(name(&e), |bn| bn.iter(|| e.f16_to_f32(black_box(&h), &mut out32)));
+    }
+    g.bench_function("half", |bn| bn.iter(|| black_box(&h).convert_to_f32_slice(&mut out32)));
+    g.finish();
+    let mut g = group(c, &format!("f32_to_f16/{n}"), 4 * n);
+    for e in engines() {
+        g.bench_function(name(&e), |bn| bn.iter(|| e.f32_to_f16(black_box(&x), &mut out16)));
+    }
+    g.bench_function("half", |bn| bn.iter(|| out16.convert_from_f32_slice(black_box(&x))));
+    g.finish();
+}
+
+fn sq8(c: &mut Criterion) {
+    let mut rng = Rng(7);
+    let dim = 384;
+    let data = rng.vec_f32(dim * ROWS);
+    let p = SqParams::fit(&data, dim).expect("valid");
+    let mut codes = vec![0i8; data.len()];
+    rvf_kernels::sq8_encode(&p, &data, &mut codes).expect("valid");
+    let q = rng.vec_f32(dim);
+    let mut out = vec![0.0f32; ROWS];
+    let mut g = group(c, &format!("sq8_block_l2/{dim}"), dim * ROWS);
+    for e in engines() {
+        g.bench_function(name(&e), |bn| bn.iter(|| e.sq8_distances_f32(Metric::L2, &p, black_box(&q), black_box(&codes), &mut out)));
+    }
+    let mut dec = vec![0.0f32; dim];
+    g.bench_function("plain-loop", |bn| {
+        bn.iter(|| {
+            for (o, r) in out.iter_mut().zip(codes.chunks_exact(dim)) {
+                for (((d, &c), &mn), &rg) in dec.iter_mut().zip(r).zip(p.mins()).zip(p.ranges()) {
+                    *d = mn + ((c as i32 + 128) as f32 / 255.0) * rg;
+                }
+                *o = plain_l2(&q, &dec);
+            }
+        })
+    });
+    g.finish();
+    let mut g = group(c, &format!("sq8_encode/{dim}"), 4 * dim * ROWS);
+    for e in engines() {
+        g.bench_function(name(&e), |bn| bn.iter(|| e.sq8_encode(&p, black_box(&data), &mut codes)));
+    }
+    g.finish();
+}
+
+fn pq(c: &mut Criterion) {
+    let mut rng = Rng(8);
+    let (dim, m, k) = (384, 48, 256);
+    let cb = PqCodebook::new(dim, m, k, rng.vec_f32(m * k * (dim / m))).expect("valid");
+    let q = rng.vec_f32(dim);
+    let mut table = vec![0.0f32; cb.table_len()];
+    let n = 100_000;
+    let codes = rng.vec_u8(n * m);
+    let mut out = vec![0.0f32; n];
+    let mut g = group(c, "pq_table/384x48x256", 4 * m * k * (dim / m));
+    for e in engines() {
+        g.bench_function(name(&e), |bn| bn.iter(|| e.pq_table(&cb, black_box(&q), &mut table)));
+    }
+    g.finish();
+    let mut g = group(c, "pq_scan/48x100000", m * n);
+    for e in engines() {
+        g.bench_function(name(&e), |bn| bn.iter(|| e.pq_distances(&cb, black_box(&table), black_box(&codes), &mut out)));
+    }
+    g.bench_function("plain-loop", |bn| {
+        bn.iter(|| {
+            for (o, r) in out.iter_mut().zip(codes.chunks_exact(m)) {
+                *o = r.iter().enumerate().map(|(j, &c)| table[j * k + c as usize]).sum();
+            }
+        })
+    });
+    g.finish();
+}
+
+fn topk(c: &mut Criterion) {
+    let mut rng = Rng(9);
+    let n = 1_000_000;
+    let k = 10;
+    let d: Vec<f32> = (0..n).map(|_| rng.f32().abs()).collect();
+    let mut g = group(c, "topk10/1000000", 4 * n);
+    for e in engines() {
+        g.bench_function(name(&e), |bn| {
+            bn.iter(|| {
+                let mut t = TopK::with_engine(k, e).expect("k > 0");
+                t.push_slice(black_box(&d), 0);
+                t.into_sorted_vec()
+            })
+        });
+    }
+    g.bench_function("binary-heap", |bn| {
+        bn.iter(|| {
+            // Max-heap of (distance bits, id): non-negative floats order like their bits.
+            let mut h = BinaryHeap::with_capacity(k + 1);
+            for (i, &x) in black_box(&d).iter().enumerate() {
+                if h.len() < k {
+                    h.push((x.to_bits(), i));
+                } else if let Some(&top) = h.peek() {
+                    if (x.to_bits(), i) < top {
+                        h.pop();
+                        h.push((x.to_bits(), i));
+                    }
+                }
+            }
+            h.into_sorted_vec()
+        })
+    });
+    g.bench_function("select-nth", |bn| {
+        bn.iter(|| {
+            let mut v: Vec<(u32, usize)> = black_box(&d).iter().enumerate().map(|(i, x)| (x.to_bits(), i)).collect();
+            v.select_nth_unstable(k - 1);
+            v.truncate(k);
+            v.sort_unstable();
+            v
+        })
+    });
+    g.finish();
+}
+
+fn crc(c: &mut Criterion) {
+    let mut rng = Rng(10);
+    for (label, n) in [("64", 64usize), ("4KB", 4096), ("1MB", 1 << 20)] {
+        let data = rng.vec_u8(n);
+        let mut g = group(c, &format!("crc32c/{label}"), n);
+        for e in engines() {
+            g.bench_function(name(&e), |bn| bn.iter(|| e.crc32c(black_box(&data))));
+        }
+        g.bench_function("crc32c-crate", |bn| bn.iter(|| crc32c::crc32c(black_box(&data))));
+        g.bench_function("crc-fast", |bn| bn.iter(|| crc_fast::checksum(crc_fast::CrcAlgorithm::Crc32Iscsi, black_box(&data))));
+        g.finish();
+    }
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_millis(1000))
+        .sample_size(30)
+        .configure_from_args()
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = pairs_f32, pairs_f16, pairs_i8, hamming, blocks, conversions, sq8, pq, topk, crc
+}
+criterion_main!(benches);
