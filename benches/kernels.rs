@@ -14,7 +14,9 @@ use std::collections::BinaryHeap;
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime};
+use criterion::{
+    BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime,
+};
 use rvf_kernels::{Backend, Engine, Metric, PqCodebook, SqParams, TopK, f16};
 use simsimd::{BinarySimilarity, SpatialSimilarity};
 
@@ -22,7 +24,9 @@ const DIMS: [usize; 4] = [128, 384, 768, 1536];
 const ROWS: usize = 1000;
 
 fn engines() -> Vec<Engine> {
-    Backend::available().map(|b| Engine::new(b).expect("available")).collect()
+    Backend::available()
+        .map(|b| Engine::new(b).expect("available"))
+        .collect()
 }
 
 fn name(e: &Engine) -> String {
@@ -78,10 +82,16 @@ fn pairs_f32(c: &mut Criterion) {
     let mut rng = Rng(1);
     for dim in DIMS {
         let (a, b) = (rng.vec_f32(dim), rng.vec_f32(dim));
-        for (kernel, m) in [("l2", Metric::L2), ("ip", Metric::InnerProduct), ("cos", Metric::Cosine)] {
+        for (kernel, m) in [
+            ("l2", Metric::L2),
+            ("ip", Metric::InnerProduct),
+            ("cos", Metric::Cosine),
+        ] {
             let mut g = group(c, &format!("f32_{kernel}/{dim}"), 2 * 4 * dim);
             for e in engines() {
-                g.bench_function(name(&e), |bn| bn.iter(|| e.distance_f32(m, black_box(&a), black_box(&b))));
+                g.bench_function(name(&e), |bn| {
+                    bn.iter(|| e.distance_f32(m, black_box(&a), black_box(&b)))
+                });
             }
             g.bench_function("simsimd", |bn| {
                 bn.iter(|| match m {
@@ -92,7 +102,13 @@ fn pairs_f32(c: &mut Criterion) {
             });
             if m != Metric::Cosine {
                 g.bench_function("plain-loop", |bn| {
-                    bn.iter(|| if m == Metric::L2 { plain_l2(black_box(&a), black_box(&b)) } else { plain_dot(black_box(&a), black_box(&b)) })
+                    bn.iter(|| {
+                        if m == Metric::L2 {
+                            plain_l2(black_box(&a), black_box(&b))
+                        } else {
+                            plain_dot(black_box(&a), black_box(&b))
+                        }
+                    })
                 });
             }
             g.finish();
@@ -105,10 +121,16 @@ fn pairs_f16(c: &mut Criterion) {
     for dim in DIMS {
         let (a, b) = (to_f16(&rng.vec_f32(dim)), to_f16(&rng.vec_f32(dim)));
         let (sa, sb) = (to_simsimd_f16(&a), to_simsimd_f16(&b));
-        for (kernel, m) in [("l2", Metric::L2), ("ip", Metric::InnerProduct), ("cos", Metric::Cosine)] {
+        for (kernel, m) in [
+            ("l2", Metric::L2),
+            ("ip", Metric::InnerProduct),
+            ("cos", Metric::Cosine),
+        ] {
             let mut g = group(c, &format!("f16_{kernel}/{dim}"), 2 * 2 * dim);
             for e in engines() {
-                g.bench_function(name(&e), |bn| bn.iter(|| e.distance_f16(m, black_box(&a), black_box(&b))));
+                g.bench_function(name(&e), |bn| {
+                    bn.iter(|| e.distance_f16(m, black_box(&a), black_box(&b)))
+                });
             }
             g.bench_function("simsimd", |bn| {
                 bn.iter(|| match m {
@@ -126,10 +148,16 @@ fn pairs_i8(c: &mut Criterion) {
     let mut rng = Rng(3);
     for dim in DIMS {
         let (a, b) = (rng.vec_i8(dim), rng.vec_i8(dim));
-        for (kernel, m) in [("l2", Metric::L2), ("ip", Metric::InnerProduct), ("cos", Metric::Cosine)] {
+        for (kernel, m) in [
+            ("l2", Metric::L2),
+            ("ip", Metric::InnerProduct),
+            ("cos", Metric::Cosine),
+        ] {
             let mut g = group(c, &format!("i8_{kernel}/{dim}"), 2 * dim);
             for e in engines() {
-                g.bench_function(name(&e), |bn| bn.iter(|| e.distance_i8(m, black_box(&a), black_box(&b))));
+                g.bench_function(name(&e), |bn| {
+                    bn.iter(|| e.distance_i8(m, black_box(&a), black_box(&b)))
+                });
             }
             g.bench_function("simsimd", |bn| {
                 bn.iter(|| match m {
@@ -149,11 +177,21 @@ fn hamming(c: &mut Criterion) {
         let (a, b) = (rng.vec_u8(bytes), rng.vec_u8(bytes));
         let mut g = group(c, &format!("hamming/{bytes}"), 2 * bytes);
         for e in engines() {
-            g.bench_function(name(&e), |bn| bn.iter(|| e.hamming(black_box(&a), black_box(&b))));
+            g.bench_function(name(&e), |bn| {
+                bn.iter(|| e.hamming(black_box(&a), black_box(&b)))
+            });
         }
-        g.bench_function("simsimd", |bn| bn.iter(|| u8::hamming(black_box(&a), black_box(&b))));
+        g.bench_function("simsimd", |bn| {
+            bn.iter(|| u8::hamming(black_box(&a), black_box(&b)))
+        });
         g.bench_function("plain-loop", |bn| {
-            bn.iter(|| black_box(&a).iter().zip(black_box(&b)).map(|(x, y)| (x ^ y).count_ones()).sum::<u32>())
+            bn.iter(|| {
+                black_box(&a)
+                    .iter()
+                    .zip(black_box(&b))
+                    .map(|(x, y)| (x ^ y).count_ones())
+                    .sum::<u32>()
+            })
         });
         g.finish();
     }
@@ -166,10 +204,16 @@ fn blocks(c: &mut Criterion) {
         let q = rng.vec_f32(dim);
         let rows = rng.vec_f32(dim * ROWS);
         let mut out = vec![0.0f32; ROWS];
-        for (kernel, m) in [("l2", Metric::L2), ("ip", Metric::InnerProduct), ("cos", Metric::Cosine)] {
+        for (kernel, m) in [
+            ("l2", Metric::L2),
+            ("ip", Metric::InnerProduct),
+            ("cos", Metric::Cosine),
+        ] {
             let mut g = group(c, &format!("f32_block_{kernel}/{dim}"), 4 * dim * ROWS);
             for e in engines() {
-                g.bench_function(name(&e), |bn| bn.iter(|| e.distances_f32(m, black_box(&q), black_box(&rows), &mut out)));
+                g.bench_function(name(&e), |bn| {
+                    bn.iter(|| e.distances_f32(m, black_box(&q), black_box(&rows), &mut out))
+                });
             }
             g.bench_function("simsimd", |bn| {
                 bn.iter(|| {
@@ -191,7 +235,9 @@ fn blocks(c: &mut Criterion) {
         let (sq, srows) = (to_simsimd_f16(&qh), to_simsimd_f16(&rowsh));
         let mut g = group(c, &format!("f16_block_l2/{dim}"), 2 * dim * ROWS);
         for e in engines() {
-            g.bench_function(name(&e), |bn| bn.iter(|| e.distances_f16(Metric::L2, black_box(&qh), black_box(&rowsh), &mut out)));
+            g.bench_function(name(&e), |bn| {
+                bn.iter(|| e.distances_f16(Metric::L2, black_box(&qh), black_box(&rowsh), &mut out))
+            });
         }
         g.bench_function("simsimd", |bn| {
             bn.iter(|| {
@@ -207,12 +253,19 @@ fn blocks(c: &mut Criterion) {
         for (kernel, m) in [("l2", Metric::L2), ("ip", Metric::InnerProduct)] {
             let mut g = group(c, &format!("i8_block_{kernel}/{dim}"), dim * ROWS);
             for e in engines() {
-                g.bench_function(name(&e), |bn| bn.iter(|| e.distances_i8(m, black_box(&qi), black_box(&rowsi), &mut out)));
+                g.bench_function(name(&e), |bn| {
+                    bn.iter(|| e.distances_i8(m, black_box(&qi), black_box(&rowsi), &mut out))
+                });
             }
             g.bench_function("simsimd", |bn| {
                 bn.iter(|| {
                     for (o, r) in out.iter_mut().zip(rowsi.chunks_exact(dim)) {
-                        *o = if m == Metric::L2 { i8::l2sq(&qi, r) } else { i8::dot(&qi, r) }.unwrap_or(0.0) as f32;
+                        *o = if m == Metric::L2 {
+                            i8::l2sq(&qi, r)
+                        } else {
+                            i8::dot(&qi, r)
+                        }
+                        .unwrap_or(0.0) as f32;
                     }
                 })
             });
@@ -226,7 +279,9 @@ fn blocks(c: &mut Criterion) {
         let mut out = vec![0.0f32; ROWS];
         let mut g = group(c, &format!("hamming_block/{bytes}"), bytes * ROWS);
         for e in engines() {
-            g.bench_function(name(&e), |bn| bn.iter(|| e.hamming_distances(black_box(&q), black_box(&rows), &mut out)));
+            g.bench_function(name(&e), |bn| {
+                bn.iter(|| e.hamming_distances(black_box(&q), black_box(&rows), &mut out))
+            });
         }
         g.bench_function("simsimd", |bn| {
             bn.iter(|| {
@@ -248,15 +303,23 @@ fn conversions(c: &mut Criterion) {
     let (mut out32, mut out16) = (vec![0.0f32; n], vec![f16::ZERO; n]);
     let mut g = group(c, &format!("f16_to_f32/{n}"), 2 * n);
     for e in engines() {
-        g.bench_function(name(&e), |bn| bn.iter(|| e.f16_to_f32(black_box(&h), &mut out32)));
+        g.bench_function(name(&e), |bn| {
+            bn.iter(|| e.f16_to_f32(black_box(&h), &mut out32))
+        });
     }
-    g.bench_function("half", |bn| bn.iter(|| black_box(&h).convert_to_f32_slice(&mut out32)));
+    g.bench_function("half", |bn| {
+        bn.iter(|| black_box(&h).convert_to_f32_slice(&mut out32))
+    });
     g.finish();
     let mut g = group(c, &format!("f32_to_f16/{n}"), 4 * n);
     for e in engines() {
-        g.bench_function(name(&e), |bn| bn.iter(|| e.f32_to_f16(black_box(&x), &mut out16)));
+        g.bench_function(name(&e), |bn| {
+            bn.iter(|| e.f32_to_f16(black_box(&x), &mut out16))
+        });
     }
-    g.bench_function("half", |bn| bn.iter(|| out16.convert_from_f32_slice(black_box(&x))));
+    g.bench_function("half", |bn| {
+        bn.iter(|| out16.convert_from_f32_slice(black_box(&x)))
+    });
     g.finish();
 }
 
@@ -271,7 +334,11 @@ fn sq8(c: &mut Criterion) {
     let mut out = vec![0.0f32; ROWS];
     let mut g = group(c, &format!("sq8_block_l2/{dim}"), dim * ROWS);
     for e in engines() {
-        g.bench_function(name(&e), |bn| bn.iter(|| e.sq8_distances_f32(Metric::L2, &p, black_box(&q), black_box(&codes), &mut out)));
+        g.bench_function(name(&e), |bn| {
+            bn.iter(|| {
+                e.sq8_distances_f32(Metric::L2, &p, black_box(&q), black_box(&codes), &mut out)
+            })
+        });
     }
     let mut dec = vec![0.0f32; dim];
     g.bench_function("plain-loop", |bn| {
@@ -287,7 +354,9 @@ fn sq8(c: &mut Criterion) {
     g.finish();
     let mut g = group(c, &format!("sq8_encode/{dim}"), 4 * dim * ROWS);
     for e in engines() {
-        g.bench_function(name(&e), |bn| bn.iter(|| e.sq8_encode(&p, black_box(&data), &mut codes)));
+        g.bench_function(name(&e), |bn| {
+            bn.iter(|| e.sq8_encode(&p, black_box(&data), &mut codes))
+        });
     }
     g.finish();
 }
@@ -303,17 +372,25 @@ fn pq(c: &mut Criterion) {
     let mut out = vec![0.0f32; n];
     let mut g = group(c, "pq_table/384x48x256", 4 * m * k * (dim / m));
     for e in engines() {
-        g.bench_function(name(&e), |bn| bn.iter(|| e.pq_table(&cb, black_box(&q), &mut table)));
+        g.bench_function(name(&e), |bn| {
+            bn.iter(|| e.pq_table(&cb, black_box(&q), &mut table))
+        });
     }
     g.finish();
     let mut g = group(c, "pq_scan/48x100000", m * n);
     for e in engines() {
-        g.bench_function(name(&e), |bn| bn.iter(|| e.pq_distances(&cb, black_box(&table), black_box(&codes), &mut out)));
+        g.bench_function(name(&e), |bn| {
+            bn.iter(|| e.pq_distances(&cb, black_box(&table), black_box(&codes), &mut out))
+        });
     }
     g.bench_function("plain-loop", |bn| {
         bn.iter(|| {
             for (o, r) in out.iter_mut().zip(codes.chunks_exact(m)) {
-                *o = r.iter().enumerate().map(|(j, &c)| table[j * k + c as usize]).sum();
+                *o = r
+                    .iter()
+                    .enumerate()
+                    .map(|(j, &c)| table[j * k + c as usize])
+                    .sum();
             }
         })
     });
@@ -354,7 +431,11 @@ fn topk(c: &mut Criterion) {
     });
     g.bench_function("select-nth", |bn| {
         bn.iter(|| {
-            let mut v: Vec<(u32, usize)> = black_box(&d).iter().enumerate().map(|(i, x)| (x.to_bits(), i)).collect();
+            let mut v: Vec<(u32, usize)> = black_box(&d)
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (x.to_bits(), i))
+                .collect();
             v.select_nth_unstable(k - 1);
             v.truncate(k);
             v.sort_unstable();
@@ -372,8 +453,12 @@ fn crc(c: &mut Criterion) {
         for e in engines() {
             g.bench_function(name(&e), |bn| bn.iter(|| e.crc32c(black_box(&data))));
         }
-        g.bench_function("crc32c-crate", |bn| bn.iter(|| crc32c::crc32c(black_box(&data))));
-        g.bench_function("crc-fast", |bn| bn.iter(|| crc_fast::checksum(crc_fast::CrcAlgorithm::Crc32Iscsi, black_box(&data))));
+        g.bench_function("crc32c-crate", |bn| {
+            bn.iter(|| crc32c::crc32c(black_box(&data)))
+        });
+        g.bench_function("crc-fast", |bn| {
+            bn.iter(|| crc_fast::checksum(crc_fast::CrcAlgorithm::Crc32Iscsi, black_box(&data)))
+        });
         g.finish();
     }
 }

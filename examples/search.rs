@@ -72,16 +72,36 @@ fn generate(n: usize) -> DataSet {
     let mut sources = Vec::new();
     for _ in 0..QUERIES {
         let src = (rng.next() % n as u64) as usize;
-        queries.push(f32s[src * DIM..(src + 1) * DIM].iter().map(|&x| x + rng.noise() * 0.05).collect());
+        queries.push(
+            f32s[src * DIM..(src + 1) * DIM]
+                .iter()
+                .map(|&x| x + rng.noise() * 0.05)
+                .collect(),
+        );
         sources.push(src);
     }
-    DataSet { n, f16, sq, sq_params, bits, queries, sources }
+    DataSet {
+        n,
+        f16,
+        sq,
+        sq_params,
+        bits,
+        queries,
+        sources,
+    }
 }
 
 const BLOCK_ROWS: usize = 4096;
 
 /// One top-K search over the whole set, one block of rows at a time.
-fn search(e: Engine, ds: &DataSet, form: &str, metric: Metric, q: &[f32], dists: &mut [f32]) -> Vec<Neighbor> {
+fn search(
+    e: Engine,
+    ds: &DataSet,
+    form: &str,
+    metric: Metric,
+    q: &[f32],
+    dists: &mut [f32],
+) -> Vec<Neighbor> {
     let mut top = TopK::with_engine(K, e).expect("K > 0");
     let qh: Vec<f16> = q.iter().map(|&x| f16::from_f32(x)).collect();
     let mut qbits = vec![0u8; DIM / 8];
@@ -96,8 +116,18 @@ fn search(e: Engine, ds: &DataSet, form: &str, metric: Metric, q: &[f32], dists:
         let out = &mut dists[..rows];
         let r = match form {
             "f16" => e.distances_f16(metric, &qh, &ds.f16[start * DIM..(start + rows) * DIM], out),
-            "sq8" => e.sq8_distances_f16(metric, &ds.sq_params, &qh, &ds.sq[start * DIM..(start + rows) * DIM], out),
-            _ => e.hamming_distances(&qbits, &ds.bits[start * DIM / 8..(start + rows) * DIM / 8], out),
+            "sq8" => e.sq8_distances_f16(
+                metric,
+                &ds.sq_params,
+                &qh,
+                &ds.sq[start * DIM..(start + rows) * DIM],
+                out,
+            ),
+            _ => e.hamming_distances(
+                &qbits,
+                &ds.bits[start * DIM / 8..(start + rows) * DIM / 8],
+                out,
+            ),
         };
         r.expect("shapes are consistent");
         top.push_slice(out, start as u64);
@@ -107,7 +137,11 @@ fn search(e: Engine, ds: &DataSet, form: &str, metric: Metric, q: &[f32], dists:
 }
 
 fn main() -> ExitCode {
-    let n: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(100_000).max(K);
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100_000)
+        .max(K);
     let t0 = Instant::now();
     let ds = generate(n);
     let gen_s = t0.elapsed().as_secs_f64();
@@ -119,7 +153,11 @@ fn main() -> ExitCode {
     println!(
         "backend: {} (features: {}; available: {}; detected best: {})",
         e.backend(),
-        if e.backend().features().is_empty() { "-" } else { e.backend().features() },
+        if e.backend().features().is_empty() {
+            "-"
+        } else {
+            e.backend().features()
+        },
         available.join(", "),
         Backend::detect()
     );
@@ -129,8 +167,13 @@ fn main() -> ExitCode {
         ds.sq.len() as f64 / 1e6,
         ds.bits.len() as f64 / 1e6
     );
-    println!("{QUERIES} top-{K} queries per search; the first {CHECKED} of each also run on the scalar backend and must match bit for bit\n");
-    println!("{:<6} {:<8} {:>10} {:>10} {:>9} {:>10}  scalar check", "form", "metric", "ms/query", "queries/s", "GB/s", "recall@10");
+    println!(
+        "{QUERIES} top-{K} queries per search; the first {CHECKED} of each also run on the scalar backend and must match bit for bit\n"
+    );
+    println!(
+        "{:<6} {:<8} {:>10} {:>10} {:>9} {:>10}  scalar check",
+        "form", "metric", "ms/query", "queries/s", "GB/s", "recall@10"
+    );
 
     let cases: [(&str, Metric, usize); 7] = [
         ("f16", Metric::L2, 2 * DIM),
@@ -145,16 +188,27 @@ fn main() -> ExitCode {
     let mut all_ok = true;
     for (form, metric, row_bytes) in cases {
         let t = Instant::now();
-        let results: Vec<Vec<Neighbor>> = ds.queries.iter().map(|q| search(e, &ds, form, metric, q, &mut dists)).collect();
+        let results: Vec<Vec<Neighbor>> = ds
+            .queries
+            .iter()
+            .map(|q| search(e, &ds, form, metric, q, &mut dists))
+            .collect();
         let secs = t.elapsed().as_secs_f64();
         let mut ok = true;
         for (q, got) in ds.queries.iter().zip(&results).take(CHECKED) {
             let want = search(scalar, &ds, form, metric, q, &mut dists);
             ok &= want.len() == got.len()
-                && want.iter().zip(got).all(|(a, b)| a.id == b.id && a.distance.to_bits() == b.distance.to_bits());
+                && want
+                    .iter()
+                    .zip(got)
+                    .all(|(a, b)| a.id == b.id && a.distance.to_bits() == b.distance.to_bits());
         }
         all_ok &= ok;
-        let found = results.iter().zip(&ds.sources).filter(|(r, s)| r.iter().any(|nb| nb.id == **s as u64)).count();
+        let found = results
+            .iter()
+            .zip(&ds.sources)
+            .filter(|(r, s)| r.iter().any(|nb| nb.id == **s as u64))
+            .count();
         println!(
             "{:<6} {:<8} {:>10.3} {:>10.0} {:>9.2} {:>9.0}%  {}",
             form,
@@ -166,7 +220,9 @@ fn main() -> ExitCode {
             if ok { "identical" } else { "MISMATCH" }
         );
     }
-    println!("\nrecall@10: share of queries whose source row is among the 10 results (queries are noisy copies of rows).");
+    println!(
+        "\nrecall@10: share of queries whose source row is among the 10 results (queries are noisy copies of rows)."
+    );
     println!("total {:.2} s", t0.elapsed().as_secs_f64());
     if all_ok {
         println!("all result lists identical to the scalar backend");

@@ -44,8 +44,13 @@ pub enum Backend {
 
 impl Backend {
     /// Every backend, from the most portable to the widest.
-    pub const ALL: [Backend; 5] =
-        [Backend::Scalar, Backend::Avx2, Backend::Avx512, Backend::Neon, Backend::Wasm128];
+    pub const ALL: [Backend; 5] = [
+        Backend::Scalar,
+        Backend::Avx2,
+        Backend::Avx512,
+        Backend::Neon,
+        Backend::Wasm128,
+    ];
 
     /// Lowercase name, as accepted by `RVF_BACKEND` and [`FromStr`].
     pub fn name(self) -> &'static str {
@@ -131,6 +136,7 @@ pub(crate) struct PqView<'a> {
 /// * SQ8 kernels get `min.len() == range.len() == dim`;
 /// * PQ kernels get a consistent view, `table.len() == m * k`, codes that are all `< k`;
 /// * conversions get equal lengths.
+#[cfg_attr(not(feature = "alloc"), allow(dead_code))]
 pub(crate) struct Kernels {
     pub backend: Backend,
     pub features: &'static str,
@@ -218,11 +224,17 @@ fn env_choice() -> Option<Backend> {
     match v.parse::<Backend>() {
         Ok(b) if b.is_available() => Some(b),
         Ok(b) => {
-            std::eprintln!("rvf-kernels: RVF_BACKEND={b} is not available on this CPU; using {}", Backend::detect());
+            std::eprintln!(
+                "rvf-kernels: RVF_BACKEND={b} is not available on this CPU; using {}",
+                Backend::detect()
+            );
             None
         }
         Err(_) => {
-            std::eprintln!("rvf-kernels: RVF_BACKEND={v:?} is not a backend name; using {}", Backend::detect());
+            std::eprintln!(
+                "rvf-kernels: RVF_BACKEND={v:?} is not a backend name; using {}",
+                Backend::detect()
+            );
             None
         }
     }
@@ -282,12 +294,16 @@ pub struct Engine {
 impl Engine {
     /// An engine on `backend`, or [`Error::BackendUnavailable`].
     pub fn new(backend: Backend) -> Result<Engine> {
-        table(backend).map(|k| Engine { k }).ok_or(Error::BackendUnavailable(backend))
+        table(backend)
+            .map(|k| Engine { k })
+            .ok_or(Error::BackendUnavailable(backend))
     }
 
     /// An engine on the best backend of this CPU.
     pub fn detected() -> Engine {
-        Engine { k: table(Backend::detect()).unwrap_or(&crate::backends::scalar::KERNELS) }
+        Engine {
+            k: table(Backend::detect()).unwrap_or(&crate::backends::scalar::KERNELS),
+        }
     }
 
     /// An engine on the crate's active backend (see [`force_backend`]) at the time of the call.
@@ -304,6 +320,9 @@ impl Engine {
 
 impl fmt::Debug for Engine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Engine").field("backend", &self.k.backend).field("features", &self.k.features).finish()
+        f.debug_struct("Engine")
+            .field("backend", &self.k.backend)
+            .field("features", &self.k.features)
+            .finish()
     }
 }

@@ -10,7 +10,11 @@ use crate::numerics::{I8_CHUNK, finish, finish_i64};
 
 #[inline]
 pub(crate) fn same_len(expected: usize, found: usize) -> Result<()> {
-    if expected == found { Ok(()) } else { Err(Error::LengthMismatch { expected, found }) }
+    if expected == found {
+        Ok(())
+    } else {
+        Err(Error::LengthMismatch { expected, found })
+    }
 }
 
 /// Checks that `block` holds `rows` rows of `dim` elements.
@@ -18,8 +22,14 @@ pub(crate) fn same_len(expected: usize, found: usize) -> Result<()> {
 pub(crate) fn block_shape(dim: usize, rows: usize, block_len: usize) -> Result<()> {
     match dim.checked_mul(rows) {
         Some(expected) if expected == block_len => Ok(()),
-        Some(expected) => Err(Error::BlockShape { expected, found: block_len }),
-        None => Err(Error::BlockShape { expected: usize::MAX, found: block_len }),
+        Some(expected) => Err(Error::BlockShape {
+            expected,
+            found: block_len,
+        }),
+        None => Err(Error::BlockShape {
+            expected: usize::MAX,
+            found: block_len,
+        }),
     }
 }
 

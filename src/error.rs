@@ -57,13 +57,18 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Error::LengthMismatch { expected, found } => {
-                write!(f, "length mismatch: expected {expected} elements, found {found}")
+                write!(
+                    f,
+                    "length mismatch: expected {expected} elements, found {found}"
+                )
             }
             Error::BlockShape { expected, found } => write!(
                 f,
                 "block has {found} elements but rows * dim = {expected} (rows come from the output length)"
             ),
-            Error::InvalidDimension { dim, reason } => write!(f, "invalid dimension {dim}: {reason}"),
+            Error::InvalidDimension { dim, reason } => {
+                write!(f, "invalid dimension {dim}: {reason}")
+            }
             Error::InvalidK => f.write_str("k must be at least 1"),
             Error::CodeOutOfRange { index, code, k } => {
                 write!(f, "PQ code {code} at index {index} is not below K = {k}")
@@ -71,7 +76,11 @@ impl fmt::Display for Error {
             Error::InvalidParameter(what) => write!(f, "invalid parameter: {what}"),
             Error::UnsupportedMetric => f.write_str("metric not supported by this operation"),
             Error::BackendUnavailable(b) => {
-                write!(f, "backend {} is not available on this CPU or build", b.name())
+                write!(
+                    f,
+                    "backend {} is not available on this CPU or build",
+                    b.name()
+                )
             }
             Error::UnknownBackend => {
                 f.write_str("unknown backend name (expected scalar, avx2, avx512, neon or wasm128)")

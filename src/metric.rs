@@ -26,7 +26,12 @@ pub enum Metric {
 
 impl Metric {
     /// All metrics, in code order.
-    pub const ALL: [Metric; 4] = [Metric::L2, Metric::InnerProduct, Metric::Cosine, Metric::Hamming];
+    pub const ALL: [Metric; 4] = [
+        Metric::L2,
+        Metric::InnerProduct,
+        Metric::Cosine,
+        Metric::Hamming,
+    ];
 
     /// The metric with the given RVF code.
     pub fn from_code(code: u8) -> Result<Metric, Error> {

@@ -66,15 +66,15 @@ pub fn ip_from_sum(dot: f32) -> f32 {
 #[inline]
 pub fn cosine_from_sums(dot: f32, aa: f32, bb: f32) -> f32 {
     if aa == 0.0 || bb == 0.0 {
-        return if dot.is_nan() || aa.is_nan() || bb.is_nan() { f32::NAN } else { 1.0 };
+        return if dot.is_nan() || aa.is_nan() || bb.is_nan() {
+            f32::NAN
+        } else {
+            1.0
+        };
     }
-    let denom = aa.sqrt() * bb.sqrt();
-    let mut sim = dot / denom;
-    if sim > 1.0 {
-        sim = 1.0;
-    } else if sim < -1.0 {
-        sim = -1.0;
-    }
+    let denom = libm::sqrtf(aa) * libm::sqrtf(bb);
+    // `clamp` passes NaN through.
+    let sim = (dot / denom).clamp(-1.0, 1.0);
     1.0 - sim
 }
 
@@ -129,7 +129,11 @@ pub fn f16_bits_to_f32(h: u16) -> f32 {
     let sign = (h & 0x8000) << 16;
     let em = h & 0x7fff;
     let finite = f32::from_bits(em << 13) * f32::from_bits(0x7780_0000); // * 2^112
-    let bits = if em >= 0x7c00 { (em << 13) | 0x7f80_0000 } else { finite.to_bits() };
+    let bits = if em >= 0x7c00 {
+        (em << 13) | 0x7f80_0000
+    } else {
+        finite.to_bits()
+    };
     f32::from_bits(bits | sign)
 }
 
@@ -158,6 +162,7 @@ pub fn sq8_decode(q: i8, min: f32, range: f32) -> f32 {
 /// `i8` (`u - 128`). NaN quotients (a NaN value, or `x == min` with a zero range) encode as
 /// `u = 0`; with a zero range, values above `min` give `+inf` and encode as `u = 255`.
 #[inline(always)]
+#[allow(clippy::neg_cmp_op_on_partial_ord)] // the negation is what sends NaN to 0
 pub fn sq8_encode(x: f32, min: f32, range: f32) -> i8 {
     let t = (x - min) / range;
     // `!(t >= 0)` also catches NaN (0/0, NaN input).
@@ -189,7 +194,11 @@ pub fn order_key(d: f32) -> u32 {
     }
     let d = d + 0.0; // -0.0 + 0.0 == +0.0; no other value changes
     let b = d.to_bits();
-    if b & 0x8000_0000 != 0 { !b } else { b | 0x8000_0000 }
+    if b & 0x8000_0000 != 0 {
+        !b
+    } else {
+        b | 0x8000_0000
+    }
 }
 
 #[cfg(test)]
@@ -211,7 +220,18 @@ mod tests {
 
     #[test]
     fn order_key_is_monotone() {
-        let vals = [f32::NEG_INFINITY, -1e30, -1.0, -1e-40, -0.0, 0.0, 1e-40, 1.0, 1e30, f32::INFINITY];
+        let vals = [
+            f32::NEG_INFINITY,
+            -1e30,
+            -1.0,
+            -1e-40,
+            -0.0,
+            0.0,
+            1e-40,
+            1.0,
+            1e30,
+            f32::INFINITY,
+        ];
         for w in vals.windows(2) {
             assert!(order_key(w[0]) <= order_key(w[1]), "{} {}", w[0], w[1]);
         }

@@ -39,14 +39,22 @@ impl PqCodebook {
     /// each; `centroids.len()` must be `m * k * (dim / m)`, `m` must divide `dim`, `1 <= k <= 256`.
     pub fn new(dim: usize, m: usize, k: usize, centroids: Vec<f32>) -> Result<PqCodebook> {
         if m == 0 || dim == 0 || dim % m != 0 {
-            return Err(Error::InvalidDimension { dim, reason: "PQ needs M >= 1 dividing dim" });
+            return Err(Error::InvalidDimension {
+                dim,
+                reason: "PQ needs M >= 1 dividing dim",
+            });
         }
         if k == 0 || k > 256 {
             return Err(Error::InvalidParameter("PQ K must be in 1..=256"));
         }
         let sub_dim = dim / m;
         same_len(m * k * sub_dim, centroids.len())?;
-        Ok(PqCodebook { m, k, sub_dim, centroids })
+        Ok(PqCodebook {
+            m,
+            k,
+            sub_dim,
+            centroids,
+        })
     }
 
     /// Number of subspaces `M` (bytes per code row).
@@ -80,7 +88,12 @@ impl PqCodebook {
     }
 
     pub(crate) fn view(&self) -> PqView<'_> {
-        PqView { m: self.m, k: self.k, sub_dim: self.sub_dim, centroids: &self.centroids }
+        PqView {
+            m: self.m,
+            k: self.k,
+            sub_dim: self.sub_dim,
+            centroids: &self.centroids,
+        }
     }
 }
 
@@ -95,7 +108,11 @@ fn check_codes(codes: &[u8], k: usize) -> Result<()> {
         return Ok(());
     }
     let index = codes.iter().position(|&c| c as usize >= k).unwrap_or(0);
-    Err(Error::CodeOutOfRange { index, code: codes[index], k })
+    Err(Error::CodeOutOfRange {
+        index,
+        code: codes[index],
+        k,
+    })
 }
 
 api! {

@@ -35,7 +35,10 @@ impl SqParams {
     pub fn new(mins: Vec<f32>, maxs: Vec<f32>) -> Result<SqParams> {
         same_len(mins.len(), maxs.len())?;
         if mins.is_empty() {
-            return Err(Error::InvalidDimension { dim: 0, reason: "SQ parameters need at least one dimension" });
+            return Err(Error::InvalidDimension {
+                dim: 0,
+                reason: "SQ parameters need at least one dimension",
+            });
         }
         for (&lo, &hi) in mins.iter().zip(&maxs) {
             if !lo.is_finite() || !hi.is_finite() {
@@ -61,7 +64,9 @@ impl SqParams {
     /// ```
     pub fn from_interleaved(pairs: &[f32]) -> Result<SqParams> {
         if pairs.len() % 2 != 0 {
-            return Err(Error::InvalidParameter("interleaved SQ parameters need an even length"));
+            return Err(Error::InvalidParameter(
+                "interleaved SQ parameters need an even length",
+            ));
         }
         let mins = pairs.iter().step_by(2).copied().collect();
         let maxs = pairs.iter().skip(1).step_by(2).copied().collect();
@@ -72,7 +77,10 @@ impl SqParams {
     /// values are skipped; an all-NaN dimension gets `min = max = 0`).
     pub fn fit(data: &[f32], dim: usize) -> Result<SqParams> {
         if dim == 0 || data.is_empty() || data.len() % dim != 0 {
-            return Err(Error::InvalidDimension { dim, reason: "data must be a non-empty multiple of dim" });
+            return Err(Error::InvalidDimension {
+                dim,
+                reason: "data must be a non-empty multiple of dim",
+            });
         }
         let mut mins = alloc::vec![f32::INFINITY; dim];
         let mut maxs = alloc::vec![f32::NEG_INFINITY; dim];
@@ -115,13 +123,19 @@ impl SqParams {
     }
 
     pub(crate) fn view(&self) -> Sq8View<'_> {
-        Sq8View { min: &self.mins, range: &self.ranges }
+        Sq8View {
+            min: &self.mins,
+            range: &self.ranges,
+        }
     }
 
     /// Checks that `len` is a whole number of rows.
     fn rows(&self, len: usize) -> Result<usize> {
         if len % self.dim() != 0 {
-            return Err(Error::InvalidDimension { dim: self.dim(), reason: "length is not a multiple of the SQ dimension" });
+            return Err(Error::InvalidDimension {
+                dim: self.dim(),
+                reason: "length is not a multiple of the SQ dimension",
+            });
         }
         Ok(len / self.dim())
     }

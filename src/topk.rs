@@ -61,7 +61,11 @@ impl TopK {
         if k == 0 {
             return Err(Error::InvalidK);
         }
-        Ok(TopK { k, heap: Vec::with_capacity(k.min(1 << 16)), engine })
+        Ok(TopK {
+            k,
+            heap: Vec::with_capacity(k.min(1 << 16)),
+            engine,
+        })
     }
 
     /// The bound `k`.
@@ -86,7 +90,11 @@ impl TopK {
 
     /// The worst kept result once `k` are kept: anything not better than it is rejected.
     pub fn worst(&self) -> Option<Neighbor> {
-        if self.heap.len() == self.k { self.heap.first().copied() } else { None }
+        if self.heap.len() == self.k {
+            self.heap.first().copied()
+        } else {
+            None
+        }
     }
 
     /// Offers one result.

@@ -12,7 +12,14 @@ use rvf_kernels::{Engine, Metric, PqCodebook, SqParams, TopK, f16};
 
 const OFFSETS: [usize; 3] = [0, 1, 3];
 
-fn assert_same(what: &str, e: &Engine, n: usize, detail: &dyn std::fmt::Debug, got: f32, want: f32) {
+fn assert_same(
+    what: &str,
+    e: &Engine,
+    n: usize,
+    detail: &dyn std::fmt::Debug,
+    got: f32,
+    want: f32,
+) {
     assert!(
         same(got, want),
         "{what}: backend {} gives {got:e} ({:#010x}), scalar {want:e} ({:#010x}); len {n}, {detail:?}",
@@ -22,7 +29,13 @@ fn assert_same(what: &str, e: &Engine, n: usize, detail: &dyn std::fmt::Debug, g
     );
 }
 
-fn assert_same_slice(what: &str, e: &Engine, detail: &dyn std::fmt::Debug, got: &[f32], want: &[f32]) {
+fn assert_same_slice(
+    what: &str,
+    e: &Engine,
+    detail: &dyn std::fmt::Debug,
+    got: &[f32],
+    want: &[f32],
+) {
     assert_eq!(got.len(), want.len());
     for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
         assert!(
@@ -35,8 +48,14 @@ fn assert_same_slice(what: &str, e: &Engine, detail: &dyn std::fmt::Debug, got: 
 
 #[test]
 fn harness_reports_backends() {
-    let names: Vec<String> = engines_under_test().iter().map(|e| e.backend().to_string()).collect();
-    eprintln!("differential harness compares with scalar: {}", names.join(", "));
+    let names: Vec<String> = engines_under_test()
+        .iter()
+        .map(|e| e.backend().to_string())
+        .collect();
+    eprintln!(
+        "differential harness compares with scalar: {}",
+        names.join(", ")
+    );
     assert!(names.contains(&"scalar".to_string()));
 }
 
@@ -53,11 +72,39 @@ fn pair_f32_all_metrics() {
                 let (a, b) = (&a[off..], &b[off..]);
                 for m in Metric::ALL {
                     let d = (m, class, off);
-                    assert_same("distance_f32", &e, n, &d, e.distance_f32(m, a, b).unwrap(), s.distance_f32(m, a, b).unwrap());
+                    assert_same(
+                        "distance_f32",
+                        &e,
+                        n,
+                        &d,
+                        e.distance_f32(m, a, b).unwrap(),
+                        s.distance_f32(m, a, b).unwrap(),
+                    );
                 }
-                assert_same("l2_f32", &e, n, &class, e.l2_f32(a, b).unwrap(), s.l2_f32(a, b).unwrap());
-                assert_same("ip_f32", &e, n, &class, e.ip_f32(a, b).unwrap(), s.ip_f32(a, b).unwrap());
-                assert_same("cosine_f32", &e, n, &class, e.cosine_f32(a, b).unwrap(), s.cosine_f32(a, b).unwrap());
+                assert_same(
+                    "l2_f32",
+                    &e,
+                    n,
+                    &class,
+                    e.l2_f32(a, b).unwrap(),
+                    s.l2_f32(a, b).unwrap(),
+                );
+                assert_same(
+                    "ip_f32",
+                    &e,
+                    n,
+                    &class,
+                    e.ip_f32(a, b).unwrap(),
+                    s.ip_f32(a, b).unwrap(),
+                );
+                assert_same(
+                    "cosine_f32",
+                    &e,
+                    n,
+                    &class,
+                    e.cosine_f32(a, b).unwrap(),
+                    s.cosine_f32(a, b).unwrap(),
+                );
             }
         }
     }
@@ -76,11 +123,39 @@ fn pair_f16_all_metrics() {
                 let (a, b) = (&a[off..], &b[off..]);
                 for m in Metric::ALL {
                     let d = (m, class, off);
-                    assert_same("distance_f16", &e, n, &d, e.distance_f16(m, a, b).unwrap(), s.distance_f16(m, a, b).unwrap());
+                    assert_same(
+                        "distance_f16",
+                        &e,
+                        n,
+                        &d,
+                        e.distance_f16(m, a, b).unwrap(),
+                        s.distance_f16(m, a, b).unwrap(),
+                    );
                 }
-                assert_same("l2_f16", &e, n, &class, e.l2_f16(a, b).unwrap(), s.l2_f16(a, b).unwrap());
-                assert_same("ip_f16", &e, n, &class, e.ip_f16(a, b).unwrap(), s.ip_f16(a, b).unwrap());
-                assert_same("cosine_f16", &e, n, &class, e.cosine_f16(a, b).unwrap(), s.cosine_f16(a, b).unwrap());
+                assert_same(
+                    "l2_f16",
+                    &e,
+                    n,
+                    &class,
+                    e.l2_f16(a, b).unwrap(),
+                    s.l2_f16(a, b).unwrap(),
+                );
+                assert_same(
+                    "ip_f16",
+                    &e,
+                    n,
+                    &class,
+                    e.ip_f16(a, b).unwrap(),
+                    s.ip_f16(a, b).unwrap(),
+                );
+                assert_same(
+                    "cosine_f16",
+                    &e,
+                    n,
+                    &class,
+                    e.cosine_f16(a, b).unwrap(),
+                    s.cosine_f16(a, b).unwrap(),
+                );
             }
         }
     }
@@ -98,15 +173,49 @@ fn pair_i8_all_metrics() {
             for extreme in [false, true] {
                 let off = OFFSETS[n % OFFSETS.len()];
                 let a = gen_i8(&mut rng, n + off, extreme);
-                let b: Vec<i8> = if extreme { a.iter().map(|&x| if x == 127 { -128 } else { 127 }).collect() } else { gen_i8(&mut rng, n + off, false) };
+                let b: Vec<i8> = if extreme {
+                    a.iter()
+                        .map(|&x| if x == 127 { -128 } else { 127 })
+                        .collect()
+                } else {
+                    gen_i8(&mut rng, n + off, false)
+                };
                 let (a, b) = (&a[off..], &b[off..]);
                 for m in Metric::ALL {
                     let d = (m, extreme, off);
-                    assert_same("distance_i8", &e, n, &d, e.distance_i8(m, a, b).unwrap(), s.distance_i8(m, a, b).unwrap());
+                    assert_same(
+                        "distance_i8",
+                        &e,
+                        n,
+                        &d,
+                        e.distance_i8(m, a, b).unwrap(),
+                        s.distance_i8(m, a, b).unwrap(),
+                    );
                 }
-                assert_same("l2_i8", &e, n, &extreme, e.l2_i8(a, b).unwrap(), s.l2_i8(a, b).unwrap());
-                assert_same("ip_i8", &e, n, &extreme, e.ip_i8(a, b).unwrap(), s.ip_i8(a, b).unwrap());
-                assert_same("cosine_i8", &e, n, &extreme, e.cosine_i8(a, b).unwrap(), s.cosine_i8(a, b).unwrap());
+                assert_same(
+                    "l2_i8",
+                    &e,
+                    n,
+                    &extreme,
+                    e.l2_i8(a, b).unwrap(),
+                    s.l2_i8(a, b).unwrap(),
+                );
+                assert_same(
+                    "ip_i8",
+                    &e,
+                    n,
+                    &extreme,
+                    e.ip_i8(a, b).unwrap(),
+                    s.ip_i8(a, b).unwrap(),
+                );
+                assert_same(
+                    "cosine_i8",
+                    &e,
+                    n,
+                    &extreme,
+                    e.cosine_i8(a, b).unwrap(),
+                    s.cosine_i8(a, b).unwrap(),
+                );
             }
         }
     }
@@ -124,16 +233,28 @@ fn hamming_all_lengths() {
             let a = gen_u8(&mut rng, n + off);
             let b = gen_u8(&mut rng, n + off);
             let (a, b) = (&a[off..], &b[off..]);
-            assert_eq!(e.hamming(a, b).unwrap(), s.hamming(a, b).unwrap(), "hamming {} len {n}", e.backend());
+            assert_eq!(
+                e.hamming(a, b).unwrap(),
+                s.hamming(a, b).unwrap(),
+                "hamming {} len {n}",
+                e.backend()
+            );
             let ones = vec![0xFFu8; n];
             let zeros = vec![0u8; n];
-            assert_eq!(e.hamming(&ones, &zeros).unwrap(), 8 * n as u64, "hamming all-ones {} len {n}", e.backend());
+            assert_eq!(
+                e.hamming(&ones, &zeros).unwrap(),
+                8 * n as u64,
+                "hamming all-ones {} len {n}",
+                e.backend()
+            );
         }
     }
 }
 
 /// Dimensions of the block tests: around every vector width and the 64-lane chunk.
-const DIMS: [usize; 24] = [0, 1, 2, 3, 4, 7, 8, 9, 15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 100, 127, 128, 129, 257, 384];
+const DIMS: [usize; 24] = [
+    0, 1, 2, 3, 4, 7, 8, 9, 15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 100, 127, 128, 129, 257, 384,
+];
 
 #[test]
 fn blocks_f32_f16_i8_binary() {
@@ -159,7 +280,14 @@ fn blocks_f32_f16_i8_binary() {
                         // The block form equals the pair form row by row.
                         for (r, row) in blk.chunks_exact(dim.max(1)).take(rows).enumerate() {
                             if dim > 0 {
-                                assert_same("distances_f32 vs pair", &e, dim, &d, got[r], s.distance_f32(m, &q, row).unwrap());
+                                assert_same(
+                                    "distances_f32 vs pair",
+                                    &e,
+                                    dim,
+                                    &d,
+                                    got[r],
+                                    s.distance_f32(m, &q, row).unwrap(),
+                                );
                             }
                         }
                         e.distances_f16(m, &qh, blkh, &mut got).unwrap();
@@ -175,7 +303,13 @@ fn blocks_f32_f16_i8_binary() {
                         let (mut got, mut want) = (vec![0.0; rows], vec![0.0; rows]);
                         e.distances_i8(m, &q, blk, &mut got).unwrap();
                         s.distances_i8(m, &q, blk, &mut want).unwrap();
-                        assert_same_slice("distances_i8", &e, &(m, dim, rows, extreme), &got, &want);
+                        assert_same_slice(
+                            "distances_i8",
+                            &e,
+                            &(m, dim, rows, extreme),
+                            &got,
+                            &want,
+                        );
                     }
                 }
                 let q = gen_u8(&mut rng, dim);
@@ -194,18 +328,35 @@ fn f16_conversions_every_pattern() {
     let s = scalar();
     let all: Vec<f16> = (0..=u16::MAX).map(f16::from_bits).collect();
     let mut rng = Rng(6);
-    let mut f32s: Vec<f32> = (0..200_000).map(|_| f32::from_bits(rng.next_u64() as u32)).collect();
+    let mut f32s: Vec<f32> = (0..200_000)
+        .map(|_| f32::from_bits(rng.next_u64() as u32))
+        .collect();
     // Every f16 value, the midpoints between neighbours (ties to even), and their neighbours.
     for h in 0..0x7c00u16 {
         let lo = f16::from_bits(h).to_f32() as f64;
         let hi = f16::from_bits(h + 1).to_f32() as f64;
         let mid = ((lo + hi) / 2.0) as f32;
-        for x in [mid, f32::from_bits(mid.to_bits() + 1), f32::from_bits(mid.to_bits() - 1)] {
+        for x in [
+            mid,
+            f32::from_bits(mid.to_bits() + 1),
+            f32::from_bits(mid.to_bits() - 1),
+        ] {
             f32s.push(x);
             f32s.push(-x);
         }
     }
-    f32s.extend([0.0, -0.0, f32::INFINITY, f32::NEG_INFINITY, f32::NAN, 65504.0, 65520.0, 65519.99, f32::MAX, f32::MIN_POSITIVE]);
+    f32s.extend([
+        0.0,
+        -0.0,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::NAN,
+        65504.0,
+        65520.0,
+        65519.99,
+        f32::MAX,
+        f32::MIN_POSITIVE,
+    ]);
     for e in engines_under_test() {
         for off in [0usize, 1, 5] {
             let src = &all[off..];
@@ -241,7 +392,17 @@ fn f16_conversions_every_pattern() {
 
 fn sq_params(rng: &mut Rng, dim: usize) -> SqParams {
     let mins: Vec<f32> = (0..dim).map(|_| rng.unit() * 3.0).collect();
-    let maxs: Vec<f32> = mins.iter().enumerate().map(|(i, &m)| if i % 17 == 5 { m } else { m + rng.unit().abs() * 5.0 }).collect();
+    let maxs: Vec<f32> = mins
+        .iter()
+        .enumerate()
+        .map(|(i, &m)| {
+            if i % 17 == 5 {
+                m
+            } else {
+                m + rng.unit().abs() * 5.0
+            }
+        })
+        .collect();
     SqParams::new(mins, maxs).unwrap()
 }
 
@@ -253,8 +414,17 @@ fn sq8_all_kernels() {
         for dim in 1..=max_len().min(200) {
             let p = sq_params(&mut rng, dim);
             let rows = 1 + dim % 5;
-            for class in [Class::Normal, Class::Wide, Class::WithNan, Class::WithInf, Class::Large] {
-                let x: Vec<f32> = gen_f32(&mut rng, rows * dim, class).iter().map(|v| v * 4.0).collect();
+            for class in [
+                Class::Normal,
+                Class::Wide,
+                Class::WithNan,
+                Class::WithInf,
+                Class::Large,
+            ] {
+                let x: Vec<f32> = gen_f32(&mut rng, rows * dim, class)
+                    .iter()
+                    .map(|v| v * 4.0)
+                    .collect();
                 let (mut got, mut want) = (vec![0i8; x.len()], vec![0i8; x.len()]);
                 e.sq8_encode(&p, &x, &mut got).unwrap();
                 s.sq8_encode(&p, &x, &mut want).unwrap();
@@ -265,7 +435,8 @@ fn sq8_all_kernels() {
             e.sq8_decode_f32(&p, &codes, &mut got).unwrap();
             s.sq8_decode_f32(&p, &codes, &mut want).unwrap();
             assert_same_slice("sq8_decode_f32", &e, &dim, &got, &want);
-            let (mut goth, mut wanth) = (vec![f16::ZERO; codes.len()], vec![f16::ZERO; codes.len()]);
+            let (mut goth, mut wanth) =
+                (vec![f16::ZERO; codes.len()], vec![f16::ZERO; codes.len()]);
             e.sq8_decode_f16(&p, &codes, &mut goth).unwrap();
             s.sq8_decode_f16(&p, &codes, &mut wanth).unwrap();
             assert_eq!(goth, wanth, "sq8_decode_f16 {} dim {dim}", e.backend());
@@ -276,8 +447,22 @@ fn sq8_all_kernels() {
                 for m in [Metric::L2, Metric::InnerProduct, Metric::Cosine] {
                     let d = (m, dim, class);
                     let row = &codes[..dim];
-                    assert_same("sq8_distance_f32", &e, dim, &d, e.sq8_distance_f32(m, &p, &q, row).unwrap(), s.sq8_distance_f32(m, &p, &q, row).unwrap());
-                    assert_same("sq8_distance_f16", &e, dim, &d, e.sq8_distance_f16(m, &p, &qh, row).unwrap(), s.sq8_distance_f16(m, &p, &qh, row).unwrap());
+                    assert_same(
+                        "sq8_distance_f32",
+                        &e,
+                        dim,
+                        &d,
+                        e.sq8_distance_f32(m, &p, &q, row).unwrap(),
+                        s.sq8_distance_f32(m, &p, &q, row).unwrap(),
+                    );
+                    assert_same(
+                        "sq8_distance_f16",
+                        &e,
+                        dim,
+                        &d,
+                        e.sq8_distance_f16(m, &p, &qh, row).unwrap(),
+                        s.sq8_distance_f16(m, &p, &qh, row).unwrap(),
+                    );
                     let (mut got, mut want) = (vec![0.0; rows], vec![0.0; rows]);
                     e.sq8_distances_f32(m, &p, &q, &codes, &mut got).unwrap();
                     s.sq8_distances_f32(m, &p, &q, &codes, &mut want).unwrap();
@@ -285,7 +470,14 @@ fn sq8_all_kernels() {
                     // Fused equals decode-then-distance.
                     let mut dec = vec![0.0f32; dim];
                     s.sq8_decode_f32(&p, row, &mut dec).unwrap();
-                    assert_same("sq8 fused vs decoded", &e, dim, &d, got[0], s.distance_f32(m, &q, &dec).unwrap());
+                    assert_same(
+                        "sq8 fused vs decoded",
+                        &e,
+                        dim,
+                        &d,
+                        got[0],
+                        s.distance_f32(m, &q, &dec).unwrap(),
+                    );
                     e.sq8_distances_f16(m, &p, &qh, &codes, &mut got).unwrap();
                     s.sq8_distances_f16(m, &p, &qh, &codes, &mut want).unwrap();
                     assert_same_slice("sq8_distances_f16", &e, &d, &got, &want);
@@ -300,7 +492,18 @@ fn pq_table_and_scan() {
     let s = scalar();
     let mut rng = Rng(8);
     for e in engines_under_test() {
-        for (dim, m, k) in [(8, 1, 1), (8, 2, 16), (16, 4, 16), (64, 8, 256), (96, 48, 256), (128, 16, 256), (384, 48, 256), (384, 96, 16), (30, 10, 200), (1, 1, 3)] {
+        for (dim, m, k) in [
+            (8, 1, 1),
+            (8, 2, 16),
+            (16, 4, 16),
+            (64, 8, 256),
+            (96, 48, 256),
+            (128, 16, 256),
+            (384, 48, 256),
+            (384, 96, 16),
+            (30, 10, 200),
+            (1, 1, 3),
+        ] {
             let cents = gen_f32(&mut rng, m * k * (dim / m), Class::Normal);
             let cb = PqCodebook::new(dim, m, k, cents).unwrap();
             for class in [Class::Normal, Class::WithNan, Class::Large] {
@@ -335,7 +538,11 @@ fn topk_scan_matches_sort() {
                 let mut top = TopK::with_engine(k, e).unwrap();
                 top.push_slice(&d, 1000);
                 let got = top.into_sorted_vec();
-                let mut want: Vec<(u32, u64, f32)> = d.iter().enumerate().map(|(i, &x)| (rvf_kernels::numerics::order_key(x), 1000 + i as u64, x)).collect();
+                let mut want: Vec<(u32, u64, f32)> = d
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &x)| (rvf_kernels::numerics::order_key(x), 1000 + i as u64, x))
+                    .collect();
                 want.sort_by_key(|t| (t.0, t.1));
                 want.truncate(k);
                 assert_eq!(got.len(), want.len());

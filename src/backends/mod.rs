@@ -12,7 +12,11 @@
 use crate::backend::Kernels;
 
 pub(crate) mod scalar;
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64", target_arch = "wasm32"))]
+#[cfg(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    target_arch = "wasm32"
+))]
 pub(crate) mod simd;
 
 #[cfg(target_arch = "x86_64")]

@@ -69,7 +69,13 @@ impl<V: F32x> SimdOperand<V> for Sq8Operand<'_> {
     #[inline(always)]
     unsafe fn load_at(&self, i: usize) -> V {
         // SAFETY: the caller guarantees i + N <= len, and min/range have the codes' length.
-        unsafe { V::load_sq8(self.codes.as_ptr().add(i), self.p.min.as_ptr().add(i), self.p.range.as_ptr().add(i)) }
+        unsafe {
+            V::load_sq8(
+                self.codes.as_ptr().add(i),
+                self.p.min.as_ptr().add(i),
+                self.p.range.as_ptr().add(i),
+            )
+        }
     }
 }
 
@@ -128,14 +134,25 @@ pub(crate) unsafe fn reduce<V: F32x>(mut acc: V::Acc) -> f32 {
 /// The CPU must support `V`'s instructions (the caller is a `#[target_feature]` function of that
 /// ISA), and `a.len() == b.len()`.
 #[inline(always)]
-pub(crate) unsafe fn fold<V: F32x, A: SimdOperand<V>, B: SimdOperand<V>>(metric: FloatMetric, a: A, b: B) -> [f32; 3] {
+pub(crate) unsafe fn fold<V: F32x, A: SimdOperand<V>, B: SimdOperand<V>>(
+    metric: FloatMetric,
+    a: A,
+    b: B,
+) -> [f32; 3] {
     let n = a.len();
     // SAFETY: the caller guarantees V's features.
     let mut acc = unsafe { [V::acc_zero(), V::acc_zero(), V::acc_zero()] };
     let mut i = 0;
     while i + LANES <= n {
         // SAFETY: i + r * N + N <= i + 64 <= n for every r < 64 / N.
-        unsafe { chunk::<V>(metric, &mut acc, |r| a.load_at(i + r * V::N), |r| b.load_at(i + r * V::N)) };
+        unsafe {
+            chunk::<V>(
+                metric,
+                &mut acc,
+                |r| a.load_at(i + r * V::N),
+                |r| b.load_at(i + r * V::N),
+            )
+        };
         i += LANES;
     }
     if i < n {
@@ -143,7 +160,14 @@ pub(crate) unsafe fn fold<V: F32x, A: SimdOperand<V>, B: SimdOperand<V>>(metric:
         a.fill(i, &mut xa);
         b.fill(i, &mut xb);
         // SAFETY: the buffers hold 64 floats; r * N + N <= 64.
-        unsafe { chunk::<V>(metric, &mut acc, |r| V::load(xa.as_ptr().add(r * V::N)), |r| V::load(xb.as_ptr().add(r * V::N))) };
+        unsafe {
+            chunk::<V>(
+                metric,
+                &mut acc,
+                |r| V::load(xa.as_ptr().add(r * V::N)),
+                |r| V::load(xb.as_ptr().add(r * V::N)),
+            )
+        };
     }
     let [a0, a1, a2] = acc;
     // SAFETY: the caller guarantees V's features.

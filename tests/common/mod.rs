@@ -43,8 +43,15 @@ pub enum Class {
     Large,
 }
 
-pub const CLASSES: [Class; 7] =
-    [Class::Normal, Class::Wide, Class::WithNan, Class::WithInf, Class::Zero, Class::Subnormal, Class::Large];
+pub const CLASSES: [Class; 7] = [
+    Class::Normal,
+    Class::Wide,
+    Class::WithNan,
+    Class::WithInf,
+    Class::Zero,
+    Class::Subnormal,
+    Class::Large,
+];
 
 pub fn gen_f32(rng: &mut Rng, n: usize, class: Class) -> Vec<f32> {
     let mut v: Vec<f32> = (0..n)
@@ -80,12 +87,21 @@ pub fn gen_f16(rng: &mut Rng, n: usize, class: Class) -> Vec<f16> {
         Class::Subnormal => 1e35, // f16 subnormals are below 6.1e-5
         _ => 1.0,
     };
-    gen_f32(rng, n, class).into_iter().map(|x| f16::from_f32(x * scale)).collect()
+    gen_f32(rng, n, class)
+        .into_iter()
+        .map(|x| f16::from_f32(x * scale))
+        .collect()
 }
 
 pub fn gen_i8(rng: &mut Rng, n: usize, extreme: bool) -> Vec<i8> {
     (0..n)
-        .map(|_| if extreme { if rng.next_u64() & 1 == 0 { -128 } else { 127 } } else { rng.next_u64() as i8 })
+        .map(|_| {
+            if extreme {
+                if rng.next_u64() & 1 == 0 { -128 } else { 127 }
+            } else {
+                rng.next_u64() as i8
+            }
+        })
         .collect()
 }
 
@@ -106,7 +122,10 @@ pub fn engines_under_test() -> Vec<Engine> {
         .unwrap_or_default()
         .split(',')
         .filter(|s| !s.trim().is_empty())
-        .map(|s| s.parse().unwrap_or_else(|_| panic!("RVF_REQUIRE_BACKENDS: unknown backend {s:?}")))
+        .map(|s| {
+            s.parse()
+                .unwrap_or_else(|_| panic!("RVF_REQUIRE_BACKENDS: unknown backend {s:?}"))
+        })
         .collect();
     let mut out = Vec::new();
     for b in Backend::ALL {
@@ -114,10 +133,14 @@ pub fn engines_under_test() -> Vec<Engine> {
             Ok(e) => out.push(e),
             Err(_) => {
                 if required.contains(&b) {
-                    panic!("backend {b} is required by RVF_REQUIRE_BACKENDS but is not available here");
+                    panic!(
+                        "backend {b} is required by RVF_REQUIRE_BACKENDS but is not available here"
+                    );
                 }
                 if native_arch(b) {
-                    eprintln!("SKIPPED: backend {b} is not available on this CPU; its differential tests did not run");
+                    eprintln!(
+                        "SKIPPED: backend {b} is not available on this CPU; its differential tests did not run"
+                    );
                 }
             }
         }
@@ -140,5 +163,8 @@ pub fn scalar() -> Engine {
 
 /// Maximum vector length of the length sweeps (`RVF_DIFF_MAX_LEN`, default 300).
 pub fn max_len() -> usize {
-    std::env::var("RVF_DIFF_MAX_LEN").ok().and_then(|v| v.parse().ok()).unwrap_or(300)
+    std::env::var("RVF_DIFF_MAX_LEN")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300)
 }

@@ -32,7 +32,10 @@ impl F32x for __m256 {
             let q = _mm256_cvtepi8_epi32(_mm_loadl_epi64(codes as *const __m128i));
             let u = _mm256_cvtepi32_ps(_mm256_add_epi32(q, _mm256_set1_epi32(128)));
             let unit = _mm256_div_ps(u, _mm256_set1_ps(255.0));
-            _mm256_add_ps(_mm256_loadu_ps(min), _mm256_mul_ps(unit, _mm256_loadu_ps(range)))
+            _mm256_add_ps(
+                _mm256_loadu_ps(min),
+                _mm256_mul_ps(unit, _mm256_loadu_ps(range)),
+            )
         }
     }
     #[inline(always)]
@@ -55,7 +58,10 @@ impl F32x for __m256 {
         // SAFETY: AVX is enabled in every caller (trait contract).
         unsafe {
             // s = 4: lane j += lane j + 4.
-            let x = _mm_add_ps(_mm256_castps256_ps128(self), _mm256_extractf128_ps::<1>(self));
+            let x = _mm_add_ps(
+                _mm256_castps256_ps128(self),
+                _mm256_extractf128_ps::<1>(self),
+            );
             // s = 2: lanes 0, 1 += lanes 2, 3.
             let x = _mm_add_ps(x, _mm_movehl_ps(x, x));
             // s = 1: lane 0 += lane 1.

@@ -69,7 +69,11 @@ impl Operand for Sq8Operand<'_> {
     #[inline(always)]
     fn fill(&self, start: usize, buf: &mut [f32; LANES]) {
         let end = self.codes.len().min(start + LANES);
-        let (c, mn, r) = (&self.codes[start..end], &self.p.min[start..end], &self.p.range[start..end]);
+        let (c, mn, r) = (
+            &self.codes[start..end],
+            &self.p.min[start..end],
+            &self.p.range[start..end],
+        );
         if c.len() < LANES {
             *buf = [0.0; LANES];
         }

@@ -43,10 +43,22 @@ fn block<Q: Operand>(metric: FloatMetric, q: Q, codes: &[i8], p: Sq8View<'_>, ou
     }
 }
 
-pub(crate) fn block_f32(metric: FloatMetric, q: &[f32], codes: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
+pub(crate) fn block_f32(
+    metric: FloatMetric,
+    q: &[f32],
+    codes: &[i8],
+    p: Sq8View<'_>,
+    out: &mut [f32],
+) {
     block(metric, q, codes, p, out)
 }
 
-pub(crate) fn block_f16(metric: FloatMetric, q: &[f16], codes: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
+pub(crate) fn block_f16(
+    metric: FloatMetric,
+    q: &[f16],
+    codes: &[i8],
+    p: Sq8View<'_>,
+    out: &mut [f32],
+) {
     block(metric, q, codes, p, out)
 }
