@@ -93,6 +93,11 @@ mod topk;
 #[cfg(feature = "tile")]
 pub mod kernel_exports;
 
+/// The README's examples run as doc-tests.
+#[cfg(all(doctest, feature = "std"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use backend::{Backend, Engine, active_backend, force_backend};
 pub use crc32c::*;
 pub use distance::*;
