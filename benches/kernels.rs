@@ -325,76 +325,89 @@ fn conversions(c: &mut Criterion) {
 
 fn sq8(c: &mut Criterion) {
     let mut rng = Rng(7);
-    let dim = 384;
-    let data = rng.vec_f32(dim * ROWS);
-    let p = SqParams::fit(&data, dim).expect("valid");
-    let mut codes = vec![0i8; data.len()];
-    rvf_kernels::sq8_encode(&p, &data, &mut codes).expect("valid");
-    let q = rng.vec_f32(dim);
-    let mut out = vec![0.0f32; ROWS];
-    let mut g = group(c, &format!("sq8_block_l2/{dim}"), dim * ROWS);
-    for e in engines() {
-        g.bench_function(name(&e), |bn| {
+    for dim in DIMS {
+        let data = rng.vec_f32(dim * ROWS);
+        let p = SqParams::fit(&data, dim).expect("valid");
+        let mut codes = vec![0i8; data.len()];
+        rvf_kernels::sq8_encode(&p, &data, &mut codes).expect("valid");
+        let q = rng.vec_f32(dim);
+        let mut out = vec![0.0f32; ROWS];
+        let mut g = group(c, &format!("sq8_block_l2/{dim}"), dim * ROWS);
+        for e in engines() {
+            g.bench_function(name(&e), |bn| {
+                bn.iter(|| {
+                    e.sq8_distances_f32(Metric::L2, &p, black_box(&q), black_box(&codes), &mut out)
+                })
+            });
+        }
+        let mut dec = vec![0.0f32; dim];
+        g.bench_function("plain-loop", |bn| {
             bn.iter(|| {
-                e.sq8_distances_f32(Metric::L2, &p, black_box(&q), black_box(&codes), &mut out)
+                for (o, r) in out.iter_mut().zip(codes.chunks_exact(dim)) {
+                    for (((d, &c), &mn), &rg) in dec.iter_mut().zip(r).zip(p.mins()).zip(p.ranges())
+                    {
+                        *d = mn + ((c as i32 + 128) as f32 / 255.0) * rg;
+                    }
+                    *o = plain_l2(&q, &dec);
+                }
             })
         });
+        g.finish();
+        let mut g = group(c, &format!("sq8_encode/{dim}"), 4 * dim * ROWS);
+        for e in engines() {
+            g.bench_function(name(&e), |bn| {
+                bn.iter(|| e.sq8_encode(&p, black_box(&data), &mut codes))
+            });
+        }
+        g.finish();
+        let mut decoded = vec![f16::ZERO; data.len()];
+        let mut g = group(c, &format!("sq8_decode_f16/{dim}"), dim * ROWS);
+        for e in engines() {
+            g.bench_function(name(&e), |bn| {
+                bn.iter(|| e.sq8_decode_f16(&p, black_box(&codes), &mut decoded))
+            });
+        }
+        g.finish();
     }
-    let mut dec = vec![0.0f32; dim];
-    g.bench_function("plain-loop", |bn| {
-        bn.iter(|| {
-            for (o, r) in out.iter_mut().zip(codes.chunks_exact(dim)) {
-                for (((d, &c), &mn), &rg) in dec.iter_mut().zip(r).zip(p.mins()).zip(p.ranges()) {
-                    *d = mn + ((c as i32 + 128) as f32 / 255.0) * rg;
-                }
-                *o = plain_l2(&q, &dec);
-            }
-        })
-    });
-    g.finish();
-    let mut g = group(c, &format!("sq8_encode/{dim}"), 4 * dim * ROWS);
-    for e in engines() {
-        g.bench_function(name(&e), |bn| {
-            bn.iter(|| e.sq8_encode(&p, black_box(&data), &mut codes))
-        });
-    }
-    g.finish();
 }
 
 fn pq(c: &mut Criterion) {
     let mut rng = Rng(8);
-    let (dim, m, k) = (384, 48, 256);
-    let cb = PqCodebook::new(dim, m, k, rng.vec_f32(m * k * (dim / m))).expect("valid");
-    let q = rng.vec_f32(dim);
-    let mut table = vec![0.0f32; cb.table_len()];
     let n = 100_000;
-    let codes = rng.vec_u8(n * m);
-    let mut out = vec![0.0f32; n];
-    let mut g = group(c, "pq_table/384x48x256", 4 * m * k * (dim / m));
-    for e in engines() {
-        g.bench_function(name(&e), |bn| {
-            bn.iter(|| e.pq_table(&cb, black_box(&q), &mut table))
+    for dim in DIMS {
+        // 8 dimensions per subspace, 256 centroids: the common IVF-PQ shape.
+        let (m, k) = (dim / 8, 256);
+        let cb = PqCodebook::new(dim, m, k, rng.vec_f32(m * k * (dim / m))).expect("valid");
+        let q = rng.vec_f32(dim);
+        let mut table = vec![0.0f32; cb.table_len()];
+        let codes = rng.vec_u8(n * m);
+        let mut out = vec![0.0f32; n];
+        let mut g = group(c, &format!("pq_table/{dim}"), 4 * m * k * (dim / m));
+        for e in engines() {
+            g.bench_function(name(&e), |bn| {
+                bn.iter(|| e.pq_table(&cb, black_box(&q), &mut table))
+            });
+        }
+        g.finish();
+        let mut g = group(c, &format!("pq_scan/{dim}"), m * n);
+        for e in engines() {
+            g.bench_function(name(&e), |bn| {
+                bn.iter(|| e.pq_distances(&cb, black_box(&table), black_box(&codes), &mut out))
+            });
+        }
+        g.bench_function("plain-loop", |bn| {
+            bn.iter(|| {
+                for (o, r) in out.iter_mut().zip(codes.chunks_exact(m)) {
+                    *o = r
+                        .iter()
+                        .enumerate()
+                        .map(|(j, &c)| table[j * k + c as usize])
+                        .sum();
+                }
+            })
         });
+        g.finish();
     }
-    g.finish();
-    let mut g = group(c, "pq_scan/48x100000", m * n);
-    for e in engines() {
-        g.bench_function(name(&e), |bn| {
-            bn.iter(|| e.pq_distances(&cb, black_box(&table), black_box(&codes), &mut out))
-        });
-    }
-    g.bench_function("plain-loop", |bn| {
-        bn.iter(|| {
-            for (o, r) in out.iter_mut().zip(codes.chunks_exact(m)) {
-                *o = r
-                    .iter()
-                    .enumerate()
-                    .map(|(j, &c)| table[j * k + c as usize])
-                    .sum();
-            }
-        })
-    });
-    g.finish();
 }
 
 fn topk(c: &mut Criterion) {
