@@ -21,6 +21,8 @@ pub(crate) mod simd;
 
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx2;
+#[cfg(target_arch = "aarch64")]
+pub(crate) mod neon;
 
 pub(crate) fn avx2_table() -> Option<&'static Kernels> {
     #[cfg(target_arch = "x86_64")]
@@ -35,7 +37,14 @@ pub(crate) fn avx512_table() -> Option<&'static Kernels> {
 }
 
 pub(crate) fn neon_table() -> Option<&'static Kernels> {
-    None
+    #[cfg(target_arch = "aarch64")]
+    {
+        neon::table()
+    }
+    #[cfg(not(target_arch = "aarch64"))]
+    {
+        None
+    }
 }
 
 pub(crate) fn wasm128_table() -> Option<&'static Kernels> {
