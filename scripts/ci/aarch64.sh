@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# aarch64 NEON backend: cross-build with Debian's rustc-web (1.96, -Zbuild-std; rustup targets are
+# not used) and run the whole test suite (unit tests, differential harness, proptests, tests/,
+# examples built) under qemu-user twice:
+#   1. -cpu max        (dotprod, fp16, crc, aes/pmull), full differential sweeps;
+#   2. -cpu cortex-a53 (no dotprod, no fp16): the other side of every dispatch, with shorter
+#      differential length sweeps (RVF_DIFF_MAX_LEN=100 by default) to keep CI time down.
+# Both runs require the neon backend (RVF_REQUIRE_BACKENDS). Then builds the benches for aarch64.
+# Doc-tests do not run for a cross target. Idempotent: packages are installed only when missing,
+# and builds reuse their own target dir.
+#
+# Environment: RVF_AARCH64_TARGET_DIR (default target/aarch64-qemu),
+#              RVF_AARCH64_A53_MAX_LEN (default 100).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+t_start=$(date +%s)
+lap() {
+    echo "--- aarch64: $1 in $(($(date +%s) - $2)) s (total $(($(date +%s) - t_start)) s)"
+}
+
+pkgs=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user rustc-web cargo-web rust-web-src)
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    t0=$(date +%s)
+    sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    lap "install ${missing[*]}" "$t0"
+fi
+
+export RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
+export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
+export CARGO_TARGET_DIR=${RVF_AARCH64_TARGET_DIR:-target/aarch64-qemu}
+export CARGO_INCREMENTAL=0 CARGO_TERM_COLOR=never
+# Warnings are errors in the cross build of the crate, its tests and benches (not in std: cargo
+# caps lints of non-local crates).
+export RUSTFLAGS="-D warnings"
+export RVF_REQUIRE_BACKENDS=scalar,neon
+cargo=(/usr/bin/cargo)
+target=aarch64-unknown-linux-gnu
+qemu() {
+    export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu -cpu $1"
+}
+"${cargo[@]}" --version
+/usr/bin/rustc --version
+qemu-aarch64 --version | head -1
+
+t0=$(date +%s)
+"${cargo[@]}" test --release -Zbuild-std --target $target --no-run
+lap "build tests" "$t0"
+
+t0=$(date +%s)
+qemu max
+"${cargo[@]}" test --release -Zbuild-std --target $target
+lap "tests under qemu -cpu max" "$t0"
+
+t0=$(date +%s)
+qemu cortex-a53
+RVF_DIFF_MAX_LEN=${RVF_AARCH64_A53_MAX_LEN:-100} \
+    "${cargo[@]}" test --release -Zbuild-std --target $target
+lap "tests under qemu -cpu cortex-a53" "$t0"
+
+t0=$(date +%s)
+"${cargo[@]}" bench --no-run -Zbuild-std --target $target
+lap "benches build" "$t0"
+
+echo "aarch64: ok in $(($(date +%s) - t_start)) s"
