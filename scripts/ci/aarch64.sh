@@ -4,8 +4,9 @@
 # examples built) under qemu-user twice:
 #   1. -cpu max        (dotprod, fp16, crc, aes/pmull), full differential sweeps;
 #   2. -cpu cortex-a53 (no dotprod, no fp16): the other side of every dispatch.
-# Both runs require the neon backend (RVF_REQUIRE_BACKENDS). Then builds the benches for aarch64.
-# Doc-tests do not run for a cross target. Idempotent: packages are installed only when missing,
+# Both runs require the neon backend (RVF_REQUIRE_BACKENDS); cargo 1.96 also cross-compiles the
+# doc-tests and runs them through the same qemu runner. Then builds the benches and a no_std
+# library for aarch64. Idempotent: packages are installed only when missing,
 # and builds reuse their own target dir.
 #
 # Environment: RVF_AARCH64_TARGET_DIR (default target/aarch64-qemu). The differential sweeps take
@@ -66,5 +67,10 @@ lap "tests under qemu -cpu cortex-a53" "$t0"
 t0=$(date +%s)
 "${cargo[@]}" bench --no-run -Zbuild-std --target $target
 lap "benches build" "$t0"
+
+# Without `std` the NEON sub-paths are chosen from the compile-time target features.
+t0=$(date +%s)
+"${cargo[@]}" build --release --no-default-features -Zbuild-std --target $target
+lap "no_std build" "$t0"
 
 echo "aarch64: ok in $(($(date +%s) - t_start)) s"
