@@ -45,6 +45,9 @@ cargo=(/usr/bin/cargo)
 target=aarch64-unknown-linux-gnu
 qemu() {
     export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu -cpu $1"
+    # Log which NEON sub-paths (dotprod, crc, pmull) this CPU model selects.
+    "${cargo[@]}" test -q --release -Zbuild-std --target $target --lib -- --nocapture --exact \
+        backends::neon::tests::features_name_the_paths 2>&1 | grep "neon features" | sed "s/^/qemu -cpu $1: /"
 }
 "${cargo[@]}" --version
 /usr/bin/rustc --version
