@@ -2,13 +2,26 @@
 //!
 //! | kernel | file |
 //! |---|---|
-//! | f32 / f16 / SQ8-fused distances | `float.rs` (generic kernels of `simd.rs` over `f32x.rs`) |
+//! | f32 / f16 / SQ8-fused distances (pair and block) | `float.rs` (generic kernels of `simd.rs` over `f32x.rs`) |
+//! | i8 distances (pair and block) | `int.rs` |
+//! | Hamming (pair and block) | `hamming.rs` |
+//! | f16 <-> f32 conversions | `convert.rs` |
+//! | SQ8 encode / decode | `sq8.rs` |
+//! | PQ table and scan | `pq.rs` |
+//! | top-K candidate filter | `topk.rs` |
+//! | CRC32C | `crc32c.rs` |
 
+mod convert;
+pub(crate) mod crc32c;
 mod f32x;
 mod float;
+pub(crate) mod hamming;
+pub(crate) mod int;
+mod pq;
+mod sq8;
+mod topk;
 
 use crate::backend::{Backend, Kernels};
-use crate::backends::scalar;
 
 /// Whether this CPU (and OS) runs the AVX2 backend.
 pub(crate) fn supported() -> bool {
@@ -45,23 +58,23 @@ pub(crate) static KERNELS: Kernels = Kernels {
     dot_f16: float::dot_f16,
     cos_f16: float::cos_f16,
     block_f16: float::block_f16,
-    l2_i8: scalar::int::l2_i8,
-    dot_i8: scalar::int::dot_i8,
-    cos_i8: scalar::int::cos_i8,
-    block_i8: scalar::int::block_i8,
-    hamming: scalar::int::hamming,
-    block_hamming: scalar::int::block_hamming,
-    f16_to_f32: scalar::float::f16_to_f32,
-    f32_to_f16: scalar::float::f32_to_f16,
-    sq8_encode: scalar::sq8::encode,
-    sq8_decode_f32: scalar::sq8::decode_f32,
-    sq8_decode_f16: scalar::sq8::decode_f16,
+    l2_i8: int::l2_i8,
+    dot_i8: int::dot_i8,
+    cos_i8: int::cos_i8,
+    block_i8: int::block_i8,
+    hamming: hamming::hamming,
+    block_hamming: hamming::block_hamming,
+    f16_to_f32: convert::f16_to_f32,
+    f32_to_f16: convert::f32_to_f16,
+    sq8_encode: sq8::encode,
+    sq8_decode_f32: sq8::decode_f32,
+    sq8_decode_f16: sq8::decode_f16,
     sq8_dist_f32: float::sq8_dist_f32,
     sq8_dist_f16: float::sq8_dist_f16,
     sq8_block_f32: float::sq8_block_f32,
     sq8_block_f16: float::sq8_block_f16,
-    pq_table: scalar::pq::table,
-    pq_scan: scalar::pq::scan,
-    first_candidate: scalar::topk::first_candidate,
-    crc32c_update: scalar::crc32c::update,
+    pq_table: pq::table,
+    pq_scan: pq::scan,
+    first_candidate: topk::first_candidate,
+    crc32c_update: crc32c::update,
 };
