@@ -21,6 +21,8 @@ pub(crate) mod simd;
 
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx2;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx512;
 #[cfg(target_arch = "aarch64")]
 pub(crate) mod neon;
 
@@ -33,6 +35,9 @@ pub(crate) fn avx2_table() -> Option<&'static Kernels> {
 }
 
 pub(crate) fn avx512_table() -> Option<&'static Kernels> {
+    #[cfg(target_arch = "x86_64")]
+    return avx512::table();
+    #[cfg(not(target_arch = "x86_64"))]
     None
 }
 

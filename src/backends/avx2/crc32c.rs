@@ -54,7 +54,10 @@ const K1024: [u64; 2] = fold_k(1024);
 const B_LONG: usize = 256;
 const B_SHORT: usize = 32;
 const J_LONG: [u64; 2] = [k33(8 * 2 * B_LONG as u32 - 32), k33(8 * B_LONG as u32 - 32)];
-const J_SHORT: [u64; 2] = [k33(8 * 2 * B_SHORT as u32 - 32), k33(8 * B_SHORT as u32 - 32)];
+const J_SHORT: [u64; 2] = [
+    k33(8 * 2 * B_SHORT as u32 - 32),
+    k33(8 * B_SHORT as u32 - 32),
+];
 
 /// Inputs of at least this many bytes use carry-less folding.
 pub(crate) const FOLD_MIN: usize = 512;

@@ -25,7 +25,10 @@ unsafe fn encode8(x: *const f32, min: *const f32, range: *const f32) -> __m256i 
         let t = _mm256_max_ps(t, _mm256_setzero_ps());
         let t = _mm256_min_ps(t, _mm256_set1_ps(1.0));
         let magic = _mm256_set1_ps(8_388_608.0);
-        let u = _mm256_sub_ps(_mm256_add_ps(_mm256_mul_ps(t, _mm256_set1_ps(255.0)), magic), magic);
+        let u = _mm256_sub_ps(
+            _mm256_add_ps(_mm256_mul_ps(t, _mm256_set1_ps(255.0)), magic),
+            magic,
+        );
         _mm256_sub_epi32(_mm256_cvttps_epi32(u), _mm256_set1_epi32(128))
     }
 }
@@ -59,7 +62,11 @@ fn encode_tf(x: &[f32], p: Sq8View<'_>, out: &mut [i8]) {
 
 #[target_feature(enable = "avx2,f16c")]
 fn decode_f32_tf(codes: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
-    let n = codes.len().min(out.len()).min(p.min.len()).min(p.range.len());
+    let n = codes
+        .len()
+        .min(out.len())
+        .min(p.min.len())
+        .min(p.range.len());
     let mut i = 0;
     // SAFETY: AVX2 is enabled here; every access is below n.
     unsafe {
@@ -82,7 +89,11 @@ fn decode_f32_tf(codes: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
 
 #[target_feature(enable = "avx2,f16c")]
 fn decode_f16_tf(codes: &[i8], p: Sq8View<'_>, out: &mut [f16]) {
-    let n = codes.len().min(out.len()).min(p.min.len()).min(p.range.len());
+    let n = codes
+        .len()
+        .min(out.len())
+        .min(p.min.len())
+        .min(p.range.len());
     let mut i = 0;
     // SAFETY: AVX2 and F16C are enabled here; every access is below n.
     unsafe {
