@@ -183,6 +183,8 @@ pub(crate) unsafe fn fold<V: F32x, A: SimdOperand<V>, B: SimdOperand<V>>(
 ///
 /// # Safety
 /// As [`fold`]; `block.len() == out.len() * q.len()`.
+// The x86-64 backends use `block_rows`; the others may use this one-row-per-pass form.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 #[inline(always)]
 pub(crate) unsafe fn block<V: F32x, Q: SimdOperand<V>, R: SimdOperand<V>>(
     metric: FloatMetric,
@@ -204,4 +206,142 @@ pub(crate) unsafe fn block<V: F32x, Q: SimdOperand<V>, R: SimdOperand<V>>(
 #[inline(always)]
 pub(crate) fn sq8<'a>(codes: &'a [i8], p: Sq8View<'a>) -> Sq8Operand<'a> {
     Sq8Operand { codes, p }
+}
+
+/// Canonical sums of one metric (`M`: 0 L2, 1 IP, 2 cosine) of one query against `R` rows at
+/// once: each query register is loaded once and used for every row. Each row's result is
+/// bit-identical to [`fold`] of the query and that row (same lanes, same order, same tree).
+///
+/// # Safety
+/// As [`fold`]; every row has the query's length.
+#[inline(always)]
+pub(crate) unsafe fn fold_rows<V: F32x, const M: u8, const R: usize, Q, B>(
+    q: Q,
+    rows: &[B; R],
+) -> [[f32; 3]; R]
+where
+    Q: SimdOperand<V>,
+    B: SimdOperand<V>,
+{
+    let n = q.len();
+    let regs = LANES / V::N;
+    // SAFETY: the caller guarantees V's features.
+    let mut acc: [[V::Acc; 3]; R] = unsafe { [[V::acc_zero(); 3]; R] };
+    // One step: register r of the chunk, query register x, row registers from `ld(j)`.
+    #[inline(always)]
+    unsafe fn step<V: F32x, const M: u8, const R: usize>(
+        acc: &mut [[V::Acc; 3]; R],
+        r: usize,
+        x: V,
+        ld: impl Fn(usize) -> V,
+    ) {
+        for (j, a) in acc.iter_mut().enumerate() {
+            let y = ld(j);
+            // SAFETY: arithmetic intrinsics under the caller's features.
+            unsafe {
+                match M {
+                    0 => {
+                        let d = x.sub(y);
+                        let s = a[0].as_mut();
+                        s[r] = s[r].add(d.mul(d));
+                    }
+                    1 => {
+                        let s = a[0].as_mut();
+                        s[r] = s[r].add(x.mul(y));
+                    }
+                    _ => {
+                        let [s0, s1, s2] = a;
+                        let (s0, s1, s2) = (s0.as_mut(), s1.as_mut(), s2.as_mut());
+                        s0[r] = s0[r].add(x.mul(y));
+                        s1[r] = s1[r].add(x.mul(x));
+                        s2[r] = s2[r].add(y.mul(y));
+                    }
+                }
+            }
+        }
+    }
+    let mut i = 0;
+    while i + LANES <= n {
+        for r in 0..regs {
+            let at = i + r * V::N;
+            // SAFETY: at + N <= i + 64 <= n for the query and every row.
+            unsafe {
+                let x = q.load_at(at);
+                step::<V, M, R>(&mut acc, r, x, |j| rows[j].load_at(at));
+            }
+        }
+        i += LANES;
+    }
+    if i < n {
+        let mut xq = [0.0f32; LANES];
+        q.fill(i, &mut xq);
+        let mut xr = [[0.0f32; LANES]; R];
+        for (buf, row) in xr.iter_mut().zip(rows) {
+            row.fill(i, buf);
+        }
+        for r in 0..regs {
+            // SAFETY: the buffers hold 64 floats; r * N + N <= 64.
+            unsafe {
+                let x = V::load(xq.as_ptr().add(r * V::N));
+                step::<V, M, R>(&mut acc, r, x, |j| V::load(xr[j].as_ptr().add(r * V::N)));
+            }
+        }
+    }
+    let mut out = [[0.0f32; 3]; R];
+    for (o, a) in out.iter_mut().zip(acc) {
+        let [a0, a1, a2] = a;
+        // SAFETY: the caller guarantees V's features.
+        unsafe {
+            *o = match M {
+                2 => [reduce::<V>(a0), reduce::<V>(a1), reduce::<V>(a2)],
+                _ => [reduce::<V>(a0), 0.0, 0.0],
+            };
+        }
+    }
+    out
+}
+
+/// Final distances of one query against rows, `R` rows per pass with [`fold_rows`] and the rest
+/// one by one; bit-identical to [`block`].
+///
+/// # Safety
+/// As [`block`].
+#[inline(always)]
+pub(crate) unsafe fn block_rows<V: F32x, const M: u8, const R: usize, Q, B>(
+    q: Q,
+    mut rows: impl Iterator<Item = B>,
+    out: &mut [f32],
+) where
+    Q: SimdOperand<V>,
+    B: SimdOperand<V>,
+{
+    let metric = match M {
+        0 => FloatMetric::L2,
+        1 => FloatMetric::Ip,
+        _ => FloatMetric::Cos,
+    };
+    if q.len() == 0 {
+        out.fill(finish(metric, [0.0; 3]));
+        return;
+    }
+    let mut groups = out.chunks_exact_mut(R);
+    for o in &mut groups {
+        let mut got: [Option<B>; R] = [None; R];
+        for g in got.iter_mut() {
+            *g = rows.next();
+        }
+        if got.iter().any(Option::is_none) {
+            return;
+        }
+        let group: [B; R] = got.map(|g| g.unwrap_or_else(|| unreachable!()));
+        // SAFETY: forwarded from the caller.
+        let s = unsafe { fold_rows::<V, M, R, Q, B>(q, &group) };
+        for (d, s) in o.iter_mut().zip(s) {
+            *d = finish(metric, s);
+        }
+    }
+    for (o, row) in groups.into_remainder().iter_mut().zip(rows) {
+        // SAFETY: forwarded from the caller.
+        *o = finish(metric, unsafe { fold_rows::<V, M, 1, Q, B>(q, &[row]) }[0]);
+    }
 }

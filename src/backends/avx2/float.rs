@@ -7,6 +7,30 @@ use half::f16;
 use crate::backend::{FloatMetric, Sq8View};
 use crate::backends::simd::{self, fold};
 
+/// Rows per pass of the block kernels (measured): L2 and IP, and cosine (three sums per row).
+const R_PAIR: usize = 2;
+const R_COS: usize = 1;
+
+/// A block, several rows per pass ([`simd::block_rows`]), one monomorphized loop per metric.
+///
+/// # Safety
+/// The caller runs with this backend's features; every row has the query's length.
+#[inline(always)]
+unsafe fn multi<Q, B>(metric: FloatMetric, q: Q, rows: impl Iterator<Item = B>, out: &mut [f32])
+where
+    Q: simd::SimdOperand<__m256>,
+    B: simd::SimdOperand<__m256>,
+{
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        match metric {
+            FloatMetric::L2 => simd::block_rows::<__m256, 0, R_PAIR, Q, B>(q, rows, out),
+            FloatMetric::Ip => simd::block_rows::<__m256, 1, R_PAIR, Q, B>(q, rows, out),
+            FloatMetric::Cos => simd::block_rows::<__m256, 2, R_COS, Q, B>(q, rows, out),
+        }
+    }
+}
+
 #[target_feature(enable = "avx2,fma,f16c")]
 fn fold_f32(metric: FloatMetric, a: &[f32], b: &[f32]) -> [f32; 3] {
     // SAFETY: this function only runs with AVX2/F16C enabled; a.len() == b.len() (table contract).
@@ -22,27 +46,27 @@ fn fold_f16(metric: FloatMetric, a: &[f16], b: &[f16]) -> [f32; 3] {
 #[target_feature(enable = "avx2,fma,f16c")]
 fn block_f32_tf(metric: FloatMetric, q: &[f32], b: &[f32], out: &mut [f32]) {
     // SAFETY: as fold_f32; block.len() == out.len() * q.len() (table contract).
-    unsafe { simd::block::<__m256, _, _>(metric, q, b.chunks_exact(q.len().max(1)), out) }
+    unsafe { multi(metric, q, b.chunks_exact(q.len().max(1)), out) }
 }
 
 #[target_feature(enable = "avx2,fma,f16c")]
 fn block_f16_tf(metric: FloatMetric, q: &[f16], b: &[f16], out: &mut [f32]) {
     // SAFETY: as block_f32_tf.
-    unsafe { simd::block::<__m256, _, _>(metric, q, b.chunks_exact(q.len().max(1)), out) }
+    unsafe { multi(metric, q, b.chunks_exact(q.len().max(1)), out) }
 }
 
 #[target_feature(enable = "avx2,fma,f16c")]
 fn sq8_block_f32_tf(metric: FloatMetric, q: &[f32], codes: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
     let rows = codes.chunks_exact(q.len().max(1)).map(|c| simd::sq8(c, p));
     // SAFETY: as block_f32_tf; p.min.len() == p.range.len() == q.len().
-    unsafe { simd::block::<__m256, _, _>(metric, q, rows, out) }
+    unsafe { multi(metric, q, rows, out) }
 }
 
 #[target_feature(enable = "avx2,fma,f16c")]
 fn sq8_block_f16_tf(metric: FloatMetric, q: &[f16], codes: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
     let rows = codes.chunks_exact(q.len().max(1)).map(|c| simd::sq8(c, p));
     // SAFETY: as sq8_block_f32_tf.
-    unsafe { simd::block::<__m256, _, _>(metric, q, rows, out) }
+    unsafe { multi(metric, q, rows, out) }
 }
 
 // Safe entries of the kernel table. SAFETY (every block below): the AVX2 table is only handed out
