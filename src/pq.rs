@@ -38,7 +38,7 @@ impl PqCodebook {
     /// A codebook for vectors of `dim` dimensions split into `m` subspaces with `k` centroids
     /// each; `centroids.len()` must be `m * k * (dim / m)`, `m` must divide `dim`, `1 <= k <= 256`.
     pub fn new(dim: usize, m: usize, k: usize, centroids: Vec<f32>) -> Result<PqCodebook> {
-        if m == 0 || dim == 0 || dim % m != 0 {
+        if m == 0 || dim == 0 || !dim.is_multiple_of(m) {
             return Err(Error::InvalidDimension {
                 dim,
                 reason: "PQ needs M >= 1 dividing dim",

@@ -63,7 +63,7 @@ impl SqParams {
     /// # Ok::<(), rvf_kernels::Error>(())
     /// ```
     pub fn from_interleaved(pairs: &[f32]) -> Result<SqParams> {
-        if pairs.len() % 2 != 0 {
+        if !pairs.len().is_multiple_of(2) {
             return Err(Error::InvalidParameter(
                 "interleaved SQ parameters need an even length",
             ));
@@ -76,7 +76,7 @@ impl SqParams {
     /// Per-dimension minimum and maximum of a row-major data set of `dim`-element rows (NaN
     /// values are skipped; an all-NaN dimension gets `min = max = 0`).
     pub fn fit(data: &[f32], dim: usize) -> Result<SqParams> {
-        if dim == 0 || data.is_empty() || data.len() % dim != 0 {
+        if dim == 0 || data.is_empty() || !data.len().is_multiple_of(dim) {
             return Err(Error::InvalidDimension {
                 dim,
                 reason: "data must be a non-empty multiple of dim",
@@ -131,7 +131,7 @@ impl SqParams {
 
     /// Checks that `len` is a whole number of rows.
     fn rows(&self, len: usize) -> Result<usize> {
-        if len % self.dim() != 0 {
+        if !len.is_multiple_of(self.dim()) {
             return Err(Error::InvalidDimension {
                 dim: self.dim(),
                 reason: "length is not a multiple of the SQ dimension",
