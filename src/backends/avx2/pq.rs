@@ -34,19 +34,44 @@ fn scan_tf(table: &[f32], m: usize, k: usize, codes: &[u8], out: &mut [f32]) {
     let rows = (codes.len() / m).min(out.len());
     let mut r = 0;
     // SAFETY: AVX2 is enabled here. Codes are all < k (table contract) and table.len() == m * k,
-    // so every gathered index j * k + code is in the table; code reads stay below rows * m.
+    // so every gathered index j * k + code is in the table. Code reads stay below rows * m: the
+    // 4-byte gathers read bytes j..j + 4 <= m of one row each.
     unsafe {
         let mut idx = [0i32; 8];
+        let row_off = _mm256_mullo_epi32(
+            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+            _mm256_set1_epi32(m as i32),
+        );
+        let byte = _mm256_set1_epi32(0xff);
         while r + 8 <= rows {
             let base = codes.as_ptr().add(r * m);
             let mut acc = _mm256_setzero_ps();
-            for j in 0..m {
+            let mut j = 0;
+            // Four codes of each of the 8 rows per integer gather (bytes j..j + 4 of each row).
+            while j + 4 <= m {
+                let g = _mm256_i32gather_epi32::<1>(
+                    base as *const i32,
+                    _mm256_add_epi32(row_off, _mm256_set1_epi32(j as i32)),
+                );
+                let t = table.as_ptr().add(j * k);
+                let c0 = _mm256_and_si256(g, byte);
+                let c1 = _mm256_and_si256(_mm256_srli_epi32::<8>(g), byte);
+                let c2 = _mm256_and_si256(_mm256_srli_epi32::<16>(g), byte);
+                let c3 = _mm256_srli_epi32::<24>(g);
+                acc = _mm256_add_ps(acc, _mm256_i32gather_ps::<4>(t, c0));
+                acc = _mm256_add_ps(acc, _mm256_i32gather_ps::<4>(t.add(k), c1));
+                acc = _mm256_add_ps(acc, _mm256_i32gather_ps::<4>(t.add(2 * k), c2));
+                acc = _mm256_add_ps(acc, _mm256_i32gather_ps::<4>(t.add(3 * k), c3));
+                j += 4;
+            }
+            while j < m {
                 for (l, x) in idx.iter_mut().enumerate() {
                     *x = *base.add(l * m + j) as i32;
                 }
                 let ix = _mm256_loadu_si256(idx.as_ptr() as *const __m256i);
                 let v = _mm256_i32gather_ps::<4>(table.as_ptr().add(j * k), ix);
                 acc = _mm256_add_ps(acc, v);
+                j += 1;
             }
             _mm256_storeu_ps(out.as_mut_ptr().add(r), acc);
             r += 8;

@@ -34,19 +34,44 @@ fn scan_tf(table: &[f32], m: usize, k: usize, codes: &[u8], out: &mut [f32]) {
     let rows = (codes.len() / m).min(out.len());
     let mut r = 0;
     // SAFETY: AVX-512F is enabled here. Codes are all < k (table contract) and table.len() ==
-    // m * k, so every gathered index j * k + code is in the table; code reads stay below rows * m.
+    // m * k, so every gathered index j * k + code is in the table. Code reads stay below
+    // rows * m: the 4-byte gathers read bytes j..j + 4 <= m of one row each.
     unsafe {
         let mut idx = [0i32; 16];
+        let row_off = _mm512_mullo_epi32(
+            _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+            _mm512_set1_epi32(m as i32),
+        );
+        let byte = _mm512_set1_epi32(0xff);
         while r + 16 <= rows {
             let base = codes.as_ptr().add(r * m);
             let mut acc = _mm512_setzero_ps();
-            for j in 0..m {
+            let mut j = 0;
+            // Four codes of each of the 16 rows per integer gather (bytes j..j + 4 of each row).
+            while j + 4 <= m {
+                let g = _mm512_i32gather_epi32::<1>(
+                    _mm512_add_epi32(row_off, _mm512_set1_epi32(j as i32)),
+                    base as *const i32,
+                );
+                let t = table.as_ptr().add(j * k);
+                let c0 = _mm512_and_si512(g, byte);
+                let c1 = _mm512_and_si512(_mm512_srli_epi32::<8>(g), byte);
+                let c2 = _mm512_and_si512(_mm512_srli_epi32::<16>(g), byte);
+                let c3 = _mm512_srli_epi32::<24>(g);
+                acc = _mm512_add_ps(acc, _mm512_i32gather_ps::<4>(c0, t));
+                acc = _mm512_add_ps(acc, _mm512_i32gather_ps::<4>(c1, t.add(k)));
+                acc = _mm512_add_ps(acc, _mm512_i32gather_ps::<4>(c2, t.add(2 * k)));
+                acc = _mm512_add_ps(acc, _mm512_i32gather_ps::<4>(c3, t.add(3 * k)));
+                j += 4;
+            }
+            while j < m {
                 for (l, x) in idx.iter_mut().enumerate() {
                     *x = *base.add(l * m + j) as i32;
                 }
                 let ix = _mm512_loadu_si512(idx.as_ptr() as *const _);
                 let v = _mm512_i32gather_ps::<4>(ix, table.as_ptr().add(j * k));
                 acc = _mm512_add_ps(acc, v);
+                j += 1;
             }
             _mm512_storeu_ps(out.as_mut_ptr().add(r), acc);
             r += 16;
