@@ -63,6 +63,7 @@ macro_rules! api {
                 $(#[$m])*
                 ///
                 /// (The free function of the same name runs this on [`Engine::active`](crate::Engine::active).)
+                #[inline]
                 pub fn $name $(<$g: $bound>)? (&$self $(, $arg: $ty)*) -> $ret $body
             )*
         }
