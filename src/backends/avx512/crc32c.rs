@@ -1,16 +1,14 @@
 //! CRC32C on AVX-512 machines.
 //!
-//! Short and medium inputs use the AVX2 backend's three-way SSE4.2 `crc32` streams; long inputs
-//! fold with carry-less multiplies: with VPCLMULQDQ, four 512-bit accumulators (sixteen 128-bit
-//! lanes, 256 bytes per step, each lane folded forward by 2048 bits), reduced to one 128-bit
-//! value and finished by the shared code; without it, the AVX2 backend's eight 128-bit
-//! accumulators. Same representation and constants as `avx2/crc32c.rs`.
+//! Without VPCLMULQDQ every input uses the AVX2 backend's three-way SSE4.2 `crc32` streams. With
+//! VPCLMULQDQ, inputs of at least 1 KB fold with 512-bit carry-less multiplies: four 512-bit
+//! accumulators (sixteen 128-bit lanes, 256 bytes per step, each lane folded forward by 2048
+//! bits), reduced to one 128-bit value and finished by the shared code. Same representation and
+//! constants as `avx2/crc32c.rs`.
 
 use core::arch::x86_64::*;
 
-use crate::backends::avx2::crc32c::{
-    FOLD_MIN, crc_fold128, crc_medium, fold_k, fold_tail, fold128, kvec,
-};
+use crate::backends::avx2::crc32c::{crc_medium, fold_k, fold_tail, fold128, kvec};
 
 const K2048: [u64; 2] = fold_k(2048);
 const K512: [u64; 2] = fold_k(512);
@@ -84,13 +82,7 @@ unsafe fn crc_fold512(crc: u32, data: &[u8]) -> u32 {
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,sse4.2,pclmulqdq")]
 fn update_base(crc: u32, data: &[u8]) -> u32 {
     // SAFETY: SSE4.2 and PCLMULQDQ are enabled here.
-    unsafe {
-        if data.len() >= FOLD_MIN {
-            crc_fold128(crc, data)
-        } else {
-            crc_medium(crc, data)
-        }
-    }
+    unsafe { crc_medium(crc, data) }
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,sse4.2,pclmulqdq,vpclmulqdq")]
@@ -99,8 +91,6 @@ fn update_vpclmul(crc: u32, data: &[u8]) -> u32 {
     unsafe {
         if data.len() >= FOLD512_MIN {
             crc_fold512(crc, data)
-        } else if data.len() >= FOLD_MIN {
-            crc_fold128(crc, data)
         } else {
             crc_medium(crc, data)
         }
