@@ -208,9 +208,10 @@ pub(crate) fn sq8<'a>(codes: &'a [i8], p: Sq8View<'a>) -> Sq8Operand<'a> {
     Sq8Operand { codes, p }
 }
 
-/// Canonical sums of one metric (`M`: 0 L2, 1 IP, 2 cosine) of one query against `R` rows at
-/// once: each query register is loaded once and used for every row. Each row's result is
-/// bit-identical to [`fold`] of the query and that row (same lanes, same order, same tree).
+/// Canonical sums of one metric (`M`: 0 L2, 1 IP, 2 cosine, 3 cosine without the query's own
+/// sum `a.a`, left `0.0`) of one query against `R` rows at once: each query register is loaded
+/// once and used for every row. Each row's result is bit-identical to [`fold`] of the query and
+/// that row (same lanes, same order, same tree).
 ///
 /// # Safety
 /// As [`fold`]; every row has the query's length.
@@ -249,11 +250,17 @@ where
                         let s = a[0].as_mut();
                         s[r] = s[r].add(x.mul(y));
                     }
-                    _ => {
+                    2 => {
                         let [s0, s1, s2] = a;
                         let (s0, s1, s2) = (s0.as_mut(), s1.as_mut(), s2.as_mut());
                         s0[r] = s0[r].add(x.mul(y));
                         s1[r] = s1[r].add(x.mul(x));
+                        s2[r] = s2[r].add(y.mul(y));
+                    }
+                    _ => {
+                        let [s0, _, s2] = a;
+                        let (s0, s2) = (s0.as_mut(), s2.as_mut());
+                        s0[r] = s0[r].add(x.mul(y));
                         s2[r] = s2[r].add(y.mul(y));
                     }
                 }
@@ -294,6 +301,7 @@ where
         unsafe {
             *o = match M {
                 2 => [reduce::<V>(a0), reduce::<V>(a1), reduce::<V>(a2)],
+                3 => [reduce::<V>(a0), 0.0, reduce::<V>(a2)],
                 _ => [reduce::<V>(a0), 0.0, 0.0],
             };
         }
@@ -302,7 +310,9 @@ where
 }
 
 /// Final distances of one query against rows, `R` rows per pass with [`fold_rows`] and the rest
-/// one by one; bit-identical to [`block`].
+/// one by one; bit-identical to [`block`]. For cosine the query's own sum `a.a` is the same for
+/// every row, so it is computed once (as the dot product of the query with itself: the same
+/// terms `x * x` in the same lanes and order) and each pass keeps two sums per row.
 ///
 /// # Safety
 /// As [`block`].
@@ -324,6 +334,18 @@ pub(crate) unsafe fn block_rows<V: F32x, const M: u8, const R: usize, Q, B>(
         out.fill(finish(metric, [0.0; 3]));
         return;
     }
+    // M = 2 runs as M = 3 plus the query's own sum.
+    // SAFETY: forwarded from the caller.
+    let qq = if M == 2 {
+        let s = unsafe { fold_rows::<V, 1, 1, Q, Q>(q, &[q]) };
+        s[0][0]
+    } else {
+        0.0
+    };
+    let fin = |mut s: [f32; 3]| {
+        s[1] = qq;
+        finish(metric, s)
+    };
     let mut groups = out.chunks_exact_mut(R);
     for o in &mut groups {
         let mut got: [Option<B>; R] = [None; R];
@@ -335,13 +357,26 @@ pub(crate) unsafe fn block_rows<V: F32x, const M: u8, const R: usize, Q, B>(
         }
         let group: [B; R] = got.map(|g| g.unwrap_or_else(|| unreachable!()));
         // SAFETY: forwarded from the caller.
-        let s = unsafe { fold_rows::<V, M, R, Q, B>(q, &group) };
+        let s = unsafe {
+            if M == 2 {
+                fold_rows::<V, 3, R, Q, B>(q, &group)
+            } else {
+                fold_rows::<V, M, R, Q, B>(q, &group)
+            }
+        };
         for (d, s) in o.iter_mut().zip(s) {
-            *d = finish(metric, s);
+            *d = fin(s);
         }
     }
     for (o, row) in groups.into_remainder().iter_mut().zip(rows) {
         // SAFETY: forwarded from the caller.
-        *o = finish(metric, unsafe { fold_rows::<V, M, 1, Q, B>(q, &[row]) }[0]);
+        let s = unsafe {
+            if M == 2 {
+                fold_rows::<V, 3, 1, Q, B>(q, &[row])
+            } else {
+                fold_rows::<V, M, 1, Q, B>(q, &[row])
+            }
+        };
+        *o = fin(s[0]);
     }
 }

@@ -89,17 +89,102 @@ unsafe fn metric_sums<const VNNI: bool>(metric: FloatMetric, a: &[i8], b: &[i8])
     }
 }
 
+/// Rows per pass of the block kernel.
+const ROWS: usize = 4;
+
+/// Sums of the query against `R` rows at once (`M` = 0 L2, 1 dot, 3 cosine without `q.q`,
+/// which is left 0): each query step is loaded and widened once for every row.
+#[inline(always)]
+unsafe fn sums_rows<const M: u8, const VNNI: bool, const R: usize>(
+    q: &[i8],
+    rows: [&[i8]; R],
+) -> [[i32; 3]; R] {
+    let n = q.len();
+    // SAFETY: AVX-512F/BW under the caller's features; every row has n elements, masked loads
+    // touch only bytes below n.
+    unsafe {
+        let mut s0 = [_mm512_setzero_si512(); R];
+        let mut s2 = [_mm512_setzero_si512(); R];
+        let mut i = 0;
+        while i < n {
+            let k: __mmask32 = if n - i >= 32 {
+                u32::MAX
+            } else {
+                (1u32 << (n - i)) - 1
+            };
+            let x = _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(k, q.as_ptr().add(i)));
+            for j in 0..R {
+                let y = _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(k, rows[j].as_ptr().add(i)));
+                match M {
+                    0 => {
+                        let d = _mm512_sub_epi16(x, y);
+                        s0[j] = dp::<VNNI>(s0[j], d, d);
+                    }
+                    1 => s0[j] = dp::<VNNI>(s0[j], x, y),
+                    _ => {
+                        s0[j] = dp::<VNNI>(s0[j], x, y);
+                        s2[j] = dp::<VNNI>(s2[j], y, y);
+                    }
+                }
+            }
+            i += 32;
+        }
+        let mut out = [[0i32; 3]; R];
+        for j in 0..R {
+            out[j] = [
+                _mm512_reduce_add_epi32(s0[j]),
+                0,
+                _mm512_reduce_add_epi32(s2[j]),
+            ];
+        }
+        out
+    }
+}
+
+#[inline(always)]
+unsafe fn block_m<const M: u8, const VNNI: bool>(q: &[i8], block: &[i8], out: &mut [f32]) {
+    let metric = match M {
+        0 => FloatMetric::L2,
+        1 => FloatMetric::Ip,
+        _ => FloatMetric::Cos,
+    };
+    let dim = q.len();
+    // SAFETY (both blocks): forwarded from the caller; dim <= I8_CHUNK (table contract).
+    let qq = if M == 3 {
+        unsafe { sums::<1, VNNI>(q, q)[0] }
+    } else {
+        0
+    };
+    let fin = |s: [i32; 3]| finish_i64(metric, [s[0] as i64, qq as i64, s[2] as i64]);
+    let mut groups = out.chunks_exact_mut(ROWS);
+    let mut rows = block.chunks_exact(dim);
+    for o in &mut groups {
+        let g: [&[i8]; ROWS] = core::array::from_fn(|_| rows.next().unwrap_or(&[]));
+        // SAFETY: as above; every row of the group has dim elements (block.len() == out.len() * dim).
+        let s = unsafe { sums_rows::<M, VNNI, ROWS>(q, g) };
+        for (d, s) in o.iter_mut().zip(s) {
+            *d = fin(s);
+        }
+    }
+    for (o, row) in groups.into_remainder().iter_mut().zip(rows) {
+        // SAFETY: as above.
+        *o = fin(unsafe { sums_rows::<M, VNNI, 1>(q, [row]) }[0]);
+    }
+}
+
 #[inline(always)]
 unsafe fn block<const VNNI: bool>(metric: FloatMetric, q: &[i8], block: &[i8], out: &mut [f32]) {
-    let dim = q.len();
-    if dim == 0 {
+    if q.is_empty() {
         out.fill(finish_i64(metric, [0; 3]));
         return;
     }
-    for (row, o) in block.chunks_exact(dim).zip(out.iter_mut()) {
-        // SAFETY: forwarded from the caller; dim <= I8_CHUNK (table contract).
-        let s = unsafe { metric_sums::<VNNI>(metric, q, row) };
-        *o = finish_i64(metric, s.map(|v| v as i64));
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        match metric {
+            FloatMetric::L2 => block_m::<0, VNNI>(q, block, out),
+            FloatMetric::Ip => block_m::<1, VNNI>(q, block, out),
+            FloatMetric::Cos => block_m::<3, VNNI>(q, block, out),
+        }
     }
 }
 
