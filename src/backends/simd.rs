@@ -215,6 +215,8 @@ pub(crate) fn sq8<'a>(codes: &'a [i8], p: Sq8View<'a>) -> Sq8Operand<'a> {
 ///
 /// # Safety
 /// As [`fold`]; every row has the query's length.
+// Used by the x86-64 backends; the other ISAs may adopt it.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 #[inline(always)]
 pub(crate) unsafe fn fold_rows<V: F32x, const M: u8, const R: usize, Q, B>(
     q: Q,
@@ -316,6 +318,7 @@ where
 ///
 /// # Safety
 /// As [`block`].
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 #[inline(always)]
 pub(crate) unsafe fn block_rows<V: F32x, const M: u8, const R: usize, Q, B>(
     q: Q,
