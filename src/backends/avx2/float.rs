@@ -7,7 +7,7 @@ use half::f16;
 use crate::backend::{FloatMetric, Sq8View};
 use crate::backends::simd::{self, fold};
 
-/// Rows per pass of the block kernels (measured): L2 and IP, and cosine (three sums per row).
+/// Rows per pass of the block kernels: L2 and IP, and cosine (two sums per row, `a.a` once).
 const R_PAIR: usize = 2;
 const R_COS: usize = 1;
 
@@ -70,27 +70,28 @@ fn sq8_block_f16_tf(metric: FloatMetric, q: &[f16], codes: &[i8], p: Sq8View<'_>
 }
 
 // Safe entries of the kernel table. SAFETY (every block below): the AVX2 table is only handed out
-// by `avx2_table()` after `supported()` confirmed AVX2, FMA and F16C on this CPU.
+// by `avx2_table()` after `supported()` confirmed AVX2, FMA and F16C on this CPU; the AVX-512
+// tables, which reuse the pair entries, also require `supported()`.
 
-pub(super) fn l2_f32(a: &[f32], b: &[f32]) -> f32 {
+pub(crate) fn l2_f32(a: &[f32], b: &[f32]) -> f32 {
     unsafe { fold_f32(FloatMetric::L2, a, b)[0] }
 }
-pub(super) fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
+pub(crate) fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
     unsafe { fold_f32(FloatMetric::Ip, a, b)[0] }
 }
-pub(super) fn cos_f32(a: &[f32], b: &[f32]) -> [f32; 3] {
+pub(crate) fn cos_f32(a: &[f32], b: &[f32]) -> [f32; 3] {
     unsafe { fold_f32(FloatMetric::Cos, a, b) }
 }
 pub(super) fn block_f32(m: FloatMetric, q: &[f32], b: &[f32], out: &mut [f32]) {
     unsafe { block_f32_tf(m, q, b, out) }
 }
-pub(super) fn l2_f16(a: &[f16], b: &[f16]) -> f32 {
+pub(crate) fn l2_f16(a: &[f16], b: &[f16]) -> f32 {
     unsafe { fold_f16(FloatMetric::L2, a, b)[0] }
 }
-pub(super) fn dot_f16(a: &[f16], b: &[f16]) -> f32 {
+pub(crate) fn dot_f16(a: &[f16], b: &[f16]) -> f32 {
     unsafe { fold_f16(FloatMetric::Ip, a, b)[0] }
 }
-pub(super) fn cos_f16(a: &[f16], b: &[f16]) -> [f32; 3] {
+pub(crate) fn cos_f16(a: &[f16], b: &[f16]) -> [f32; 3] {
     unsafe { fold_f16(FloatMetric::Cos, a, b) }
 }
 pub(super) fn block_f16(m: FloatMetric, q: &[f16], b: &[f16], out: &mut [f32]) {

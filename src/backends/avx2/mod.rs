@@ -14,7 +14,7 @@
 mod convert;
 pub(crate) mod crc32c;
 mod f32x;
-mod float;
+pub(crate) mod float;
 pub(crate) mod hamming;
 pub(crate) mod int;
 mod pq;

@@ -1,13 +1,20 @@
-//! f32, f16 and SQ8-fused distances on AVX-512: the generic kernels of `simd.rs` over `__m512`.
+//! f32, f16 and SQ8-fused block distances on AVX-512: the generic multi-row kernels of `simd.rs`
+//! over `__m512`.
+//!
+//! The f32 and f16 *pair* entries of the AVX-512 tables are the AVX2 backend's 256-bit kernels:
+//! on the AMD Zen 4 this backend was tuned on (512-bit operations run as two 256-bit halves) they
+//! measured 5-25 % faster than the same generic kernel over `__m512` for one pair (384 and 1536
+//! dimensions), while the blocks gain from the 512-bit form (fewer instructions per row). Both
+//! give the same bits.
 
 use core::arch::x86_64::__m512;
 
 use half::f16;
 
 use crate::backend::{FloatMetric, Sq8View};
-use crate::backends::simd::{self, fold};
+use crate::backends::simd;
 
-/// Rows per pass of the block kernels (measured): L2 and IP, and cosine (three sums per row).
+/// Rows per pass of the block kernels: L2 and IP, and cosine (two sums per row, `a.a` once).
 const R_PAIR: usize = 4;
 const R_COS: usize = 2;
 
@@ -29,18 +36,6 @@ where
             FloatMetric::Cos => simd::block_rows::<__m512, 2, R_COS, Q, B>(q, rows, out),
         }
     }
-}
-
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c")]
-fn fold_f32(metric: FloatMetric, a: &[f32], b: &[f32]) -> [f32; 3] {
-    // SAFETY: this function only runs with AVX-512F enabled; a.len() == b.len() (table contract).
-    unsafe { fold::<__m512, _, _>(metric, a, b) }
-}
-
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c")]
-fn fold_f16(metric: FloatMetric, a: &[f16], b: &[f16]) -> [f32; 3] {
-    // SAFETY: as fold_f32.
-    unsafe { fold::<__m512, _, _>(metric, a, b) }
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c")]
@@ -73,26 +68,8 @@ fn sq8_block_f16_tf(metric: FloatMetric, q: &[f16], codes: &[i8], p: Sq8View<'_>
 // handed out by `avx512_table()` after `supported()` confirmed AVX-512 F/BW/VL/DQ/CD and the AVX2
 // backend's features on this CPU.
 
-pub(super) fn l2_f32(a: &[f32], b: &[f32]) -> f32 {
-    unsafe { fold_f32(FloatMetric::L2, a, b)[0] }
-}
-pub(super) fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
-    unsafe { fold_f32(FloatMetric::Ip, a, b)[0] }
-}
-pub(super) fn cos_f32(a: &[f32], b: &[f32]) -> [f32; 3] {
-    unsafe { fold_f32(FloatMetric::Cos, a, b) }
-}
 pub(super) fn block_f32(m: FloatMetric, q: &[f32], b: &[f32], out: &mut [f32]) {
     unsafe { block_f32_tf(m, q, b, out) }
-}
-pub(super) fn l2_f16(a: &[f16], b: &[f16]) -> f32 {
-    unsafe { fold_f16(FloatMetric::L2, a, b)[0] }
-}
-pub(super) fn dot_f16(a: &[f16], b: &[f16]) -> f32 {
-    unsafe { fold_f16(FloatMetric::Ip, a, b)[0] }
-}
-pub(super) fn cos_f16(a: &[f16], b: &[f16]) -> [f32; 3] {
-    unsafe { fold_f16(FloatMetric::Cos, a, b) }
 }
 pub(super) fn block_f16(m: FloatMetric, q: &[f16], b: &[f16], out: &mut [f32]) {
     unsafe { block_f16_tf(m, q, b, out) }

@@ -13,7 +13,8 @@
 //!
 //! | kernel | file |
 //! |---|---|
-//! | f32 / f16 / SQ8-fused distances (pair and block) | `float.rs` (generic kernels of `simd.rs` over `f32x.rs`) |
+//! | f32 / f16 pair distances | `avx2/float.rs` (256-bit: faster for one pair on Zen 4, see `float.rs`) |
+//! | f32 / f16 / SQ8-fused blocks, SQ8-fused pair | `float.rs` (generic kernels of `simd.rs` over `f32x.rs`) |
 //! | i8 distances (pair and block) | `int.rs` |
 //! | Hamming (pair and block) | `hamming.rs` |
 //! | f16 <-> f32 conversions | `convert.rs` |
@@ -35,6 +36,7 @@ mod topk;
 use core::sync::atomic::{AtomicU8, Ordering};
 
 use crate::backend::{Backend, Kernels};
+use crate::backends::avx2::float as avx2_float;
 
 const VNNI: u8 = 1;
 const VPOPCNT: u8 = 2;
@@ -152,13 +154,13 @@ const fn make(e: u8) -> Kernels {
     Kernels {
         backend: Backend::Avx512,
         features: FEATURES[e as usize],
-        l2_f32: float::l2_f32,
-        dot_f32: float::dot_f32,
-        cos_f32: float::cos_f32,
+        l2_f32: avx2_float::l2_f32,
+        dot_f32: avx2_float::dot_f32,
+        cos_f32: avx2_float::cos_f32,
         block_f32: float::block_f32,
-        l2_f16: float::l2_f16,
-        dot_f16: float::dot_f16,
-        cos_f16: float::cos_f16,
+        l2_f16: avx2_float::l2_f16,
+        dot_f16: avx2_float::dot_f16,
+        cos_f16: avx2_float::cos_f16,
         block_f16: float::block_f16,
         l2_i8: if vnni { int::l2_i8_vnni } else { int::l2_i8 },
         dot_i8: if vnni { int::dot_i8_vnni } else { int::dot_i8 },
