@@ -52,8 +52,10 @@ fn f32_to_f16_tf(src: &[f32], dst: &mut [f16]) {
 // `supported()` confirmed AVX2 and F16C on this CPU.
 
 pub(super) fn f16_to_f32(src: &[f16], dst: &mut [f32]) {
+    // SAFETY: reachable only through the AVX2 table, handed out after detection (see above).
     unsafe { f16_to_f32_tf(src, dst) }
 }
 pub(super) fn f32_to_f16(src: &[f32], dst: &mut [f16]) {
+    // SAFETY: reachable only through the AVX2 table, handed out after detection (see above).
     unsafe { f32_to_f16_tf(src, dst) }
 }

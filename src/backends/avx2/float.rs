@@ -74,42 +74,54 @@ fn sq8_block_f16_tf(metric: FloatMetric, q: &[f16], codes: &[i8], p: Sq8View<'_>
 // tables, which reuse the pair entries, also require `supported()`.
 
 pub(crate) fn l2_f32(a: &[f32], b: &[f32]) -> f32 {
+    // SAFETY: reachable only through the AVX2 table, handed out after detection (see above).
     unsafe { fold_f32(FloatMetric::L2, a, b)[0] }
 }
 pub(crate) fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
+    // SAFETY: reachable only through the AVX2 table, handed out after detection (see above).
     unsafe { fold_f32(FloatMetric::Ip, a, b)[0] }
 }
 pub(crate) fn cos_f32(a: &[f32], b: &[f32]) -> [f32; 3] {
+    // SAFETY: reachable only through the AVX2 table, handed out after detection (see above).
     unsafe { fold_f32(FloatMetric::Cos, a, b) }
 }
 pub(super) fn block_f32(m: FloatMetric, q: &[f32], b: &[f32], out: &mut [f32]) {
+    // SAFETY: reachable only through the AVX2 table, handed out after detection (see above).
     unsafe { block_f32_tf(m, q, b, out) }
 }
 pub(crate) fn l2_f16(a: &[f16], b: &[f16]) -> f32 {
+    // SAFETY: reachable only through the AVX2 table, handed out after detection (see above).
     unsafe { fold_f16(FloatMetric::L2, a, b)[0] }
 }
 pub(crate) fn dot_f16(a: &[f16], b: &[f16]) -> f32 {
+    // SAFETY: reachable only through the AVX2 table, handed out after detection (see above).
     unsafe { fold_f16(FloatMetric::Ip, a, b)[0] }
 }
 pub(crate) fn cos_f16(a: &[f16], b: &[f16]) -> [f32; 3] {
+    // SAFETY: reachable only through the AVX2 table, handed out after detection (see above).
     unsafe { fold_f16(FloatMetric::Cos, a, b) }
 }
 pub(super) fn block_f16(m: FloatMetric, q: &[f16], b: &[f16], out: &mut [f32]) {
+    // SAFETY: reachable only through the AVX2 table, handed out after detection (see above).
     unsafe { block_f16_tf(m, q, b, out) }
 }
 pub(super) fn sq8_block_f32(m: FloatMetric, q: &[f32], c: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
+    // SAFETY: reachable only through the AVX2 table, handed out after detection (see above).
     unsafe { sq8_block_f32_tf(m, q, c, p, out) }
 }
 pub(super) fn sq8_block_f16(m: FloatMetric, q: &[f16], c: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
+    // SAFETY: reachable only through the AVX2 table, handed out after detection (see above).
     unsafe { sq8_block_f16_tf(m, q, c, p, out) }
 }
 pub(super) fn sq8_dist_f32(m: FloatMetric, q: &[f32], c: &[i8], p: Sq8View<'_>) -> f32 {
     let mut out = [0.0];
+    // SAFETY: reachable only through the AVX2 table, handed out after detection (see above).
     unsafe { sq8_block_f32_tf(m, q, c, p, &mut out) };
     out[0]
 }
 pub(super) fn sq8_dist_f16(m: FloatMetric, q: &[f16], c: &[i8], p: Sq8View<'_>) -> f32 {
     let mut out = [0.0];
+    // SAFETY: reachable only through the AVX2 table, handed out after detection (see above).
     unsafe { sq8_block_f16_tf(m, q, c, p, &mut out) };
     out[0]
 }

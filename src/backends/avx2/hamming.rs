@@ -119,8 +119,10 @@ fn block_tf(q: &[u8], block: &[u8], out: &mut [f32]) {
 // `supported()` confirmed AVX2 and POPCNT on this CPU.
 
 pub(super) fn hamming(a: &[u8], b: &[u8]) -> u64 {
+    // SAFETY: reachable only through the AVX2 table, handed out after detection (see above).
     unsafe { hamming_tf(a, b) }
 }
 pub(super) fn block_hamming(q: &[u8], b: &[u8], out: &mut [f32]) {
+    // SAFETY: reachable only through the AVX2 table, handed out after detection (see above).
     unsafe { block_tf(q, b, out) }
 }

@@ -144,14 +144,18 @@ fn block_tf(metric: FloatMetric, q: &[i8], block: &[i8], out: &mut [f32]) {
 // `supported()` confirmed AVX2 on this CPU.
 
 pub(super) fn l2_i8(a: &[i8], b: &[i8]) -> i32 {
+    // SAFETY: reachable only through the AVX2 table, handed out after detection (see above).
     unsafe { l2_tf(a, b) }
 }
 pub(super) fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
+    // SAFETY: reachable only through the AVX2 table, handed out after detection (see above).
     unsafe { dot_tf(a, b) }
 }
 pub(super) fn cos_i8(a: &[i8], b: &[i8]) -> [i32; 3] {
+    // SAFETY: reachable only through the AVX2 table, handed out after detection (see above).
     unsafe { cos_tf(a, b) }
 }
 pub(super) fn block_i8(m: FloatMetric, q: &[i8], b: &[i8], out: &mut [f32]) {
+    // SAFETY: reachable only through the AVX2 table, handed out after detection (see above).
     unsafe { block_tf(m, q, b, out) }
 }

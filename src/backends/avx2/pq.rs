@@ -84,8 +84,10 @@ fn scan_tf(table: &[f32], m: usize, k: usize, codes: &[u8], out: &mut [f32]) {
 // `supported()` confirmed AVX2, FMA and F16C on this CPU.
 
 pub(super) fn table(query: &[f32], cb: PqView<'_>, table: &mut [f32]) {
+    // SAFETY: reachable only through the AVX2 table, handed out after detection (see above).
     unsafe { table_tf(query, cb, table) }
 }
 pub(super) fn scan(table: &[f32], m: usize, k: usize, codes: &[u8], out: &mut [f32]) {
+    // SAFETY: reachable only through the AVX2 table, handed out after detection (see above).
     unsafe { scan_tf(table, m, k, codes, out) }
 }

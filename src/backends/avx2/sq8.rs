@@ -119,11 +119,14 @@ fn decode_f16_tf(codes: &[i8], p: Sq8View<'_>, out: &mut [f16]) {
 // `supported()` confirmed AVX2 and F16C on this CPU.
 
 pub(super) fn encode(x: &[f32], p: Sq8View<'_>, out: &mut [i8]) {
+    // SAFETY: reachable only through the AVX2 table, handed out after detection (see above).
     unsafe { encode_tf(x, p, out) }
 }
 pub(super) fn decode_f32(codes: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
+    // SAFETY: reachable only through the AVX2 table, handed out after detection (see above).
     unsafe { decode_f32_tf(codes, p, out) }
 }
 pub(super) fn decode_f16(codes: &[i8], p: Sq8View<'_>, out: &mut [f16]) {
+    // SAFETY: reachable only through the AVX2 table, handed out after detection (see above).
     unsafe { decode_f16_tf(codes, p, out) }
 }

@@ -102,8 +102,10 @@ fn update_vpclmul(crc: u32, data: &[u8]) -> u32 {
 // tables chosen when VPCLMULQDQ was detected (and not disabled).
 
 pub(super) fn update(crc: u32, data: &[u8]) -> u32 {
+    // SAFETY: reachable only through the AVX-512 table, handed out after detection (see above).
     unsafe { update_base(crc, data) }
 }
 pub(super) fn update_vp(crc: u32, data: &[u8]) -> u32 {
+    // SAFETY: reachable only through the AVX-512 table, handed out after detection (see above).
     unsafe { update_vpclmul(crc, data) }
 }

@@ -69,24 +69,30 @@ fn sq8_block_f16_tf(metric: FloatMetric, q: &[f16], codes: &[i8], p: Sq8View<'_>
 // backend's features on this CPU.
 
 pub(super) fn block_f32(m: FloatMetric, q: &[f32], b: &[f32], out: &mut [f32]) {
+    // SAFETY: reachable only through the AVX-512 table, handed out after detection (see above).
     unsafe { block_f32_tf(m, q, b, out) }
 }
 pub(super) fn block_f16(m: FloatMetric, q: &[f16], b: &[f16], out: &mut [f32]) {
+    // SAFETY: reachable only through the AVX-512 table, handed out after detection (see above).
     unsafe { block_f16_tf(m, q, b, out) }
 }
 pub(super) fn sq8_block_f32(m: FloatMetric, q: &[f32], c: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
+    // SAFETY: reachable only through the AVX-512 table, handed out after detection (see above).
     unsafe { sq8_block_f32_tf(m, q, c, p, out) }
 }
 pub(super) fn sq8_block_f16(m: FloatMetric, q: &[f16], c: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
+    // SAFETY: reachable only through the AVX-512 table, handed out after detection (see above).
     unsafe { sq8_block_f16_tf(m, q, c, p, out) }
 }
 pub(super) fn sq8_dist_f32(m: FloatMetric, q: &[f32], c: &[i8], p: Sq8View<'_>) -> f32 {
     let mut out = [0.0];
+    // SAFETY: reachable only through the AVX-512 table, handed out after detection (see above).
     unsafe { sq8_block_f32_tf(m, q, c, p, &mut out) };
     out[0]
 }
 pub(super) fn sq8_dist_f16(m: FloatMetric, q: &[f16], c: &[i8], p: Sq8View<'_>) -> f32 {
     let mut out = [0.0];
+    // SAFETY: reachable only through the AVX-512 table, handed out after detection (see above).
     unsafe { sq8_block_f16_tf(m, q, c, p, &mut out) };
     out[0]
 }

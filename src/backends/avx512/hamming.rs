@@ -113,14 +113,18 @@ fn block_vpopcnt(q: &[u8], b: &[u8], out: &mut [f32]) {
 // when AVX512-VPOPCNTDQ was detected (and not disabled).
 
 pub(super) fn hamming(a: &[u8], b: &[u8]) -> u64 {
+    // SAFETY: reachable only through the AVX-512 table, handed out after detection (see above).
     unsafe { hamming_base(a, b) }
 }
 pub(super) fn block_hamming(q: &[u8], b: &[u8], out: &mut [f32]) {
+    // SAFETY: reachable only through the AVX-512 table, handed out after detection (see above).
     unsafe { block_base(q, b, out) }
 }
 pub(super) fn hamming_vp(a: &[u8], b: &[u8]) -> u64 {
+    // SAFETY: reachable only through the AVX-512 table, handed out after detection (see above).
     unsafe { hamming_vpopcnt(a, b) }
 }
 pub(super) fn block_hamming_vp(q: &[u8], b: &[u8], out: &mut [f32]) {
+    // SAFETY: reachable only through the AVX-512 table, handed out after detection (see above).
     unsafe { block_vpopcnt(q, b, out) }
 }

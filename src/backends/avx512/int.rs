@@ -217,26 +217,34 @@ fn block_vnni(metric: FloatMetric, q: &[i8], b: &[i8], out: &mut [f32]) {
 // when AVX512-VNNI was detected (and not disabled).
 
 pub(super) fn l2_i8(a: &[i8], b: &[i8]) -> i32 {
+    // SAFETY: reachable only through the AVX-512 table, handed out after detection (see above).
     unsafe { sums_base(FloatMetric::L2, a, b)[0] }
 }
 pub(super) fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
+    // SAFETY: reachable only through the AVX-512 table, handed out after detection (see above).
     unsafe { sums_base(FloatMetric::Ip, a, b)[0] }
 }
 pub(super) fn cos_i8(a: &[i8], b: &[i8]) -> [i32; 3] {
+    // SAFETY: reachable only through the AVX-512 table, handed out after detection (see above).
     unsafe { sums_base(FloatMetric::Cos, a, b) }
 }
 pub(super) fn block_i8(m: FloatMetric, q: &[i8], b: &[i8], out: &mut [f32]) {
+    // SAFETY: reachable only through the AVX-512 table, handed out after detection (see above).
     unsafe { block_base(m, q, b, out) }
 }
 pub(super) fn l2_i8_vnni(a: &[i8], b: &[i8]) -> i32 {
+    // SAFETY: reachable only through the AVX-512 table, handed out after detection (see above).
     unsafe { sums_vnni(FloatMetric::L2, a, b)[0] }
 }
 pub(super) fn dot_i8_vnni(a: &[i8], b: &[i8]) -> i32 {
+    // SAFETY: reachable only through the AVX-512 table, handed out after detection (see above).
     unsafe { sums_vnni(FloatMetric::Ip, a, b)[0] }
 }
 pub(super) fn cos_i8_vnni(a: &[i8], b: &[i8]) -> [i32; 3] {
+    // SAFETY: reachable only through the AVX-512 table, handed out after detection (see above).
     unsafe { sums_vnni(FloatMetric::Cos, a, b) }
 }
 pub(super) fn block_i8_vnni(m: FloatMetric, q: &[i8], b: &[i8], out: &mut [f32]) {
+    // SAFETY: reachable only through the AVX-512 table, handed out after detection (see above).
     unsafe { block_vnni(m, q, b, out) }
 }

@@ -84,8 +84,10 @@ fn scan_tf(table: &[f32], m: usize, k: usize, codes: &[u8], out: &mut [f32]) {
 // `supported()` confirmed AVX-512 F/BW/VL/DQ and the AVX2 backend's features.
 
 pub(super) fn table(query: &[f32], cb: PqView<'_>, table: &mut [f32]) {
+    // SAFETY: reachable only through the AVX-512 table, handed out after detection (see above).
     unsafe { table_tf(query, cb, table) }
 }
 pub(super) fn scan(table: &[f32], m: usize, k: usize, codes: &[u8], out: &mut [f32]) {
+    // SAFETY: reachable only through the AVX-512 table, handed out after detection (see above).
     unsafe { scan_tf(table, m, k, codes, out) }
 }
