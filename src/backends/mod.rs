@@ -25,6 +25,8 @@ pub(crate) mod avx2;
 pub(crate) mod avx512;
 #[cfg(target_arch = "aarch64")]
 pub(crate) mod neon;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub(crate) mod wasm128;
 
 pub(crate) fn avx2_table() -> Option<&'static Kernels> {
     #[cfg(target_arch = "x86_64")]
@@ -53,5 +55,8 @@ pub(crate) fn neon_table() -> Option<&'static Kernels> {
 }
 
 pub(crate) fn wasm128_table() -> Option<&'static Kernels> {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    return Some(&wasm128::KERNELS);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     None
 }

@@ -1,0 +1,97 @@
+//! f16 <-> f32 conversions and SQ8 decoding on SIMD128, four lanes at a time with integer
+//! operations (`f32x.rs`), the scalar code for the last few elements.
+
+use core::arch::wasm32::*;
+
+use half::f16;
+
+use super::f32x::{decode_sq8, narrow_f32_bits, widen_f16_bits};
+use crate::backend::Sq8View;
+use crate::backends::scalar;
+
+// SAFETY (every unsafe block of this file): loads and stores touch elements `i .. i + 4` (or
+// `i .. i + 8`) only while that range lies inside every slice involved (the loop bounds use the
+// shortest length); SIMD128 is enabled at compile time for this module.
+
+pub(super) fn f16_to_f32(src: &[f16], dst: &mut [f32]) {
+    let n = src.len().min(dst.len());
+    let mut i = 0;
+    while i + 4 <= n {
+        unsafe {
+            let h = u32x4_load_extend_u16x4(src.as_ptr().add(i) as *const u16);
+            v128_store(dst.as_mut_ptr().add(i) as *mut v128, widen_f16_bits(h));
+        }
+        i += 4;
+    }
+    scalar::float::f16_to_f32(&src[i..n], &mut dst[i..n]);
+}
+
+pub(super) fn f32_to_f16(src: &[f32], dst: &mut [f16]) {
+    let n = src.len().min(dst.len());
+    let mut i = 0;
+    while i + 8 <= n {
+        unsafe {
+            let lo = narrow_f32_bits(v128_load(src.as_ptr().add(i) as *const v128));
+            let hi = narrow_f32_bits(v128_load(src.as_ptr().add(i + 4) as *const v128));
+            v128_store(
+                dst.as_mut_ptr().add(i) as *mut v128,
+                u16x8_narrow_i32x4(lo, hi),
+            );
+        }
+        i += 8;
+    }
+    scalar::float::f32_to_f16(&src[i..n], &mut dst[i..n]);
+}
+
+/// Decodes codes `i .. i + 4` (all in bounds).
+#[inline(always)]
+unsafe fn decode4(codes: &[i8], p: Sq8View<'_>, i: usize) -> v128 {
+    unsafe {
+        let b = v128_load32_zero(codes.as_ptr().add(i) as *const u32);
+        let q = i32x4_extend_low_i16x8(i16x8_extend_low_i8x16(b));
+        decode_sq8(
+            q,
+            v128_load(p.min.as_ptr().add(i) as *const v128),
+            v128_load(p.range.as_ptr().add(i) as *const v128),
+        )
+    }
+}
+
+fn sq8_len(codes: &[i8], p: Sq8View<'_>, out: usize) -> usize {
+    codes.len().min(p.min.len()).min(p.range.len()).min(out)
+}
+
+pub(super) fn sq8_decode_f32(codes: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
+    let n = sq8_len(codes, p, out.len());
+    let mut i = 0;
+    while i + 4 <= n {
+        unsafe { v128_store(out.as_mut_ptr().add(i) as *mut v128, decode4(codes, p, i)) };
+        i += 4;
+    }
+    let tail = Sq8View {
+        min: &p.min[i..n],
+        range: &p.range[i..n],
+    };
+    scalar::sq8::decode_f32(&codes[i..n], tail, &mut out[i..n]);
+}
+
+pub(super) fn sq8_decode_f16(codes: &[i8], p: Sq8View<'_>, out: &mut [f16]) {
+    let n = sq8_len(codes, p, out.len());
+    let mut i = 0;
+    while i + 8 <= n {
+        unsafe {
+            let lo = narrow_f32_bits(decode4(codes, p, i));
+            let hi = narrow_f32_bits(decode4(codes, p, i + 4));
+            v128_store(
+                out.as_mut_ptr().add(i) as *mut v128,
+                u16x8_narrow_i32x4(lo, hi),
+            );
+        }
+        i += 8;
+    }
+    let tail = Sq8View {
+        min: &p.min[i..n],
+        range: &p.range[i..n],
+    };
+    scalar::sq8::decode_f16(&codes[i..n], tail, &mut out[i..n]);
+}
