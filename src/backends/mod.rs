@@ -15,7 +15,7 @@ pub(crate) mod scalar;
 #[cfg(any(
     target_arch = "x86_64",
     target_arch = "aarch64",
-    target_arch = "wasm32"
+    all(target_arch = "wasm32", target_feature = "simd128")
 ))]
 pub(crate) mod simd;
 
