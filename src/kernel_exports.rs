@@ -66,6 +66,7 @@ const E_MSG: i32 = -15;
 const E_CODE: i32 = -16;
 const E_NODE: i32 = -17;
 const E_MSG_TYPE: i32 = -18;
+const E_PARAM: i32 = -19;
 /// `rvf_greedy_step`: the neighbour list of the node in `need_id` is missing.
 const NEED_NEIGHBORS: i64 = -32;
 /// `rvf_greedy_step`: the vector of the node in `need_id` is not in the loaded block.
@@ -721,7 +722,18 @@ fn load_sq(p: u32, dim: u32) -> i32 {
     if !rd(p, 8 * dim as u64) {
         return E_PTR;
     }
+    // As the native `SqParams::new`: finite, min <= max, max - min finite; checked before
+    // anything is stored.
     let mut d = 0;
+    while d < dim {
+        let lo = f32::from_bits(ld32(p + 8 * d));
+        let hi = f32::from_bits(ld32(p + 8 * d + 4));
+        if !(lo <= hi && (hi - lo).is_finite()) {
+            return E_PARAM;
+        }
+        d += 1;
+    }
+    d = 0;
     while d < dim {
         let lo = f32::from_bits(ld32(p + 8 * d));
         let hi = f32::from_bits(ld32(p + 8 * d + 4));
@@ -908,11 +920,16 @@ fn greedy_step(cur: i64, layer: u32) -> i64 {
     if cur < 0 {
         return E_NODE as i64;
     }
-    let e = check_metric(st().metric);
+    let s = st();
+    // Without a block every vector is missing (NEED_BLOCK); with one, the metric must suit it.
+    let e = if s.blk_row == 0 {
+        if s.dim == 0 { E_NO_QUERY } else { 0 }
+    } else {
+        check_metric(s.metric)
+    };
     if e != 0 {
         return e as i64;
     }
-    let s = st();
     let cur = cur as u64;
     if s.g_active == 0 || cur != s.g_cur {
         s.g_active = 1;

@@ -1,0 +1,1 @@
+//! Host tests of the tile microkernel live in `tests/`.

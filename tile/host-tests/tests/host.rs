@@ -1,0 +1,1224 @@
+//! Drives every export of `target/tile/rvf-tile.wasm` (or `$RVF_TILE_WASM`) through wasmi with
+//! SIMD and compares the results with the native crate bit for bit (NaN equal to NaN).
+
+use proptest::prelude::*;
+use rvf_kernels::{Backend, Engine, Metric, PqCodebook, SqParams, TopK, f16};
+use wasmi::{
+    Config, Engine as WEngine, Instance, Linker, Memory, Module, Store, WasmParams, WasmResults,
+};
+
+// Memory map (docs/tile.md).
+const DATA: u32 = 0xE000;
+const IDW: u32 = DATA + 0x200;
+const MSG: u32 = DATA + 0x800;
+const BLOCK: u32 = 0x10000;
+const PQT: u32 = 0x18000;
+const OUT: u32 = 0x1D800;
+const ST: u32 = DATA + 0x40;
+
+const NEED_NEIGHBORS: i64 = -32;
+const NEED_BLOCK: i64 = -33;
+
+fn wasm_bytes() -> Vec<u8> {
+    let path = std::env::var("RVF_TILE_WASM").unwrap_or_else(|_| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../target/tile/rvf-tile.wasm"
+        )
+        .to_string()
+    });
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e} (run scripts/build-tile.sh first)"))
+}
+
+struct Tile {
+    store: Store<()>,
+    inst: Instance,
+    mem: Memory,
+}
+
+impl Tile {
+    fn new() -> Tile {
+        thread_local! {
+            static MODULE: (WEngine, Module) = {
+                let mut c = Config::default();
+                c.wasm_simd(true);
+                let engine = WEngine::new(&c);
+                let module = Module::new(&engine, &wasm_bytes()[..]).expect("the tile validates");
+                (engine, module)
+            };
+        }
+        MODULE.with(|(engine, module)| {
+            let mut store = Store::new(engine, ());
+            let linker = Linker::<()>::new(engine);
+            let inst = linker
+                .instantiate_and_start(&mut store, module)
+                .expect("the tile instantiates without imports");
+            let mem = inst.get_memory(&store, "memory").expect("memory export");
+            Tile { store, inst, mem }
+        })
+    }
+    fn call<P: WasmParams, R: WasmResults>(&mut self, name: &str, p: P) -> R {
+        let f = self
+            .inst
+            .get_typed_func::<P, R>(&self.store, name)
+            .unwrap_or_else(|e| panic!("export {name}: {e}"));
+        f.call(&mut self.store, p)
+            .unwrap_or_else(|e| panic!("{name} trapped: {e}"))
+    }
+    fn c1(&mut self, name: &str, a: i32) -> i32 {
+        self.call(name, a)
+    }
+    fn c2(&mut self, name: &str, a: i32, b: i32) -> i32 {
+        self.call(name, (a, b))
+    }
+    fn c3(&mut self, name: &str, a: i32, b: i32, c: i32) -> i32 {
+        self.call(name, (a, b, c))
+    }
+    fn mem(&self) -> &[u8] {
+        self.mem.data(&self.store)
+    }
+    fn write(&mut self, addr: u32, bytes: &[u8]) {
+        self.mem.data_mut(&mut self.store)[addr as usize..addr as usize + bytes.len()]
+            .copy_from_slice(bytes);
+    }
+    fn read(&self, addr: u32, n: usize) -> Vec<u8> {
+        self.mem()[addr as usize..addr as usize + n].to_vec()
+    }
+    fn f32s(&self, addr: u32, n: usize) -> Vec<f32> {
+        self.read(addr, 4 * n)
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+            .collect()
+    }
+    fn u32_at(&self, addr: u32) -> u32 {
+        u32::from_le_bytes(self.read(addr, 4).try_into().unwrap())
+    }
+    fn u64_at(&self, addr: u32) -> u64 {
+        u64::from_le_bytes(self.read(addr, 8).try_into().unwrap())
+    }
+    fn init(&mut self) {
+        self.write(DATA, &[0; 64]);
+        assert_eq!(self.c1("rvf_init", DATA as i32), 0);
+    }
+    fn load_query(&mut self, q: &[f16]) -> i32 {
+        self.write(OUT, &f16_bytes(q));
+        self.c2("rvf_load_query", OUT as i32, q.len() as i32)
+    }
+    fn load_block(&mut self, bytes: &[u8], count: usize, dtype: i32, first_id: u64) -> i32 {
+        self.write(BLOCK, bytes);
+        self.write(IDW, &first_id.to_le_bytes());
+        self.c3("rvf_load_block", BLOCK as i32, count as i32, dtype)
+    }
+    fn distances(&mut self, metric: i32, n: usize) -> Vec<f32> {
+        let r = self.c2("rvf_distances", metric, (OUT + 0x1000) as i32);
+        assert_eq!(r, n as i32, "rvf_distances metric {metric}");
+        self.f32s(OUT + 0x1000, n)
+    }
+    fn topk(&mut self) -> Vec<(u64, f32)> {
+        let n = self.c1("rvf_topk_read", OUT as i32);
+        assert!((0..=16).contains(&n));
+        let b = self.read(OUT, 16 * n as usize);
+        b.chunks_exact(16)
+            .map(|r| {
+                assert_eq!(&r[12..16], &[0, 0, 0, 0], "record padding is zero");
+                (
+                    u64::from_le_bytes(r[0..8].try_into().unwrap()),
+                    f32::from_le_bytes(r[8..12].try_into().unwrap()),
+                )
+            })
+            .collect()
+    }
+    fn message(&mut self, ty: u16, id: u32, payload: &[u8]) -> (u16, Vec<u8>) {
+        let mut m = Vec::new();
+        m.extend_from_slice(&ty.to_le_bytes());
+        m.extend_from_slice(&(payload.len() as u16).to_le_bytes());
+        m.extend_from_slice(&id.to_le_bytes());
+        m.extend_from_slice(payload);
+        self.write(MSG, &m);
+        let r: i32 = self.call("rvf_message", ());
+        let h = self.read(MSG, 8);
+        let rty = u16::from_le_bytes([h[0], h[1]]);
+        let len = u16::from_le_bytes([h[2], h[3]]) as usize;
+        assert_eq!(r, rty as i32, "return value is the reply type");
+        assert_eq!(
+            u32::from_le_bytes(h[4..8].try_into().unwrap()),
+            id,
+            "msg_id kept"
+        );
+        (rty, self.read(MSG + 8, len))
+    }
+}
+
+fn scalar() -> Engine {
+    Engine::new(Backend::Scalar).unwrap()
+}
+
+fn same(a: f32, b: f32) -> bool {
+    (a.is_nan() && b.is_nan()) || a.to_bits() == b.to_bits()
+}
+
+fn assert_same(what: &str, got: &[f32], want: &[f32]) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            same(*g, *w),
+            "{what}: out[{i}] tile {g:e} ({:#010x}) native {w:e} ({:#010x})",
+            g.to_bits(),
+            w.to_bits()
+        );
+    }
+}
+
+fn f16_bytes(v: &[f16]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_bits().to_le_bytes()).collect()
+}
+fn f32_bytes(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+fn widen(v: &[f16]) -> Vec<f32> {
+    v.iter().map(|x| x.to_f32()).collect()
+}
+
+/// SplitMix64.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn unit(&mut self) -> f32 {
+        (self.next() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    /// Values of one class: 0 normal, 1 wide, 2 with NaN, 3 with inf, 4 zero, 5 subnormal, 6 large.
+    fn f32s(&mut self, n: usize, class: u32) -> Vec<f32> {
+        let mut v: Vec<f32> = (0..n)
+            .map(|_| match class {
+                1 => self.unit() * 10f32.powi(self.below(7) as i32 - 3),
+                4 => 0.0,
+                5 => self.unit() * 1e-39,
+                6 => self.unit() * 3e19,
+                _ => self.unit(),
+            })
+            .collect();
+        if n > 0 && class == 2 {
+            let i = self.below(n);
+            v[i] = f32::NAN;
+        }
+        if n > 0 && class == 3 {
+            let i = self.below(n);
+            v[i] = f32::INFINITY;
+            let j = self.below(n);
+            v[j] = f32::NEG_INFINITY;
+        }
+        v
+    }
+    fn f16s(&mut self, n: usize, class: u32) -> Vec<f16> {
+        let scale = match class {
+            5 => 1e35,
+            6 => 6e4 / 3e19,
+            _ => 1.0,
+        };
+        self.f32s(n, class)
+            .into_iter()
+            .map(|x| f16::from_f32(x * scale))
+            .collect()
+    }
+    fn i8s(&mut self, n: usize) -> Vec<i8> {
+        (0..n).map(|_| self.next() as i8).collect()
+    }
+}
+
+const METRICS: [Metric; 3] = [Metric::L2, Metric::InnerProduct, Metric::Cosine];
+
+#[test]
+fn exports_and_memory() {
+    let module = {
+        let mut c = Config::default();
+        c.wasm_simd(true);
+        Module::new(&WEngine::new(&c), &wasm_bytes()[..]).unwrap()
+    };
+    let mut names: Vec<String> = module
+        .exports()
+        .map(|e| e.name().to_string())
+        .filter(|n| !n.starts_with("__"))
+        .collect();
+    names.sort();
+    let mut want = vec![
+        "memory",
+        "rvf_init",
+        "rvf_load_query",
+        "rvf_load_block",
+        "rvf_distances",
+        "rvf_topk_merge",
+        "rvf_topk_read",
+        "rvf_load_sq_params",
+        "rvf_dequant_i8",
+        "rvf_load_pq_codebook",
+        "rvf_pq_distances",
+        "rvf_load_neighbors",
+        "rvf_greedy_step",
+        "rvf_verify_header",
+        "rvf_crc32c",
+        "rvf_message",
+    ];
+    want.sort();
+    assert_eq!(names, want);
+    assert_eq!(module.imports().count(), 0, "no imports");
+    let mut t = Tile::new();
+    assert_eq!(t.mem().len(), 131072, "exactly 2 pages");
+    assert!(
+        t.mem.grow(&mut t.store, 1).is_err(),
+        "memory is not growable"
+    );
+    // Signatures (typed lookups fail on a mismatch).
+    let _: i32 = t.call("rvf_init", DATA as i32);
+    let _: i32 = t.call("rvf_load_query", (0i32, 0i32));
+    let _: i32 = t.call("rvf_load_block", (0i32, 0i32, 0i32));
+    let _: i32 = t.call("rvf_distances", (0i32, 0i32));
+    let _: i32 = t.call("rvf_topk_merge", (0i32, 0i32, 0i32, 0i32));
+    let _: i32 = t.call("rvf_topk_read", 0i32);
+    let _: i32 = t.call("rvf_load_sq_params", (0i32, 0i32));
+    let _: i32 = t.call("rvf_dequant_i8", (0i32, 0i32, 0i32));
+    let _: i32 = t.call("rvf_load_pq_codebook", (0i32, 0i32, 0i32));
+    let _: i32 = t.call("rvf_pq_distances", (0i32, 0i32, 0i32));
+    let _: i32 = t.call("rvf_load_neighbors", (0i64, 0i32, 0i32));
+    let _: i64 = t.call("rvf_greedy_step", (0i64, 0i32));
+    let _: i32 = t.call("rvf_verify_header", 0i32);
+    let _: i32 = t.call("rvf_crc32c", (0i32, 0i32));
+    let _: i32 = t.call("rvf_message", ());
+}
+
+/// The headline case: a 384-dim f16 query against full 42-row blocks, every float metric, then
+/// top-K over several blocks.
+#[test]
+fn headline_384_f16_full_blocks() {
+    let e = scalar();
+    let mut rng = Rng(384);
+    let mut t = Tile::new();
+    t.init();
+    let q = rng.f16s(384, 0);
+    assert_eq!(t.load_query(&q), 384);
+    for m in METRICS {
+        let mut top = TopK::with_engine(10, e).unwrap();
+        for b in 0..5u64 {
+            let rows = rng.f16s(42 * 384, 0);
+            assert_eq!(t.load_block(&f16_bytes(&rows), 42, 1, b * 42), 42);
+            let mut want = vec![0.0; 42];
+            e.distances_f16(m, &q, &rows, &mut want).unwrap();
+            let got = t.distances(m as i32, 42);
+            assert_same("headline distances", &got, &want);
+            let ids: Vec<u64> = (0..42).map(|i| b * 42 + i).collect();
+            t.write(OUT, &f32_bytes(&got));
+            t.write(
+                OUT + 0x400,
+                &ids.iter().flat_map(|i| i.to_le_bytes()).collect::<Vec<_>>(),
+            );
+            let held: i32 = t.call(
+                "rvf_topk_merge",
+                (OUT as i32, (OUT + 0x400) as i32, 42i32, 10i32),
+            );
+            assert_eq!(held, 10);
+            top.push_with_ids(&want, &ids).unwrap();
+        }
+        let got = t.topk();
+        let want = top.into_sorted_vec();
+        assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!(g.0, w.id);
+            assert!(same(g.1, w.distance));
+        }
+        // A new query clears the list.
+        assert_eq!(t.load_query(&q), 384);
+    }
+    // One block of 43 rows does not fit.
+    let rows = rng.f16s(43 * 384, 0);
+    t.write(BLOCK, &f16_bytes(&rows[..42 * 384]));
+    assert_eq!(t.c3("rvf_load_block", BLOCK as i32, 43, 1), -11);
+}
+
+/// Every dtype and metric, random dims and counts that fit, every value class.
+#[test]
+fn distances_every_dtype_and_metric() {
+    let e = scalar();
+    let mut rng = Rng(7);
+    let mut t = Tile::new();
+    t.init();
+    for round in 0..120 {
+        t.init();
+        let class = (round % 7) as u32;
+        let dim = match round % 5 {
+            0 => 384,
+            1 => 1 + rng.below(16),
+            2 => 1 + rng.below(1020),
+            3 => 64 * (1 + rng.below(8)),
+            _ => 1 + rng.below(200),
+        };
+        let q = rng.f16s(dim, class);
+        assert_eq!(t.load_query(&q), dim as i32);
+        let qf = widen(&q);
+        // f32 rows.
+        let count = (1 + rng.below(20)).min(32768 / (4 * dim));
+        if count > 0 {
+            let rows = rng.f32s(count * dim, class);
+            assert_eq!(t.load_block(&f32_bytes(&rows), count, 0, 0), count as i32);
+            for m in METRICS {
+                let mut want = vec![0.0; count];
+                e.distances_f32(m, &qf, &rows, &mut want).unwrap();
+                assert_same(
+                    &format!("f32 dim {dim} {m:?} class {class}"),
+                    &t.distances(m as i32, count),
+                    &want,
+                );
+            }
+            assert_eq!(t.c2("rvf_distances", 3, (OUT + 0x1000) as i32), -6);
+        }
+        // f16 rows.
+        let count = (1 + rng.below(20)).min(32768 / (2 * dim));
+        let rows = rng.f16s(count * dim, class);
+        assert_eq!(t.load_block(&f16_bytes(&rows), count, 1, 0), count as i32);
+        for m in METRICS {
+            let mut want = vec![0.0; count];
+            e.distances_f16(m, &q, &rows, &mut want).unwrap();
+            assert_same(
+                &format!("f16 dim {dim} {m:?} class {class}"),
+                &t.distances(m as i32, count),
+                &want,
+            );
+        }
+        // Binary rows: the query binarized (v >= 0).
+        let nb = dim.div_ceil(8);
+        let count = (1 + rng.below(40)).min(32768 / nb);
+        let rows: Vec<u8> = (0..count * nb).map(|_| rng.next() as u8).collect();
+        let mut qb = vec![0u8; nb];
+        for (i, x) in qf.iter().enumerate() {
+            if *x >= 0.0 {
+                qb[i / 8] |= 1 << (i % 8);
+            }
+        }
+        assert_eq!(t.load_block(&rows, count, 6, 0), count as i32);
+        let mut want = vec![0.0; count];
+        e.hamming_distances(&qb, &rows, &mut want).unwrap();
+        assert_same(&format!("binary dim {dim}"), &t.distances(3, count), &want);
+        assert_eq!(t.c2("rvf_distances", 0, (OUT + 0x1000) as i32), -6);
+        // i8 rows without SQ params: the query must be integral.
+        let count = (1 + rng.below(20)).min(32768 / dim);
+        let rows = rng.i8s(count * dim);
+        assert_eq!(
+            t.load_block(
+                &rows.iter().map(|&x| x as u8).collect::<Vec<_>>(),
+                count,
+                3,
+                0
+            ),
+            count as i32
+        );
+        let integral = qf
+            .iter()
+            .all(|x| x.fract() == 0.0 && (-128.0..=127.0).contains(x));
+        assert_eq!(
+            t.c2("rvf_distances", 0, (OUT + 0x1000) as i32),
+            if integral { count as i32 } else { -12 }
+        );
+        let qi = rng.i8s(dim);
+        let qih: Vec<f16> = qi.iter().map(|&x| f16::from_f32(x as f32)).collect();
+        assert_eq!(t.load_query(&qih), dim as i32);
+        assert_eq!(
+            t.load_block(
+                &rows.iter().map(|&x| x as u8).collect::<Vec<_>>(),
+                count,
+                3,
+                0
+            ),
+            count as i32
+        );
+        for m in METRICS {
+            let mut want = vec![0.0; count];
+            e.distances_i8(m, &qi, &rows, &mut want).unwrap();
+            assert_same(
+                &format!("i8 dim {dim} {m:?}"),
+                &t.distances(m as i32, count),
+                &want,
+            );
+        }
+        // i8 rows with SQ params (dim <= 768).
+        if dim <= 768 {
+            assert_eq!(t.load_query(&q), dim as i32);
+            let (mins, maxs): (Vec<f32>, Vec<f32>) = (0..dim)
+                .map(|_| {
+                    let a = rng.unit() * 4.0;
+                    (a, a + rng.unit().abs() * 3.0)
+                })
+                .unzip();
+            let inter: Vec<f32> = mins.iter().zip(&maxs).flat_map(|(a, b)| [*a, *b]).collect();
+            t.write(BLOCK, &f32_bytes(&inter));
+            assert_eq!(
+                t.c2("rvf_load_sq_params", BLOCK as i32, dim as i32),
+                dim as i32
+            );
+            let params = SqParams::new(mins, maxs).unwrap();
+            assert_eq!(
+                t.load_block(
+                    &rows.iter().map(|&x| x as u8).collect::<Vec<_>>(),
+                    count,
+                    3,
+                    0
+                ),
+                count as i32
+            );
+            for m in METRICS {
+                let mut want = vec![0.0; count];
+                e.sq8_distances_f16(m, &params, &q, &rows, &mut want)
+                    .unwrap();
+                assert_same(
+                    &format!("sq8 dim {dim} {m:?} class {class}"),
+                    &t.distances(m as i32, count),
+                    &want,
+                );
+            }
+            // Dequantization to f16.
+            let n = count.min(3000 / dim);
+            let mut want = vec![f16::ZERO; n * dim];
+            e.sq8_decode_f16(&params, &rows[..n * dim], &mut want)
+                .unwrap();
+            assert_eq!(
+                t.c3("rvf_dequant_i8", BLOCK as i32, OUT as i32, n as i32),
+                n as i32
+            );
+            assert_eq!(
+                t.read(OUT, 2 * n * dim),
+                f16_bytes(&want),
+                "dequant dim {dim}"
+            );
+            assert_eq!(
+                t.c3("rvf_dequant_i8", BLOCK as i32, (BLOCK + 1) as i32, n as i32),
+                -14
+            );
+        }
+    }
+}
+
+#[test]
+fn topk_matches_native() {
+    let e = scalar();
+    let mut rng = Rng(99);
+    for round in 0..200 {
+        let mut t = Tile::new();
+        t.init();
+        let k = 1 + rng.below(16);
+        let mut top = TopK::with_engine(k, e).unwrap();
+        for _ in 0..1 + rng.below(5) {
+            let n = rng.below(120);
+            let d: Vec<f32> = (0..n)
+                .map(|_| match rng.below(10) {
+                    0 => f32::NAN,
+                    1 => -0.0,
+                    2 => 0.0,
+                    3 => f32::INFINITY,
+                    4 => (rng.below(3)) as f32,
+                    _ => rng.unit(),
+                })
+                .collect();
+            let base = rng.below(1000) as u64 * 1000;
+            let ids: Vec<u64> = (0..n as u64)
+                .map(|i| {
+                    if round % 2 == 0 {
+                        rng.next()
+                    } else {
+                        base + (i * 7) % 1000
+                    }
+                })
+                .collect();
+            t.write(OUT, &f32_bytes(&d));
+            t.write(
+                OUT + 0x800,
+                &ids.iter().flat_map(|i| i.to_le_bytes()).collect::<Vec<_>>(),
+            );
+            let held: i32 = t.call(
+                "rvf_topk_merge",
+                (OUT as i32, (OUT + 0x800) as i32, n as i32, k as i32),
+            );
+            top.push_with_ids(&d, &ids).unwrap();
+            assert_eq!(held as usize, top.len());
+        }
+        let got = t.topk();
+        let want = top.into_sorted_vec();
+        assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!(g.0, w.id, "round {round}");
+            assert!(same(g.1, w.distance), "round {round}");
+        }
+        assert_eq!(
+            t.call::<_, i32>("rvf_topk_merge", (OUT as i32, OUT as i32, 0i32, 0i32)),
+            -4
+        );
+    }
+}
+
+#[test]
+fn pq_tables_and_distances() {
+    let e = scalar();
+    let mut rng = Rng(5);
+    let mut t = Tile::new();
+    t.init();
+    for round in 0..40 {
+        let dim = [384, 64, 96, 12, 8][round % 5];
+        let divisors: Vec<usize> = (1..=dim).filter(|m| dim % m == 0).collect();
+        let m = divisors[rng.below(divisors.len())];
+        let k = 1 + rng.below(256);
+        let q = rng.f16s(dim, (round % 7) as u32);
+        assert_eq!(t.load_query(&q), dim as i32);
+        let cb16 = rng.f16s(k * dim, 0);
+        let fits = m * k <= 4096 && 2 * k * dim <= 0x8000;
+        t.write(BLOCK, &f16_bytes(&cb16[..cb16.len().min(0x4000)]));
+        let r = t.c3("rvf_load_pq_codebook", BLOCK as i32, m as i32, k as i32);
+        if m * k > 4096 {
+            assert_eq!(r, -11);
+            continue;
+        }
+        if !fits {
+            if BLOCK as usize + 2 * k * dim > 0x1F000 {
+                assert_eq!(r, -1, "codebook beyond the input area");
+            }
+            continue;
+        }
+        assert_eq!(r, (m * k) as i32, "dim {dim} M {m} K {k}");
+        let cb = PqCodebook::new(dim, m, k, widen(&cb16)).unwrap();
+        let mut table = vec![0.0; m * k];
+        e.pq_table(&cb, &widen(&q), &mut table).unwrap();
+        assert_same("pq table", &t.f32s(PQT, m * k), &table);
+        let count = 1 + rng.below(200.min(0x8000 / m));
+        let codes: Vec<u8> = (0..count * m).map(|_| rng.below(k) as u8).collect();
+        t.write(BLOCK, &codes);
+        assert_eq!(
+            t.c3("rvf_pq_distances", BLOCK as i32, count as i32, OUT as i32),
+            count as i32
+        );
+        let mut want = vec![0.0; count];
+        e.pq_distances(&cb, &table, &codes, &mut want).unwrap();
+        assert_same("pq distances", &t.f32s(OUT, count), &want);
+        // The same through a dtype-7 block.
+        if count * m <= 0x8000 {
+            t.write(IDW, &0u64.to_le_bytes());
+            assert_eq!(
+                t.c3("rvf_load_block", BLOCK as i32, count as i32, 7),
+                count as i32
+            );
+            assert_same("pq block", &t.distances(0, count), &want);
+        }
+        if k < 256 {
+            t.write(BLOCK, &[k as u8]);
+            assert_eq!(t.c3("rvf_pq_distances", BLOCK as i32, 1, OUT as i32), -16);
+        }
+    }
+}
+
+#[test]
+fn verify_header_codes() {
+    let golden: [u8; 64] = [
+        0x53, 0x46, 0x56, 0x52, 0x01, 0x07, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46, 0xB9,
+        0xDD, 0x2B, 0x0B, 0xA8, 0x8D, 0x13, 0x23, 0x3B, 0x3F, 0xEB, 0x74, 0x3E, 0xEB, 0x24, 0, 0,
+        0, 0, 0, 0, 0, 0,
+    ];
+    let mut t = Tile::new();
+    let check = |t: &mut Tile, h: &[u8; 64], at: u32| -> i32 {
+        t.write(at, h);
+        t.c1("rvf_verify_header", at as i32)
+    };
+    for at in [OUT, OUT + 1, OUT + 3, DATA + 0x208] {
+        assert_eq!(check(&mut t, &golden, at), 0);
+    }
+    let cases: &[(usize, u8, i32)] = &[
+        (0, 0x54, 1),
+        (4, 2, 2),
+        (5, 0, 3),
+        (7, 0x04, 4),
+        (0x20, 3, 5),
+        (0x21, 4, 6),
+        (0x22, 1, 7),
+        (0x27, 1, 7),
+        (0x14, 2, 8),
+        (0x38, 1, 9),
+        (5, 0x12, 10),
+        (5, 0x40, 10),
+    ];
+    for &(off, val, code) in cases {
+        let mut h = golden;
+        h[off] = val;
+        assert_eq!(check(&mut t, &h, OUT), code, "byte {off:#x} = {val:#x}");
+    }
+    let mut h = golden;
+    h[6] = 1; // COMPRESSED
+    h[0x38] = 1;
+    assert_eq!(check(&mut t, &h, OUT), 0);
+    for s in [0x01, 0x11, 0x20, 0x23, 0x30, 0x36, 0xF0, 0xFF] {
+        let mut h = golden;
+        h[5] = s;
+        assert_eq!(check(&mut t, &h, OUT), 0);
+    }
+    assert_eq!(t.c1("rvf_verify_header", 0), -1);
+    assert_eq!(t.c1("rvf_verify_header", 0x1F000 - 63), -1);
+}
+
+#[test]
+fn crc32c_matches_native() {
+    let mut t = Tile::new();
+    let mut rng = Rng(3);
+    t.write(OUT, b"123456789");
+    assert_eq!(t.c2("rvf_crc32c", OUT as i32, 9) as u32, 0xE306_9283);
+    assert_eq!(t.c2("rvf_crc32c", OUT as i32, 0) as u32, 0);
+    for _ in 0..50 {
+        let n = rng.below(5000);
+        let at = BLOCK + rng.below(64) as u32;
+        let data: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
+        t.write(at, &data);
+        assert_eq!(
+            t.c2("rvf_crc32c", at as i32, n as i32) as u32,
+            rvf_kernels::crc32c(&data)
+        );
+    }
+    t.init();
+    t.write(OUT, &[0xFF; 32]);
+    assert_eq!(t.c2("rvf_crc32c", OUT as i32, 32) as u32, 0x62A8_AB43);
+    assert_eq!(t.c2("rvf_crc32c", 0x1F000 - 4, 5), -1);
+}
+
+/// A random graph; the hub answers NEED_* from its own data; the result must be the native
+/// greedy walk's.
+#[test]
+fn greedy_walk_matches_native() {
+    let e = scalar();
+    let mut rng = Rng(11);
+    for round in 0..30 {
+        let dim = [16, 384, 7][round % 3];
+        let n = 60;
+        let vecs: Vec<Vec<f16>> = (0..n).map(|_| rng.f16s(dim, 0)).collect();
+        let adj: Vec<Vec<u64>> = (0..n)
+            .map(|_| {
+                (0..1 + rng.below(12))
+                    .map(|_| rng.below(n) as u64)
+                    .collect()
+            })
+            .collect();
+        let q = rng.f16s(dim, 0);
+        let metric = METRICS[round % 3];
+        let dist = |i: u64| {
+            let mut o = [0.0];
+            e.distances_f16(metric, &q, &vecs[i as usize], &mut o)
+                .unwrap();
+            o[0]
+        };
+        let key = |d: f32, id: u64| (rvf_kernels::numerics::order_key(d), id);
+        // Native walk.
+        let start = rng.below(n) as u64;
+        let mut cur = start;
+        loop {
+            let mut best = (key(dist(cur), cur), cur);
+            for &nb in &adj[cur as usize] {
+                best = best.min((key(dist(nb), nb), nb));
+            }
+            if best.1 == cur {
+                break;
+            }
+            cur = best.1;
+        }
+        // Through the exports.
+        let mut t = Tile::new();
+        let mut cfg = [0u8; 64];
+        cfg[4] = metric as u8;
+        t.write(DATA, &cfg);
+        assert_eq!(t.c1("rvf_init", DATA as i32), 0);
+        t.load_query(&q);
+        t.load_block(&f16_bytes(&vecs[0]), 1, 1, 0);
+        let mut node = start as i64;
+        let mut steps = 0;
+        loop {
+            steps += 1;
+            assert!(steps < 10_000);
+            let r: i64 = t.call("rvf_greedy_step", (node, 0i32));
+            match r {
+                NEED_NEIGHBORS => {
+                    let id = t.u64_at(ST + 0x60);
+                    assert_eq!(id, node as u64);
+                    let l = &adj[id as usize];
+                    let mut b = (l.len() as u32).to_le_bytes().to_vec();
+                    b.extend_from_slice(&[0; 4]);
+                    for x in l {
+                        b.extend_from_slice(&x.to_le_bytes());
+                    }
+                    t.write(OUT + 0x100, &b);
+                    assert_eq!(
+                        t.call::<_, i32>(
+                            "rvf_load_neighbors",
+                            (id as i64, 0i32, (OUT + 0x100) as i32)
+                        ),
+                        l.len() as i32
+                    );
+                }
+                NEED_BLOCK => {
+                    let id = t.u64_at(ST + 0x60);
+                    t.load_block(&f16_bytes(&vecs[id as usize]), 1, 1, id);
+                }
+                r if r >= 0 => {
+                    if r == node {
+                        break;
+                    }
+                    node = r;
+                }
+                r => panic!("greedy error {r}"),
+            }
+        }
+        assert_eq!(node as u64, cur, "round {round}");
+        // Through messages (pull mode).
+        let mut t = Tile::new();
+        t.init();
+        let (ty, p) = t.message(0x01, 1, &f16_bytes(&q));
+        assert_eq!((ty, p.clone()), (0x84, (dim as i32).to_le_bytes().to_vec()));
+        let mut c = Vec::new();
+        for w in [1u32, metric as u32, 0, 0] {
+            c.extend_from_slice(&w.to_le_bytes());
+        }
+        c.extend_from_slice(&start.to_le_bytes());
+        let (mut ty, mut p) = t.message(0x05, 2, &c);
+        let mut steps = 0;
+        while ty != 0x84 {
+            steps += 1;
+            assert!(steps < 10_000);
+            let id = u64::from_le_bytes(p[..8].try_into().unwrap());
+            match ty {
+                0x83 => {
+                    let l = &adj[id as usize];
+                    let mut b = id.to_le_bytes().to_vec();
+                    b.extend_from_slice(&0u32.to_le_bytes());
+                    b.extend_from_slice(&(l.len() as u32).to_le_bytes());
+                    b.extend_from_slice(&0u32.to_le_bytes());
+                    for x in l {
+                        b.extend_from_slice(&x.to_le_bytes());
+                    }
+                    (ty, p) = t.message(0x03, 3, &b);
+                }
+                0x82 => {
+                    let mut b = Vec::new();
+                    for w in [0u32, 1, 0, 1] {
+                        b.extend_from_slice(&w.to_le_bytes());
+                    }
+                    b.extend_from_slice(&id.to_le_bytes());
+                    b.extend_from_slice(&f16_bytes(&vecs[id as usize]));
+                    (ty, p) = t.message(0x02, 4, &b);
+                }
+                _ => panic!("unexpected reply {ty:#x} {p:?}"),
+            }
+        }
+        assert_eq!(p.len(), 12);
+        assert_eq!(
+            u64::from_le_bytes(p[..8].try_into().unwrap()),
+            cur,
+            "message walk, round {round}"
+        );
+        assert!(same(
+            f32::from_le_bytes(p[8..12].try_into().unwrap()),
+            dist(cur)
+        ));
+    }
+}
+
+/// The push-mode message flow against the exports and the native crate.
+#[test]
+fn messages_push_mode() {
+    let e = scalar();
+    let mut rng = Rng(21);
+    let mut t = Tile::new();
+    t.init();
+    let q = rng.f16s(384, 0);
+    assert_eq!(t.message(0x01, 7, &f16_bytes(&q)).0, 0x84);
+    let mut top = TopK::with_engine(16, e).unwrap();
+    for b in 0..3u64 {
+        let rows = rng.f16s(42 * 384, 0);
+        let bytes = f16_bytes(&rows);
+        // Staging in chunks of 2000 bytes, then the last chunk registers the block.
+        let chunks: Vec<&[u8]> = bytes.chunks(2000).collect();
+        for (i, ch) in chunks.iter().enumerate() {
+            let last = i + 1 == chunks.len();
+            let mut p = Vec::new();
+            for w in [(i * 2000) as u32, if last { 42 } else { 0 }, 0, 1] {
+                p.extend_from_slice(&w.to_le_bytes());
+            }
+            p.extend_from_slice(&(1000 * b).to_le_bytes());
+            p.extend_from_slice(ch);
+            let (ty, r) = t.message(0x02, i as u32, &p);
+            assert_eq!(ty, 0x84);
+            assert_eq!(r, (if last { 42i32 } else { 0 }).to_le_bytes());
+        }
+        let mut c = Vec::new();
+        for w in [0u32, 2, 16, 0] {
+            c.extend_from_slice(&w.to_le_bytes());
+        }
+        c.extend_from_slice(&0u64.to_le_bytes());
+        let (ty, r) = t.message(0x05, 9, &c);
+        assert_eq!((ty, r), (0x84, 42i32.to_le_bytes().to_vec()));
+        let mut want = vec![0.0; 42];
+        e.distances_f16(Metric::Cosine, &q, &rows, &mut want)
+            .unwrap();
+        assert_same("COMPUTE distances in OUT", &t.f32s(OUT, 42), &want);
+        top.push_slice(&want, 1000 * b);
+    }
+    let (ty, r) = t.message(0x06, 11, &[]);
+    assert_eq!(ty, 0x81);
+    let want = top.into_sorted_vec();
+    assert_eq!(r.len(), 16 * want.len());
+    for (rec, w) in r.chunks_exact(16).zip(&want) {
+        assert_eq!(u64::from_le_bytes(rec[..8].try_into().unwrap()), w.id);
+        assert!(same(
+            f32::from_le_bytes(rec[8..12].try_into().unwrap()),
+            w.distance
+        ));
+    }
+    // SQ params and a PQ codebook staged in BLOCK.
+    let inter: Vec<f32> = (0..384)
+        .flat_map(|i| [i as f32 * -0.01, i as f32 * 0.02 + 1.0])
+        .collect();
+    let mut p = Vec::new();
+    for w in [0u32, 0, 0, 0] {
+        p.extend_from_slice(&w.to_le_bytes());
+    }
+    p.extend_from_slice(&0u64.to_le_bytes());
+    p.extend_from_slice(&f32_bytes(&inter[..500]));
+    assert_eq!(t.message(0x02, 1, &p).0, 0x84);
+    let mut p = Vec::new();
+    for w in [2000u32, 0, 0, 0] {
+        p.extend_from_slice(&w.to_le_bytes());
+    }
+    p.extend_from_slice(&0u64.to_le_bytes());
+    p.extend_from_slice(&f32_bytes(&inter[500..]));
+    assert_eq!(t.message(0x02, 1, &p).0, 0x84);
+    let mut p = Vec::new();
+    for w in [0u32, 384, 0, 0] {
+        p.extend_from_slice(&w.to_le_bytes());
+    }
+    assert_eq!(
+        t.message(0x04, 2, &p),
+        (0x84, 384i32.to_le_bytes().to_vec())
+    );
+    let mut p = Vec::new();
+    for w in [1u32, 48, 16, 0] {
+        p.extend_from_slice(&w.to_le_bytes());
+    }
+    assert_eq!(
+        t.message(0x04, 3, &p),
+        (0x84, (48 * 16i32).to_le_bytes().to_vec())
+    );
+    // Errors.
+    let (ty, r) = t.message(0x42, 5, &[]);
+    assert_eq!(ty, 0x85);
+    assert_eq!(r[..4], (-18i32).to_le_bytes());
+    assert_eq!(r[4..8], 0x0404u32.to_le_bytes());
+    let (ty, r) = t.message(0x06, 5, &[1]);
+    assert_eq!((ty, &r[..4]), (0x85, &(-15i32).to_le_bytes()[..]));
+    let (ty, r) = t.message(0x01, 5, &[1, 2, 3]);
+    assert_eq!((ty, &r[..4]), (0x85, &(-15i32).to_le_bytes()[..]));
+    // A length beyond the buffer.
+    t.write(MSG, &[0x01, 0, 0xF9, 0x07, 0, 0, 0, 0]);
+    let ty: i32 = t.call("rvf_message", ());
+    assert_eq!(ty, 0x85);
+    // RESET keeps the configuration and clears the state.
+    assert_eq!(t.message(0x07, 6, &[]), (0x84, 0i32.to_le_bytes().to_vec()));
+    assert_eq!(t.u32_at(ST), 0, "no query after RESET");
+    assert_eq!(t.message(0x06, 11, &[]), (0x81, vec![]));
+}
+
+#[test]
+fn errors_are_documented_codes() {
+    let mut t = Tile::new();
+    t.init();
+    assert_eq!(t.c2("rvf_distances", 0, OUT as i32), -7);
+    assert_eq!(t.c3("rvf_load_block", BLOCK as i32, 1, 1), -7);
+    assert_eq!(t.c2("rvf_load_query", OUT as i32, 0), -2);
+    assert_eq!(t.c2("rvf_load_query", OUT as i32, 1021), -2);
+    assert_eq!(t.c2("rvf_load_query", 0x100, 4), -1);
+    assert_eq!(t.c2("rvf_load_query", 0x1F000 - 2, 2), -1);
+    assert_eq!(t.c2("rvf_load_query", -1, 2), -1);
+    t.write(OUT, &[0; 32]);
+    assert_eq!(t.c2("rvf_load_query", OUT as i32, 16), 16);
+    assert_eq!(t.c2("rvf_distances", 0, OUT as i32), -8);
+    assert_eq!(t.c3("rvf_load_block", BLOCK as i32, 1, 2), -5);
+    assert_eq!(t.c3("rvf_load_block", OUT as i32, 1, 1), -1);
+    assert_eq!(
+        t.c3("rvf_load_block", (BLOCK + 0x8000 - 31) as i32, 1, 1),
+        -1
+    );
+    assert_eq!(t.c3("rvf_load_block", BLOCK as i32, -1, 1), -3);
+    assert_eq!(t.c3("rvf_load_block", BLOCK as i32, 1, 7), -10);
+    assert_eq!(t.c3("rvf_load_block", BLOCK as i32, 2, 1), 2);
+    assert_eq!(t.c2("rvf_distances", 4, OUT as i32), -6);
+    assert_eq!(t.c2("rvf_distances", 0, BLOCK as i32), -14);
+    assert_eq!(t.c2("rvf_distances", 0, 0x1F000 - 4), -1);
+    assert_eq!(t.c2("rvf_distances", 0, DATA as i32), -1);
+    assert_eq!(t.c3("rvf_dequant_i8", BLOCK as i32, OUT as i32, 1), -9);
+    assert_eq!(t.c2("rvf_load_sq_params", OUT as i32, 769), -2);
+    t.write(OUT, &f32_bytes(&[1.0, 0.0]));
+    assert_eq!(t.c2("rvf_load_sq_params", OUT as i32, 1), -19);
+    t.write(OUT, &f32_bytes(&[f32::NAN, 0.0]));
+    assert_eq!(t.c2("rvf_load_sq_params", OUT as i32, 1), -19);
+    assert_eq!(t.c3("rvf_load_pq_codebook", BLOCK as i32, 3, 4), -2);
+    assert_eq!(t.c3("rvf_load_pq_codebook", BLOCK as i32, 4, 0), -4);
+    assert_eq!(t.c3("rvf_load_pq_codebook", BLOCK as i32, 4, 257), -4);
+    assert_eq!(t.c3("rvf_pq_distances", BLOCK as i32, 1, OUT as i32), -10);
+    assert_eq!(
+        t.call::<_, i32>("rvf_topk_merge", (OUT as i32, OUT as i32, 1i32, 17i32)),
+        -4
+    );
+    assert_eq!(
+        t.call::<_, i32>("rvf_topk_merge", (OUT as i32, 0x1F000 - 8, 2i32, 4i32)),
+        -1
+    );
+    assert_eq!(
+        t.c1("rvf_topk_read", 0),
+        -1,
+        "outputs must lie in an output region"
+    );
+    assert_eq!(t.c1("rvf_topk_read", OUT as i32), 0);
+    assert_eq!(
+        t.call::<_, i32>("rvf_load_neighbors", (-1i64, 0i32, OUT as i32)),
+        -17
+    );
+    t.write(OUT, &511u32.to_le_bytes());
+    assert_eq!(
+        t.call::<_, i32>("rvf_load_neighbors", (1i64, 0i32, OUT as i32)),
+        -3
+    );
+    t.write(OUT, &[1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80]);
+    assert_eq!(
+        t.call::<_, i32>("rvf_load_neighbors", (1i64, 0i32, OUT as i32)),
+        -17
+    );
+    assert_eq!(t.call::<_, i64>("rvf_greedy_step", (-5i64, 0i32)), -17);
+    t.write(DATA, &[1; 64]);
+    assert_eq!(t.c1("rvf_init", DATA as i32), -13);
+    assert_eq!(t.u32_at(ST), 16, "a rejected config changes nothing");
+}
+
+// ---- property test: random arguments to every export ----
+
+/// Regions the hub owns and no export may write (config, free hub area, below DATA, but not the
+/// stack).
+fn protected(t: &Tile) -> Vec<u8> {
+    let m = t.mem();
+    let mut v = m[0x4000..DATA as usize].to_vec();
+    v.extend_from_slice(&m[DATA as usize..DATA as usize + 0x40]);
+    v.extend_from_slice(&m[DATA as usize + 0x208..DATA as usize + 0x300]);
+    v
+}
+
+/// Tile-owned state regions.
+fn state(t: &Tile) -> Vec<u8> {
+    let m = t.mem();
+    let mut v = m[ST as usize..MSG as usize].to_vec();
+    v.extend_from_slice(&m[0xF000..0x10000]);
+    v.extend_from_slice(&m[0x18000..0x1D800]);
+    v.extend_from_slice(&m[0x1F000..0x20000]);
+    v
+}
+
+fn invariants(t: &Tile) {
+    let dim = t.u32_at(ST);
+    assert!(dim <= 1020);
+    let k = t.u32_at(ST + 0x20);
+    let held = t.u32_at(ST + 0x24);
+    assert!(k <= 16 && held <= k, "k {k} held {held}");
+    let mut prev: Option<(u32, u64)> = None;
+    for i in 0..held {
+        let rec = t.read(DATA + 0x100 + 16 * i, 16);
+        assert_eq!(&rec[12..], &[0; 4]);
+        let d = f32::from_le_bytes(rec[8..12].try_into().unwrap());
+        let key = (
+            rvf_kernels::numerics::order_key(d),
+            u64::from_le_bytes(rec[..8].try_into().unwrap()),
+        );
+        if let Some(p) = prev {
+            assert!(p <= key, "top-K sorted");
+        }
+        prev = Some(key);
+    }
+    let (bptr, bcount, brow) = (t.u32_at(ST + 8), t.u32_at(ST + 12), t.u32_at(ST + 0x14));
+    if brow != 0 {
+        assert!(dim != 0);
+        assert!(bptr >= BLOCK && bptr as u64 + bcount as u64 * brow as u64 <= 0x18000);
+    }
+    assert!(t.u32_at(ST + 0x28) <= 768);
+    assert!(t.u32_at(ST + 0x2C) as u64 * t.u32_at(ST + 0x30) as u64 <= 4096);
+    assert!(t.u32_at(ST + 0x38) <= 4096);
+}
+
+/// Interesting addresses: region edges, inside regions, outside memory.
+fn addr() -> impl Strategy<Value = i32> {
+    prop_oneof![
+        Just(0i32),
+        Just(-1),
+        Just(i32::MAX),
+        Just(DATA as i32),
+        Just(MSG as i32),
+        Just((MSG + 8) as i32),
+        Just(BLOCK as i32),
+        Just((BLOCK + 0x7FF0) as i32),
+        Just(OUT as i32),
+        Just(0x1F000 - 16),
+        Just(0x1F000),
+        Just(0x1FFFF),
+        Just(0x20000),
+        (0x0u32..0x20100u32).prop_map(|x| x as i32),
+        any::<i32>(),
+    ]
+}
+
+fn small() -> impl Strategy<Value = i32> {
+    prop_oneof![
+        Just(0),
+        Just(1),
+        Just(-1),
+        0..20i32,
+        0..2000i32,
+        any::<i32>(),
+        Just(384),
+        Just(42)
+    ]
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Init(i32),
+    Query(i32, i32),
+    Block(i32, i32, i32),
+    Dist(i32, i32),
+    Merge(i32, i32, i32, i32),
+    Read(i32),
+    Sq(i32, i32),
+    Deq(i32, i32, i32),
+    Pq(i32, i32, i32),
+    PqD(i32, i32, i32),
+    Nb(i64, i32, i32),
+    Greedy(i64, i32),
+    Header(i32),
+    Crc(i32, i32),
+    Msg(u16, u16, Vec<u8>),
+    Poke(u32, Vec<u8>),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        addr().prop_map(Op::Init),
+        (addr(), small()).prop_map(|(a, b)| Op::Query(a, b)),
+        (
+            addr(),
+            small(),
+            prop_oneof![Just(0), Just(1), Just(3), Just(6), Just(7), small()]
+        )
+            .prop_map(|(a, b, c)| Op::Block(a, b, c)),
+        (0..5i32, addr()).prop_map(|(a, b)| Op::Dist(a, b)),
+        (addr(), addr(), small(), small()).prop_map(|(a, b, c, d)| Op::Merge(a, b, c, d)),
+        addr().prop_map(Op::Read),
+        (addr(), small()).prop_map(|(a, b)| Op::Sq(a, b)),
+        (addr(), addr(), small()).prop_map(|(a, b, c)| Op::Deq(a, b, c)),
+        (addr(), small(), small()).prop_map(|(a, b, c)| Op::Pq(a, b, c)),
+        (addr(), small(), addr()).prop_map(|(a, b, c)| Op::PqD(a, b, c)),
+        (
+            prop_oneof![Just(-1i64), 0..100i64, any::<i64>()],
+            small(),
+            addr()
+        )
+            .prop_map(|(a, b, c)| Op::Nb(a, b, c)),
+        (prop_oneof![Just(-1i64), 0..100i64, any::<i64>()], small())
+            .prop_map(|(a, b)| Op::Greedy(a, b)),
+        addr().prop_map(Op::Header),
+        (addr(), small()).prop_map(|(a, b)| Op::Crc(a, b)),
+        (
+            prop_oneof![1u16..8, any::<u16>()],
+            prop_oneof![0u16..64, any::<u16>()],
+            proptest::collection::vec(any::<u8>(), 0..64)
+        )
+            .prop_map(|(a, b, c)| Op::Msg(a, b, c)),
+        // The hub writing data into its own regions (so that later calls see non-zero inputs).
+        (
+            prop_oneof![BLOCK..0x18000u32, 0x1D800..0x1F000u32, 0xE808..0xF000u32],
+            proptest::collection::vec(any::<u8>(), 1..256)
+        )
+            .prop_map(|(a, b)| Op::Poke(a, b)),
+    ]
+}
+
+fn run(t: &mut Tile, o: &Op) -> i64 {
+    match *o {
+        Op::Init(a) => t.c1("rvf_init", a) as i64,
+        Op::Query(a, b) => t.c2("rvf_load_query", a, b) as i64,
+        Op::Block(a, b, c) => t.c3("rvf_load_block", a, b, c) as i64,
+        Op::Dist(a, b) => t.c2("rvf_distances", a, b) as i64,
+        Op::Merge(a, b, c, d) => t.call::<_, i32>("rvf_topk_merge", (a, b, c, d)) as i64,
+        Op::Read(a) => t.c1("rvf_topk_read", a) as i64,
+        Op::Sq(a, b) => t.c2("rvf_load_sq_params", a, b) as i64,
+        Op::Deq(a, b, c) => t.c3("rvf_dequant_i8", a, b, c) as i64,
+        Op::Pq(a, b, c) => t.c3("rvf_load_pq_codebook", a, b, c) as i64,
+        Op::PqD(a, b, c) => t.c3("rvf_pq_distances", a, b, c) as i64,
+        Op::Nb(a, b, c) => t.call::<_, i32>("rvf_load_neighbors", (a, b, c)) as i64,
+        Op::Greedy(a, b) => t.call::<_, i64>("rvf_greedy_step", (a, b)),
+        Op::Header(a) => t.c1("rvf_verify_header", a) as i64,
+        Op::Crc(a, b) => {
+            t.c2("rvf_crc32c", a, b);
+            0
+        }
+        Op::Msg(ty, len, ref p) => {
+            let mut m = ty.to_le_bytes().to_vec();
+            m.extend_from_slice(&len.to_le_bytes());
+            m.extend_from_slice(&[1, 2, 3, 4]);
+            m.extend_from_slice(p);
+            t.write(MSG, &m);
+            t.call::<_, i32>("rvf_message", ()) as i64
+        }
+        Op::Poke(a, ref b) => {
+            let n = b.len().min(0x20000 - a as usize);
+            t.write(a, &b[..n]);
+            0
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+    /// Random arguments to every export: no trap, hub regions untouched, a failing call (other than
+    /// the message entry) leaves the tile state unchanged, invariants hold, and afterwards the
+    /// headline flow still gives the native results.
+    #[test]
+    fn random_calls_never_trap_or_corrupt(ops in proptest::collection::vec(op(), 1..40)) {
+        let mut t = Tile::new();
+        t.init();
+        let q: Vec<f16> = (0..384).map(|i| f16::from_f32((i % 17) as f32 * 0.25 - 2.0)).collect();
+        t.load_query(&q);
+        let rows: Vec<f16> = (0..42 * 384).map(|i| f16::from_f32(((i * 7) % 31) as f32 * 0.125 - 1.0)).collect();
+        t.load_block(&f16_bytes(&rows), 42, 1, 0);
+        for o in &ops {
+            let before_p = protected(&t);
+            let before_s = state(&t);
+            let r = run(&mut t, o);
+            if !matches!(o, Op::Poke(..) | Op::Msg(..)) {
+                prop_assert_eq!(&before_p, &protected(&t), "{:?} wrote a hub region", o);
+            }
+            let failed = r < 0 && r != NEED_NEIGHBORS && r != NEED_BLOCK;
+            if failed && !matches!(o, Op::Msg(..) | Op::Crc(..) | Op::Poke(..)) {
+                prop_assert!(before_s == state(&t), "{:?} failed with {} and changed state", o, r);
+            }
+            invariants(&t);
+        }
+        // The tile still works and agrees with the native crate.
+        t.init();
+        prop_assert_eq!(t.load_query(&q), 384);
+        prop_assert_eq!(t.load_block(&f16_bytes(&rows), 42, 1, 0), 42);
+        let mut want = vec![0.0; 42];
+        scalar().distances_f16(Metric::L2, &q, &rows, &mut want).unwrap();
+        assert_same("after random calls", &t.distances(0, 42), &want);
+    }
+}
