@@ -13,8 +13,8 @@
 //!
 //! Safety model: every address an export touches is checked against the memory map first
 //! ([`rd`], [`wr`]); the memory is exactly 2 pages, so an address below 0x20000 never traps.
-//! Loads may read up to 12 bytes past the end of an input; every input region ends at least that
-//! far below the end of memory (inputs end at `QRY`, which is followed by 4 KB of query).
+//! Loads may read up to 15 bytes past the end of an input; every input region is followed by
+//! another region of the map, never by the end of memory.
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::missing_safety_doc)]
 
@@ -156,10 +156,11 @@ fn zero(dst: u32, n: u32) {
 fn within(p: u32, len: u64, lo: u32, hi: u32) -> bool {
     p >= lo && p as u64 + len <= hi as u64
 }
-/// A readable input: anywhere in `[DATA, QRY)`.
+/// A readable input: inside one hub region (an output region, the configuration area or the hub
+/// area at `DATA + 0x200`), never in tile-owned state.
 #[inline(never)]
 fn rd(p: u32, len: u64) -> bool {
-    within(p, len, DATA, QRY)
+    wr(p, len) || within(p, len, DATA, ST) || within(p, len, IDW, QBIN)
 }
 /// A writable output: inside one of BLOCK, OUT and the message buffer.
 #[inline(never)]
@@ -539,7 +540,7 @@ fn set_query(p: u32, dim: u32) -> i32 {
     if !rd(p, 2 * dim as u64) {
         return E_PTR;
     }
-    // The source lies below QRY (`rd`), so writing QRY never overwrites it.
+    // The source lies in a hub region (`rd`), so writing QRY and QBIN never overwrites it.
     zero(QRY, 4096);
     zero(QBIN, 128);
     let mut int = 1;
