@@ -1084,6 +1084,8 @@ fn reset(dim: u32, metric: u32, k: u32) -> i32 {
 }
 
 // ---- the 14 exports ----
+// SAFETY (every `no_mangle` below): the exported names are unique `rvf_`-prefixed symbols that
+// clash with nothing in the module.
 
 /// Initializes (resets) the tile from the 64-byte configuration at `config_ptr`.
 #[unsafe(no_mangle)]
