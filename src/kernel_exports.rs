@@ -427,27 +427,27 @@ fn sums(kind: u32, metric: u32, q: u32, row: u32, n: u32) -> [f32; 3] {
     let mut s = 0;
     while s < 3 {
         let l = base + 256 * s;
+        // The halving tree. For h = 32, 16, 8, 4 lanes it adds whole lane groups (group g +=
+        // group g + h / 4); then inside group 0: lanes 0, 1 += lanes 2, 3; lane 0 += lane 1.
+        // Integer sums take the same additions (exact in any order).
+        let mut h = 8;
+        while h > 0 {
+            let mut g = 0;
+            while g < h {
+                let (a, b) = (v::ld(l + 16 * g), v::ld(l + 16 * (g + h)));
+                v::st(l + 16 * g, if int { v::iadd(a, b) } else { v::fadd(a, b) });
+                g += 1;
+            }
+            h /= 2;
+        }
+        let lane = |j: u32| ld32(l + 4 * j);
         out[s as usize] = if int {
-            let mut t = 0u32;
-            let mut j = 0;
-            while j < 64 {
-                t = t.wrapping_add(ld32(l + 4 * j));
-                j += 1;
-            }
-            t as i32 as f32
+            lane(0)
+                .wrapping_add(lane(2))
+                .wrapping_add(lane(1).wrapping_add(lane(3))) as i32 as f32
         } else {
-            // The halving tree: for s in 32, 16, .., 1: lane[j] += lane[j + s].
-            let mut h = 32;
-            while h > 0 {
-                let mut j = 0;
-                while j < h {
-                    let a = f32::from_bits(ld32(l + 4 * j)) + f32::from_bits(ld32(l + 4 * (j + h)));
-                    st32(l + 4 * j, a.to_bits());
-                    j += 1;
-                }
-                h /= 2;
-            }
-            f32::from_bits(ld32(l))
+            let f = |j| f32::from_bits(lane(j));
+            (f(0) + f(2)) + (f(1) + f(3))
         };
         s += 1;
     }
@@ -651,15 +651,19 @@ fn distances(metric: u32, out: u32) -> i32 {
     n as i32
 }
 
+/// `(d1, id1)` sorts before `(d2, id2)`: by `numerics::order_key`, then by id.
+#[inline(never)]
+fn less(d1: f32, id1: u64, d2: f32, id2: u64) -> bool {
+    (order_key(d1), id1) < (order_key(d2), id2)
+}
+
 /// Offers one result to the sorted top-K list.
 fn push(d: f32, id: u64) {
     let s = st();
-    let key = (order_key(d), id);
     let mut p = 0;
     while p < s.topk_len {
         let a = TOPK + 16 * p;
-        let k2 = (order_key(f32::from_bits(ld32(a + 8))), ld64(a));
-        if key < k2 {
+        if less(d, id, f32::from_bits(ld32(a + 8)), ld64(a)) {
             break;
         }
         p += 1;
@@ -965,7 +969,7 @@ fn greedy_step(cur: i64, layer: u32) -> i64 {
         let id = ld64(list + 16 + 8 * s.g_pos);
         match node_distance(id) {
             Some(d) => {
-                if (order_key(d), id) < (order_key(s.g_best_d), s.g_best) {
+                if less(d, id, s.g_best_d, s.g_best) {
                     s.g_best = id;
                     s.g_best_d = d;
                 }
