@@ -182,16 +182,19 @@ mod v {
     // 4 for i8) inside the checked memory map.
     #[inline(always)]
     pub fn ld(a: u32) -> V {
+        // SAFETY: the caller checked the address against the memory map (module note).
         unsafe { v128_load(a as *const v128) }
     }
     #[inline(always)]
     pub fn ld_f16(a: u32) -> V {
+        // SAFETY: the caller checked the address against the memory map (module note).
         crate::backends::wasm128::widen_f16_bits(unsafe {
             u32x4_load_extend_u16x4(a as *const u16)
         })
     }
     #[inline(always)]
     pub fn ld_i8(a: u32) -> V {
+        // SAFETY: the caller checked the address against the memory map (module note).
         let b = unsafe { v128_load32_zero(a as *const u32) };
         i32x4_extend_low_i16x8(i16x8_extend_low_i8x16(b))
     }
@@ -202,6 +205,7 @@ mod v {
     }
     #[inline(always)]
     pub fn st(a: u32, x: V) {
+        // SAFETY: the caller checked the address against the memory map (module note).
         unsafe { v128_store(a as *mut v128, x) }
     }
     #[inline(always)]
@@ -287,11 +291,13 @@ mod v {
     }
     #[inline(always)]
     pub fn ld_f16(a: u32) -> V {
+        // SAFETY: the caller checked the address against the memory map (module note).
         let h = unsafe { (a as *const [u16; 4]).read_unaligned() };
         h.map(|x| crate::numerics::f16_bits_to_f32(x).to_bits())
     }
     #[inline(always)]
     pub fn ld_i8(a: u32) -> V {
+        // SAFETY: the caller checked the address against the memory map (module note).
         let b = unsafe { (a as *const [i8; 4]).read_unaligned() };
         b.map(|x| x as i32 as u32)
     }
@@ -306,6 +312,7 @@ mod v {
     }
     #[inline(always)]
     pub fn st(a: u32, x: V) {
+        // SAFETY: the caller checked the address against the memory map (module note).
         unsafe { (a as *mut V).write_unaligned(x) }
     }
     #[inline(always)]

@@ -17,6 +17,7 @@ pub(super) fn f16_to_f32(src: &[f16], dst: &mut [f32]) {
     let n = src.len().min(dst.len());
     let mut i = 0;
     while i + 4 <= n {
+        // SAFETY: elements i .. i + 4 (or + 8) lie in every slice (the loop bound).
         unsafe {
             let h = u32x4_load_extend_u16x4(src.as_ptr().add(i) as *const u16);
             v128_store(dst.as_mut_ptr().add(i) as *mut v128, widen_f16_bits(h));
@@ -30,6 +31,7 @@ pub(super) fn f32_to_f16(src: &[f32], dst: &mut [f16]) {
     let n = src.len().min(dst.len());
     let mut i = 0;
     while i + 8 <= n {
+        // SAFETY: elements i .. i + 4 (or + 8) lie in every slice (the loop bound).
         unsafe {
             let lo = narrow_f32_bits(v128_load(src.as_ptr().add(i) as *const v128));
             let hi = narrow_f32_bits(v128_load(src.as_ptr().add(i + 4) as *const v128));
@@ -46,6 +48,7 @@ pub(super) fn f32_to_f16(src: &[f32], dst: &mut [f16]) {
 /// Decodes codes `i .. i + 4` (all in bounds).
 #[inline(always)]
 unsafe fn decode4(codes: &[i8], p: Sq8View<'_>, i: usize) -> v128 {
+    // SAFETY: elements i .. i + 4 (or + 8) lie in every slice (the loop bound).
     unsafe {
         let b = v128_load32_zero(codes.as_ptr().add(i) as *const u32);
         let q = i32x4_extend_low_i16x8(i16x8_extend_low_i8x16(b));
@@ -65,6 +68,7 @@ pub(super) fn sq8_decode_f32(codes: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
     let n = sq8_len(codes, p, out.len());
     let mut i = 0;
     while i + 4 <= n {
+        // SAFETY: elements i .. i + 4 (or + 8) lie in every slice (the loop bound).
         unsafe { v128_store(out.as_mut_ptr().add(i) as *mut v128, decode4(codes, p, i)) };
         i += 4;
     }
@@ -79,6 +83,7 @@ pub(super) fn sq8_decode_f16(codes: &[i8], p: Sq8View<'_>, out: &mut [f16]) {
     let n = sq8_len(codes, p, out.len());
     let mut i = 0;
     while i + 8 <= n {
+        // SAFETY: elements i .. i + 4 (or + 8) lie in every slice (the loop bound).
         unsafe {
             let lo = narrow_f32_bits(decode4(codes, p, i));
             let hi = narrow_f32_bits(decode4(codes, p, i + 4));

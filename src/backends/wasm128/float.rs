@@ -14,35 +14,45 @@ use crate::backends::simd::{self, fold};
 // `block.len() == out.len() * q.len()`, `min.len() == range.len() == q.len()`).
 
 pub(super) fn l2_f32(a: &[f32], b: &[f32]) -> f32 {
+    // SAFETY: SIMD128 is on at compile time; the slice lengths are the kernel table's contract.
     unsafe { fold::<v128, _, _>(FloatMetric::L2, a, b)[0] }
 }
 pub(super) fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
+    // SAFETY: SIMD128 is on at compile time; the slice lengths are the kernel table's contract.
     unsafe { fold::<v128, _, _>(FloatMetric::Ip, a, b)[0] }
 }
 pub(super) fn cos_f32(a: &[f32], b: &[f32]) -> [f32; 3] {
+    // SAFETY: SIMD128 is on at compile time; the slice lengths are the kernel table's contract.
     unsafe { fold::<v128, _, _>(FloatMetric::Cos, a, b) }
 }
 pub(super) fn block_f32(m: FloatMetric, q: &[f32], b: &[f32], out: &mut [f32]) {
+    // SAFETY: SIMD128 is on at compile time; the slice lengths are the kernel table's contract.
     unsafe { simd::block::<v128, _, _>(m, q, b.chunks_exact(q.len().max(1)), out) }
 }
 pub(super) fn l2_f16(a: &[f16], b: &[f16]) -> f32 {
+    // SAFETY: SIMD128 is on at compile time; the slice lengths are the kernel table's contract.
     unsafe { fold::<v128, _, _>(FloatMetric::L2, a, b)[0] }
 }
 pub(super) fn dot_f16(a: &[f16], b: &[f16]) -> f32 {
+    // SAFETY: SIMD128 is on at compile time; the slice lengths are the kernel table's contract.
     unsafe { fold::<v128, _, _>(FloatMetric::Ip, a, b)[0] }
 }
 pub(super) fn cos_f16(a: &[f16], b: &[f16]) -> [f32; 3] {
+    // SAFETY: SIMD128 is on at compile time; the slice lengths are the kernel table's contract.
     unsafe { fold::<v128, _, _>(FloatMetric::Cos, a, b) }
 }
 pub(super) fn block_f16(m: FloatMetric, q: &[f16], b: &[f16], out: &mut [f32]) {
+    // SAFETY: SIMD128 is on at compile time; the slice lengths are the kernel table's contract.
     unsafe { simd::block::<v128, _, _>(m, q, b.chunks_exact(q.len().max(1)), out) }
 }
 pub(super) fn sq8_block_f32(m: FloatMetric, q: &[f32], c: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
     let rows = c.chunks_exact(q.len().max(1)).map(|c| simd::sq8(c, p));
+    // SAFETY: SIMD128 is on at compile time; the slice lengths are the kernel table's contract.
     unsafe { simd::block::<v128, _, _>(m, q, rows, out) }
 }
 pub(super) fn sq8_block_f16(m: FloatMetric, q: &[f16], c: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
     let rows = c.chunks_exact(q.len().max(1)).map(|c| simd::sq8(c, p));
+    // SAFETY: SIMD128 is on at compile time; the slice lengths are the kernel table's contract.
     unsafe { simd::block::<v128, _, _>(m, q, rows, out) }
 }
 pub(super) fn sq8_dist_f32(m: FloatMetric, q: &[f32], c: &[i8], p: Sq8View<'_>) -> f32 {
@@ -68,6 +78,7 @@ pub(super) fn pq_table(query: &[f32], cb: PqView<'_>, table: &mut [f32]) {
         let qs = &query[m * sd..(m + 1) * sd];
         let cents = &cb.centroids[m * cb.k * sd..(m + 1) * cb.k * sd];
         for (t, c) in row.iter_mut().zip(cents.chunks_exact(sd)) {
+            // SAFETY: SIMD128 is on at compile time; the slice lengths are the kernel table's contract.
             *t = unsafe { fold::<v128, _, _>(FloatMetric::L2, qs, c)[0] };
         }
     }

@@ -29,6 +29,7 @@ fn sums<const L2: bool, const COS: bool>(a: &[i8], b: &[i8]) -> [i32; 3] {
     let (mut s0, mut s1, mut s2) = (i32x4_splat(0), i32x4_splat(0), i32x4_splat(0));
     let mut i = 0;
     while i + 16 <= n {
+        // SAFETY: 16 bytes at i, with i + 16 <= n <= both lengths.
         let (x, y) = unsafe {
             (
                 v128_load(a.as_ptr().add(i) as *const v128),
@@ -105,6 +106,7 @@ pub(super) fn hamming(a: &[u8], b: &[u8]) -> u64 {
         let stop = n.min(i + (16 << 20));
         let mut acc = i32x4_splat(0);
         while i + 16 <= stop {
+            // SAFETY: 16 bytes at i, with i + 16 <= n <= both lengths.
             let (x, y) = unsafe {
                 (
                     v128_load(a.as_ptr().add(i) as *const v128),
