@@ -7,7 +7,7 @@
 //! | Hamming (pair and block) | `hamming.rs` |
 //! | f16 <-> f32 conversions | `convert.rs` |
 //! | SQ8 encode / decode | `sq8.rs` |
-//! | PQ table and scan | `pq.rs` |
+//! | PQ table and scan | `pq.rs` (table), `scalar/pq.rs` (scan, measured faster than gathers on Zen 4) |
 //! | top-K candidate filter | `topk.rs` |
 //! | CRC32C | `crc32c.rs` |
 
@@ -17,7 +17,7 @@ mod f32x;
 pub(crate) mod float;
 pub(crate) mod hamming;
 pub(crate) mod int;
-mod pq;
+pub(crate) mod pq;
 mod sq8;
 mod topk;
 
@@ -74,7 +74,7 @@ pub(crate) static KERNELS: Kernels = Kernels {
     sq8_block_f32: float::sq8_block_f32,
     sq8_block_f16: float::sq8_block_f16,
     pq_table: pq::table,
-    pq_scan: pq::scan,
+    pq_scan: crate::backends::scalar::pq::scan,
     first_candidate: topk::first_candidate,
     crc32c_update: crc32c::update,
 };

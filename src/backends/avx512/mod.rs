@@ -19,7 +19,7 @@
 //! | Hamming (pair and block) | `hamming.rs` |
 //! | f16 <-> f32 conversions | `convert.rs` |
 //! | SQ8 encode / decode | `sq8.rs` |
-//! | PQ table and scan | `pq.rs` |
+//! | PQ table and scan | `avx2/pq.rs` (table), `scalar/pq.rs` (scan): both measured faster on Zen 4 than 512-bit and gather forms |
 //! | top-K candidate filter | `topk.rs` |
 //! | CRC32C | `crc32c.rs` (shares `avx2/crc32c.rs`) |
 
@@ -29,7 +29,6 @@ mod f32x;
 mod float;
 mod hamming;
 mod int;
-mod pq;
 mod sq8;
 mod topk;
 
@@ -189,8 +188,8 @@ const fn make(e: u8) -> Kernels {
         sq8_dist_f16: float::sq8_dist_f16,
         sq8_block_f32: float::sq8_block_f32,
         sq8_block_f16: float::sq8_block_f16,
-        pq_table: pq::table,
-        pq_scan: pq::scan,
+        pq_table: crate::backends::avx2::pq::table,
+        pq_scan: crate::backends::scalar::pq::scan,
         first_candidate: topk::first_candidate,
         crc32c_update: if vpcl {
             crc32c::update_vp

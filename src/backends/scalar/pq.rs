@@ -21,12 +21,36 @@ pub(crate) fn table(query: &[f32], cb: PqView<'_>, table: &mut [f32]) {
 }
 
 /// `out[r]` = sum over `j = 0, 1, .., m - 1`, in order, of `table[j * k + codes[r * m + j]]`.
+///
+/// Four rows at a time with independent accumulators: each row's sum is still one chain in
+/// increasing `j`, but four chains overlap, which hides the latency of the float additions.
+/// (Measured twice as fast as 16-row `vgatherdps` on Zen 4, so the x86 tables use it too; eight
+/// rows measured slower than four.)
 pub(crate) fn scan(table: &[f32], m: usize, k: usize, codes: &[u8], out: &mut [f32]) {
     if m == 0 {
         out.fill(0.0);
         return;
     }
-    for (row, o) in codes.chunks_exact(m).zip(out.iter_mut()) {
+    let mut rows = codes.chunks_exact(4 * m);
+    let mut outs = out.chunks_exact_mut(4);
+    for (r4, o4) in (&mut rows).zip(&mut outs) {
+        let (r0, rest) = r4.split_at(m);
+        let (r1, rest) = rest.split_at(m);
+        let (r2, r3) = rest.split_at(m);
+        let mut acc = [0.0f32; 4];
+        for (j, sub) in table.chunks_exact(k).enumerate().take(m) {
+            acc[0] += sub[r0[j] as usize];
+            acc[1] += sub[r1[j] as usize];
+            acc[2] += sub[r2[j] as usize];
+            acc[3] += sub[r3[j] as usize];
+        }
+        o4.copy_from_slice(&acc);
+    }
+    for (row, o) in rows
+        .remainder()
+        .chunks_exact(m)
+        .zip(outs.into_remainder().iter_mut())
+    {
         let mut acc = 0.0f32;
         for (sub, &c) in table.chunks_exact(k).zip(row) {
             acc += sub[c as usize];
