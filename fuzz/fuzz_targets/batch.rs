@@ -1,0 +1,173 @@
+//! Batch distances: `distances_f32`, `distances_f16`, `distances_i8` (every metric) and
+//! `hamming_distances`, one query against a row-major block, on every backend against scalar.
+//! Also: each `out[r]` equals the pair distance of row `r` (the documented row-by-row identity), the
+//! free function equals the engines, and a block that is not `rows * dim` long gives
+//! `BlockShape { expected: rows * dim, found: block.len() }` on every backend with `out` untouched.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use rvf_kernels::{Backend, Engine, Error, Metric, f16};
+use rvf_kernels_fuzz::*;
+
+#[derive(Debug)]
+#[allow(dead_code)] // read through Debug in failure messages
+struct Case {
+    dtype: &'static str,
+    metric: Metric,
+    dim: usize,
+    rows: usize,
+    block_len: usize,
+    offsets: (usize, usize),
+    values: (Values, Values),
+}
+
+type Distances<T> = fn(&Engine, Metric, &[T], &[T], &mut [f32]) -> Result<(), Error>;
+type Pair<T> = fn(&Engine, Metric, &[T], &[T]) -> Result<f32, Error>;
+type Free<T> = fn(Metric, &[T], &[T], &mut [f32]) -> Result<(), Error>;
+
+fn check_batch<T: Copy>(
+    distances: Distances<T>,
+    pair: Pair<T>,
+    free: Free<T>,
+    case: &Case,
+    query: &[T],
+    block: &[T],
+) {
+    let m = case.metric;
+    let what = format!("distances_{}({})", case.dtype, m.name());
+    let want = all_agree(&what, case, |e| {
+        let mut out = vec![SENTINEL; case.rows];
+        let r = distances(&e, m, query, block, &mut out);
+        (r, out)
+    });
+    let mut out = vec![SENTINEL; case.rows];
+    let r = free(m, query, block, &mut out);
+    check(
+        &format!("free {what}"),
+        rvf_kernels::active_backend(),
+        case,
+        &(r, out),
+        &want,
+    );
+
+    let (result, out) = want;
+    if block.len() != case.rows * case.dim {
+        let err = Err(Error::BlockShape {
+            expected: case.rows * case.dim,
+            found: block.len(),
+        });
+        check(&what, Backend::Scalar, case, &result, &err);
+        require(
+            untouched(&out),
+            "a failed batch call leaves out untouched",
+            case,
+        );
+        return;
+    }
+    check(&what, Backend::Scalar, case, &result, &Ok(()));
+    let s = scalar();
+    for r in 0..case.rows {
+        let row = &block[r * case.dim..(r + 1) * case.dim];
+        let single = pair(&s, m, query, row).expect("equal lengths");
+        check(
+            &format!("{what} row {r} vs the pair distance"),
+            Backend::Scalar,
+            case,
+            &out[r],
+            &single,
+        );
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let mut inp = Input::new(data);
+    let dtype = inp.u8() % 4;
+    let metric = Metric::ALL[inp.u8() as usize % 4];
+    let (dim, rows) = if dtype == 2 && inp.u8() >= 250 {
+        // i8 rows longer than one exact i32 chunk take the dispatch layer's chunked path.
+        (
+            [32767, 32768, 32769, 40000][inp.u8() as usize % 4],
+            1 + inp.u8() as usize % 3,
+        )
+    } else {
+        (
+            inp.len(130, 1024),
+            if inp.u8() < 224 {
+                inp.below(18)
+            } else {
+                inp.below(70)
+            },
+        )
+    };
+    let block_len = match inp.u8() {
+        0..=239 => rows * dim,
+        sel if sel & 1 == 1 && rows * dim > 0 => {
+            rows * dim - 1 - (sel as usize % 8).min(rows * dim - 1)
+        }
+        sel => rows * dim + 1 + sel as usize % 8,
+    };
+    let offsets = (inp.u8() as usize % 16, inp.u8() as usize % 16);
+    let values = (inp.values(), inp.values());
+    let case = Case {
+        dtype: ["f32", "f16", "i8", "binary"][dtype as usize],
+        metric,
+        dim,
+        rows,
+        block_len,
+        offsets,
+        values,
+    };
+    match dtype {
+        0 => {
+            let (q, oq) = at_offset(inp.f32s(dim, values.0), offsets.0, 0.0);
+            let (b, ob) = at_offset(inp.f32s(block_len, values.1), offsets.1, 0.0);
+            check_batch(
+                Engine::distances_f32,
+                Engine::distance_f32,
+                rvf_kernels::distances_f32,
+                &case,
+                &q[oq..],
+                &b[ob..],
+            );
+        }
+        1 => {
+            let (q, oq) = at_offset(inp.f16s(dim, values.0), offsets.0, f16::ZERO);
+            let (b, ob) = at_offset(inp.f16s(block_len, values.1), offsets.1, f16::ZERO);
+            check_batch(
+                Engine::distances_f16,
+                Engine::distance_f16,
+                rvf_kernels::distances_f16,
+                &case,
+                &q[oq..],
+                &b[ob..],
+            );
+        }
+        2 => {
+            let (q, oq) = at_offset(inp.i8s(dim, values.0), offsets.0, 0);
+            let (b, ob) = at_offset(inp.i8s(block_len, values.1), offsets.1, 0);
+            check_batch(
+                Engine::distances_i8,
+                Engine::distance_i8,
+                rvf_kernels::distances_i8,
+                &case,
+                &q[oq..],
+                &b[ob..],
+            );
+        }
+        _ => {
+            let (q, oq) = at_offset(inp.bytes(dim), offsets.0, 0u8);
+            let (b, ob) = at_offset(inp.bytes(block_len), offsets.1, 0u8);
+            check_batch(
+                |e, _, q, b, out| e.hamming_distances(q, b, out),
+                |e, _, q, r| e.hamming(q, r).map(|h| h as f32),
+                |_, q, b, out| rvf_kernels::hamming_distances(q, b, out),
+                &Case {
+                    metric: Metric::Hamming,
+                    ..case
+                },
+                &q[oq..],
+                &b[ob..],
+            );
+        }
+    }
+});
