@@ -429,10 +429,13 @@ pub fn crc32c_bitwise(crc: u32, data: &[u8]) -> u32 {
     !c
 }
 
-/// A slice of `n` elements starting `off` elements into a fresh vector (misaligned starts).
+/// `v` placed `off` elements into a fresh vector (misaligned starts), and `off`. The allocation
+/// ends exactly where `v` ends, so the address sanitizer reports any read past the slice.
 pub fn at_offset<T: Clone>(v: Vec<T>, off: usize, fill: T) -> (Vec<T>, usize) {
-    let mut w = vec![fill; off];
+    let mut w = Vec::with_capacity(off + v.len());
+    w.resize(off, fill);
     w.extend(v);
+    w.shrink_to_fit();
     (w, off)
 }
 
