@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
     let n = inp.len(300, 4096);
     let len_b = other_len(&mut inp, n);
     let offsets = (inp.u8() as usize % 16, inp.u8() as usize % 16);
-    let b_is_a = inp.u8() % 4 == 0 && len_b == n;
+    let b_is_a = inp.u8().is_multiple_of(4) && len_b == n;
     let values = (inp.values(), inp.values());
     let (a, oa) = at_offset(inp.f16s(n, values.0), offsets.0, f16::ZERO);
     let (b, ob) = if b_is_a {

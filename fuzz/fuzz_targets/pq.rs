@@ -44,7 +44,7 @@ fuzz_target!(|data: &[u8]| {
         200..=247 => 256,
         b => [0, 257, 300, 1000][b as usize % 4],
     };
-    let want_sub = if m > 0 { dim / m } else { 0 };
+    let want_sub = dim.checked_div(m).unwrap_or(0);
     let centroid_len = other_len(&mut inp, m * k * want_sub);
     let cv = inp.values();
     let centroids = inp.f32s(centroid_len, cv);

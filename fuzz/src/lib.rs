@@ -239,6 +239,23 @@ pub fn engines() -> Vec<Engine> {
                     Engine::new(b).expect("Backend::available() lists only available backends")
                 })
                 .collect();
+            // As in the differential tests: a backend that CI requires must not be skipped.
+            for name in std::env::var("RVF_REQUIRE_BACKENDS")
+                .unwrap_or_default()
+                .split(',')
+            {
+                let name = name.trim();
+                if name.is_empty() {
+                    continue;
+                }
+                let b: Backend = name
+                    .parse()
+                    .unwrap_or_else(|_| panic!("RVF_REQUIRE_BACKENDS: unknown backend {name:?}"));
+                assert!(
+                    v.iter().any(|e| e.backend() == b),
+                    "backend {b} is required by RVF_REQUIRE_BACKENDS but is not available here"
+                );
+            }
             let names: Vec<&str> = v.iter().map(|e| e.backend().name()).collect();
             eprintln!(
                 "rvf-kernels fuzz: comparing backends {} (active: {})",
@@ -326,14 +343,12 @@ impl<T: Same> Same for Vec<T> {
     }
     fn show(&self) -> String {
         let mut s = format!("[{} items", self.len());
-        let mut shown = 0;
-        for (i, x) in self.iter().enumerate() {
+        for (shown, (i, x)) in self.iter().enumerate().enumerate() {
             if shown == 16 {
                 s.push_str(", ..");
                 break;
             }
             write!(s, ", [{i}] {}", x.show()).unwrap();
-            shown += 1;
         }
         s.push(']');
         s
@@ -439,20 +454,27 @@ pub fn at_offset<T: Clone>(v: Vec<T>, off: usize, fill: T) -> (Vec<T>, usize) {
     (w, off)
 }
 
+/// `Engine::distance_*`.
+pub type DistanceFn<T> = fn(&Engine, Metric, &[T], &[T]) -> Result<f32, Error>;
+/// `Engine::l2_*`, `ip_*`, `cosine_*`.
+pub type PairFn<T> = fn(&Engine, &[T], &[T]) -> Result<f32, Error>;
+/// The free function `distance_*`.
+pub type FreeDistanceFn<T> = fn(Metric, &[T], &[T]) -> Result<f32, Error>;
+
 /// The pair-distance operations of one element type.
 pub struct PairOps<T: 'static> {
     /// Type name for messages.
     pub ty: &'static str,
     /// `Engine::distance_*`.
-    pub distance: fn(&Engine, Metric, &[T], &[T]) -> Result<f32, Error>,
+    pub distance: DistanceFn<T>,
     /// `Engine::l2_*`.
-    pub l2: fn(&Engine, &[T], &[T]) -> Result<f32, Error>,
+    pub l2: PairFn<T>,
     /// `Engine::ip_*`.
-    pub ip: fn(&Engine, &[T], &[T]) -> Result<f32, Error>,
+    pub ip: PairFn<T>,
     /// `Engine::cosine_*`.
-    pub cosine: fn(&Engine, &[T], &[T]) -> Result<f32, Error>,
+    pub cosine: PairFn<T>,
     /// The free function `distance_*` (the active backend).
-    pub free_distance: fn(Metric, &[T], &[T]) -> Result<f32, Error>,
+    pub free_distance: FreeDistanceFn<T>,
 }
 
 /// Every pair distance of `ops` on `a`, `b`, on every backend: the same bits as scalar, the
