@@ -256,7 +256,13 @@ pub fn engines() -> Vec<Engine> {
                     "backend {b} is required by RVF_REQUIRE_BACKENDS but is not available here"
                 );
             }
-            let names: Vec<&str> = v.iter().map(|e| e.backend().name()).collect();
+            let names: Vec<String> = v
+                .iter()
+                .map(|e| match e.backend().features() {
+                    "" => e.backend().name().to_string(),
+                    f => format!("{} ({f})", e.backend().name()),
+                })
+                .collect();
             eprintln!(
                 "rvf-kernels fuzz: comparing backends {} (active: {})",
                 names.join(", "),
