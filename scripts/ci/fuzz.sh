@@ -14,6 +14,8 @@ cd "$(dirname "$0")/../.."
 secs=${RVF_FUZZ_SECONDS:-20}
 t0=$(date +%s)
 fuzz_setup
+# The tile_exports target runs the built tile.
+[ -f target/tile/rvf-tile.wasm ] || bash scripts/build-tile.sh
 tb=$(date +%s)
 fuzz_build
 echo "fuzz: setup $((tb - t0)) s, build $(($(date +%s) - tb)) s"
