@@ -98,7 +98,7 @@ def table(rows):
     return "\n".join(lines), behind
 
 
-COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
+COLORS = ["#1f77b4", "#d62728", "#9467bd", "#e377c2", "#2ca02c", "#ff7f0e", "#8c564b", "#7f7f7f"]
 
 
 def svg(rows, path):
