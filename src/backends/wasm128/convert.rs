@@ -100,3 +100,38 @@ pub(super) fn sq8_decode_f16(codes: &[i8], p: Sq8View<'_>, out: &mut [f16]) {
     };
     scalar::sq8::decode_f16(&codes[i..n], tail, &mut out[i..n]);
 }
+
+/// SQ8 encoding, four values at a time, with the exact operation sequence of
+/// `numerics::sq8_encode`: `t = (x - min) / range`; `t` that is not `>= 0` (NaN included) becomes
+/// 0 and `t > 1` becomes 1; `u = (t * 255 + 2^23) - 2^23` (round half to even); code `u - 128`.
+pub(super) fn sq8_encode(x: &[f32], p: Sq8View<'_>, out: &mut [i8]) {
+    let n = x.len().min(out.len()).min(p.min.len()).min(p.range.len());
+    let mut i = 0;
+    while i + 4 <= n {
+        // SAFETY: elements i .. i + 4 lie in every slice (the loop bound); SIMD128 is enabled at
+        // compile time; the 4-byte store writes out[i .. i + 4].
+        unsafe {
+            let xv = v128_load(x.as_ptr().add(i) as *const v128);
+            let mn = v128_load(p.min.as_ptr().add(i) as *const v128);
+            let rg = v128_load(p.range.as_ptr().add(i) as *const v128);
+            let t = f32x4_div(f32x4_sub(xv, mn), rg);
+            let zero = f32x4_splat(0.0);
+            let one = f32x4_splat(1.0);
+            // !(t >= 0) -> 0 (also for NaN); then t > 1 -> 1.
+            let t = v128_bitselect(t, zero, f32x4_ge(t, zero));
+            let t = v128_bitselect(one, t, f32x4_gt(t, one));
+            let magic = f32x4_splat(8_388_608.0);
+            let u = f32x4_sub(f32x4_add(f32x4_mul(t, f32x4_splat(255.0)), magic), magic);
+            let q = i32x4_sub(i32x4_trunc_sat_f32x4(u), i32x4_splat(128));
+            let q16 = i16x8_narrow_i32x4(q, q);
+            let q8 = i8x16_narrow_i16x8(q16, q16);
+            (out.as_mut_ptr().add(i) as *mut u32).write_unaligned(u32x4_extract_lane::<0>(q8));
+        }
+        i += 4;
+    }
+    let tail = Sq8View {
+        min: &p.min[i..n],
+        range: &p.range[i..n],
+    };
+    scalar::sq8::encode(&x[i..n], tail, &mut out[i..n]);
+}

@@ -8,9 +8,9 @@
 //! |---|---|
 //! | f32 / f16 / SQ8-fused distances, PQ table | `float.rs` (generic kernels of `simd.rs` over `f32x.rs`) |
 //! | i8 distances, Hamming | `int.rs` |
-//! | f16 <-> f32, SQ8 decode to f32 and f16 | `convert.rs` |
+//! | f16 <-> f32, SQ8 encode and decode to f32 and f16 | `convert.rs` |
 //! | top-K candidate filter | `topk.rs` |
-//! | SQ8 encode, PQ scan (a gather), CRC32C (table driven) | the scalar backend's code |
+//! | PQ scan (a gather), CRC32C (table driven) | the scalar backend's code |
 
 mod convert;
 mod f32x;
@@ -43,7 +43,7 @@ pub(crate) static KERNELS: Kernels = Kernels {
     block_hamming: int::block_hamming,
     f16_to_f32: convert::f16_to_f32,
     f32_to_f16: convert::f32_to_f16,
-    sq8_encode: scalar::sq8::encode,
+    sq8_encode: convert::sq8_encode,
     sq8_decode_f32: convert::sq8_decode_f32,
     sq8_decode_f16: convert::sq8_decode_f16,
     sq8_dist_f32: float::sq8_dist_f32,
