@@ -36,7 +36,7 @@ fn check(dim: usize, values: usize, per_row: usize) -> Result<usize, HubError> {
     if dim == 0 || dim > MAX_DIM {
         return Err(HubError::Dim(dim));
     }
-    if values % per_row != 0 {
+    if !values.is_multiple_of(per_row) {
         return Err(HubError::Shape);
     }
     Ok(values / per_row)
@@ -174,10 +174,10 @@ impl VectorSet {
         if !ok {
             return Err(HubError::Metric(metric));
         }
-        if let Rows::I8(_) = self.rows {
-            if query_i8(query).is_none() {
-                return Err(HubError::QueryNotI8);
-            }
+        if let Rows::I8(_) = self.rows
+            && query_i8(query).is_none()
+        {
+            return Err(HubError::QueryNotI8);
         }
         Ok(())
     }
