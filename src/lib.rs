@@ -91,6 +91,8 @@ mod sq;
 #[cfg(feature = "alloc")]
 mod topk;
 
+#[cfg(feature = "hub")]
+pub mod hub;
 #[cfg(feature = "tile")]
 pub mod kernel_exports;
 

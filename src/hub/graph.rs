@@ -8,10 +8,24 @@
 
 use alloc::vec::Vec;
 
-use crate::error::{Error, Result};
 use crate::topk::TopK;
+use crate::{Metric, numerics::order_key};
+
+use super::HubError;
+use super::protocol::MAX_NEIGHBORS;
+use super::vectors::VectorSet;
 
 /// A layered neighbour graph over nodes `0..n`.
+///
+/// ```
+/// use rvf_kernels::{Metric, hub::{Graph, VectorSet}};
+/// let set = VectorSet::f32(1, (0..50).map(|i| i as f32).collect()).unwrap();
+/// let g = Graph::build_for(&set, Metric::L2, 4, 4).unwrap();
+/// let q = set.row_as_query(37);
+/// let (_path, node, d) = g.greedy(|n| (n as f32 - 37.0).powi(2));
+/// assert_eq!((node, d), (37, 0.0));
+/// # let _ = q;
+/// ```
 #[derive(Debug, Clone)]
 pub struct Graph {
     /// `layers[l][i]` = (node id, its neighbour ids) for the i-th node of layer `l`.
@@ -20,12 +34,24 @@ pub struct Graph {
 }
 
 impl Graph {
-    /// Builds the graph for `n` nodes with `dist(a, b)` (any distance of the crate), `m`
-    /// neighbours per node, and a new layer every `stride` nodes until a layer has at most `m`
-    /// nodes. The entry point is the first node of the top layer.
-    pub fn build(n: usize, m: usize, stride: usize, mut dist: impl FnMut(u64, u64) -> f32) -> Result<Graph> {
-        if n == 0 || m == 0 || stride < 2 {
-            return Err(Error::InvalidParameter("graph needs n >= 1, m >= 1, stride >= 2"));
+    /// Builds the graph for `n` nodes, `m` neighbours per node (at most 252, one LOAD_NEIGHBORS
+    /// message), and a new layer every `stride` nodes until a layer has at most `m` nodes.
+    /// `dists(a, out)` writes the distance from node `a` to every node `0..n` into `out`. The
+    /// entry point is the first node of the top layer.
+    pub fn build(
+        n: usize,
+        m: usize,
+        stride: usize,
+        mut dists: impl FnMut(u64, &mut [f32]) -> Result<(), HubError>,
+    ) -> Result<Graph, HubError> {
+        if n == 0 || m == 0 || m > MAX_NEIGHBORS || stride < 2 {
+            return Err(HubError::Graph("needs n >= 1, 1 <= m <= 252, stride >= 2"));
+        }
+        let mut all = Vec::with_capacity(n);
+        let mut row = alloc::vec![0f32; n];
+        for a in 0..n as u64 {
+            dists(a, &mut row)?;
+            all.push(row.clone());
         }
         let mut layers = Vec::new();
         let mut members: Vec<u64> = (0..n as u64).collect();
@@ -35,13 +61,16 @@ impl Graph {
                 let mut top = TopK::new(m)?;
                 for &b in &members {
                     if a != b {
-                        top.push(dist(a, b), b);
+                        top.push(all[a as usize][b as usize], b);
                     }
                 }
-                layer.push((a, top.into_sorted_vec().into_iter().map(|nb| nb.id).collect()));
+                layer.push((
+                    a,
+                    top.into_sorted_vec().into_iter().map(|nb| nb.id).collect(),
+                ));
             }
             layers.push(layer);
-            if members.len() <= m.max(1) {
+            if members.len() <= m {
                 break;
             }
             members = members.into_iter().step_by(stride).collect();
@@ -50,9 +79,29 @@ impl Graph {
         Ok(Graph { layers, entry })
     }
 
+    /// Builds the graph of a vector set with the native kernels: the distance from node `a` to
+    /// `b` is the distance of row `a` taken as a query ([`VectorSet::row_as_query`]) to row `b`.
+    pub fn build_for(
+        set: &VectorSet,
+        metric: Metric,
+        m: usize,
+        stride: usize,
+    ) -> Result<Graph, HubError> {
+        Graph::build(set.len(), m, stride, |a, out| {
+            let q = set.row_as_query(a as usize);
+            set.check_query(&q, metric)?;
+            set.native_distances(&q, metric, 0..set.len(), out)
+        })
+    }
+
     /// Number of layers (layer 0 holds every node).
     pub fn layers(&self) -> usize {
         self.layers.len()
+    }
+
+    /// Number of nodes (layer 0 holds every node).
+    pub fn nodes(&self) -> usize {
+        self.layers.first().map_or(0, |l| l.len())
     }
 
     /// The entry node (on the top layer).
@@ -72,7 +121,7 @@ impl Graph {
     /// Returns every node visited (the path, starting at the entry) and the final node with its
     /// distance. `dist(node)` is the query's distance to a node.
     pub fn greedy(&self, mut dist: impl FnMut(u64) -> f32) -> (Vec<u64>, u64, f32) {
-        let key = |d: f32, id: u64| (crate::numerics::order_key(d), id);
+        let key = |d: f32, id: u64| (order_key(d), id);
         let mut cur = self.entry;
         let mut cur_d = dist(cur);
         let mut path = alloc::vec![cur];

@@ -1,0 +1,521 @@
+//! The hub: runs an array of `rvf-tile.wasm` tiles (docs/tile.md) as isolated wasmi instances and
+//! searches vector sets on them (feature `hub`; see docs/hub.md).
+//!
+//! * Push mode ([`Hub::search`]): the set is split into blocks that fit a tile's 32 KB BLOCK
+//!   region, each tile scans its share with the query and keeps a top-K, the hub merges the
+//!   tiles' lists. The result equals the native brute-force top-K ([`native_search`]) bit for bit.
+//! * Pull mode ([`Hub::greedy`]): a tile drives an HNSW greedy descent over a [`Graph`] the hub
+//!   holds, asking for blocks and neighbour lists; path and result equal [`Graph::greedy`] with
+//!   the native kernels ([`native_greedy`]).
+//! * Faults: a tile that traps, runs out of fuel or time, or answers with a malformed or
+//!   unexpected message is marked faulted; its work goes to another tile or to the native
+//!   kernels, so results do not change. [`Hub::restart_tile`] gives it a fresh instance.
+//!
+//! ```no_run
+//! use rvf_kernels::{Metric, f16, hub::{Hub, HubConfig, VectorSet}};
+//! let wasm = std::fs::read("tile/rvf-tile.wasm")?;
+//! let mut hub = Hub::new(&wasm, HubConfig { tiles: 4, ..HubConfig::default() })?;
+//! let set = VectorSet::f32(8, (0..8000).map(|i| (i % 97) as f32).collect())?;
+//! let query: Vec<f16> = (0..8).map(|i| f16::from_f32(i as f32)).collect();
+//! let found = hub.search(&set, &query, Metric::L2, 10)?;
+//! assert_eq!(found.neighbors, rvf_kernels::hub::native_search(&set, &query, Metric::L2, 10)?);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod fault;
+mod graph;
+mod protocol;
+mod pull;
+mod push;
+mod tile;
+mod vectors;
+
+use alloc::vec::Vec;
+use core::fmt;
+use core::ops::Range;
+use std::time::Duration;
+
+use wasmi::{Config, Engine as WasmEngine, Module};
+
+use crate::{Metric, Neighbor, TopK, f16};
+
+pub use fault::{Fault, InjectFault};
+pub use graph::Graph;
+pub use protocol::{MAX_DIM, MAX_K};
+pub use vectors::VectorSet;
+
+use tile::Tile;
+
+/// Errors of the hub API. Tile misbehaviour is never an error (it is a [`Fault`], handled by
+/// reassignment); these are invalid arguments and modules.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum HubError {
+    /// The wasm module failed to validate, instantiate, or lacks the tile exports.
+    Module(&'static str),
+    /// A hub needs at least one tile.
+    NoTiles,
+    /// No tile with this index.
+    TileIndex(usize),
+    /// `k` outside `1..=16` (a tile's top-K holds at most 16).
+    K(usize),
+    /// A set dimension outside what a tile accepts (`1..=1020`, SQ8 `..=768`).
+    Dim(usize),
+    /// Data length not a multiple of the row size.
+    Shape,
+    /// Query length differs from the set's dimension.
+    QueryDim {
+        /// The set's dimension.
+        expected: usize,
+        /// The query's length.
+        found: usize,
+    },
+    /// The metric does not suit the rows (binary takes only Hamming, the others not Hamming).
+    Metric(Metric),
+    /// A raw i8 set needs a query of integers in -128..=127.
+    QueryNotI8,
+    /// A graph that pull mode cannot use.
+    Graph(&'static str),
+    /// An error of the native kernels.
+    Kernel(crate::Error),
+}
+
+impl fmt::Display for HubError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HubError::Module(why) => write!(f, "tile module: {why}"),
+            HubError::NoTiles => f.write_str("a hub needs at least one tile"),
+            HubError::TileIndex(i) => write!(f, "no tile {i}"),
+            HubError::K(k) => write!(f, "k = {k} is not in 1..=16 (the tile's top-K bound)"),
+            HubError::Dim(d) => write!(f, "dimension {d} is not supported by a tile"),
+            HubError::Shape => f.write_str("data length is not a multiple of the row size"),
+            HubError::QueryDim { expected, found } => {
+                write!(f, "query has {found} values, the set {expected}")
+            }
+            HubError::Metric(m) => write!(f, "metric {m:?} does not suit these rows"),
+            HubError::QueryNotI8 => {
+                f.write_str("raw i8 rows need a query of integers in -128..=127")
+            }
+            HubError::Graph(why) => write!(f, "graph: {why}"),
+            HubError::Kernel(e) => write!(f, "native kernel: {e}"),
+        }
+    }
+}
+
+impl core::error::Error for HubError {}
+
+impl From<crate::Error> for HubError {
+    fn from(e: crate::Error) -> HubError {
+        HubError::Kernel(e)
+    }
+}
+
+/// Hub settings.
+#[derive(Debug, Clone)]
+pub struct HubConfig {
+    /// Number of tiles (wasmi instances).
+    pub tiles: usize,
+    /// Fuel for one message (wasmi fuel, about one unit per instruction). A 32 KB block's
+    /// distances take well under the default; a tile that never answers is stopped here.
+    pub fuel_per_message: u64,
+    /// Wall time one message may take; a slower answer marks the tile faulted (checked when the
+    /// call returns: the fuel budget is what stops a call).
+    pub time_per_message: Duration,
+    /// Run the tiles' jobs on one thread each (`false`: one after another on the caller's thread).
+    pub threads: bool,
+}
+
+impl Default for HubConfig {
+    fn default() -> HubConfig {
+        HubConfig {
+            tiles: 4,
+            fuel_per_message: 50_000_000,
+            time_per_message: Duration::from_secs(2),
+            threads: true,
+        }
+    }
+}
+
+/// Who did a piece of work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Worker {
+    /// A tile, by index.
+    Tile(usize),
+    /// The host's native kernels.
+    Host,
+}
+
+/// The work of one tile in a search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TileWork {
+    /// Tile index.
+    pub tile: usize,
+    /// Blocks the tile scanned successfully (its own and reassigned ones).
+    pub blocks: usize,
+    /// Rows in those blocks.
+    pub rows: usize,
+    /// The fault that stopped it during this search, if any.
+    pub fault: Option<Fault>,
+}
+
+/// Work moved away from a faulted tile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reassignment {
+    /// The tile that faulted.
+    pub from: usize,
+    /// Its fault.
+    pub fault: Fault,
+    /// Who redid the work.
+    pub to: Worker,
+    /// Blocks moved.
+    pub blocks: usize,
+}
+
+/// The result of a push-mode search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Search {
+    /// The merged top-K, best first.
+    pub neighbors: Vec<Neighbor>,
+    /// Per-tile work.
+    pub work: Vec<TileWork>,
+    /// Reassigned work (empty when no tile faulted).
+    pub reassigned: Vec<Reassignment>,
+    /// Blocks the host's native kernels scanned.
+    pub host_blocks: usize,
+}
+
+/// The result of a pull-mode greedy descent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Walk {
+    /// Nodes visited, from the entry point to the result.
+    pub path: Vec<u64>,
+    /// The node the walk converged to on layer 0.
+    pub node: u64,
+    /// Its distance.
+    pub distance: f32,
+    /// Who ran the walk to its end.
+    pub by: Worker,
+    /// Tiles that faulted on this walk.
+    pub faults: Vec<(usize, Fault)>,
+}
+
+/// An array of tiles.
+#[derive(Debug)]
+pub struct Hub {
+    module: Module,
+    cfg: HubConfig,
+    tiles: Vec<Tile>,
+}
+
+fn check_k(k: usize) -> Result<(), HubError> {
+    if k == 0 || k > MAX_K {
+        return Err(HubError::K(k));
+    }
+    Ok(())
+}
+
+impl Hub {
+    /// Compiles `wasm` (the bytes of `rvf-tile.wasm`) once and starts `cfg.tiles` instances.
+    pub fn new(wasm: &[u8], cfg: HubConfig) -> Result<Hub, HubError> {
+        if cfg.tiles == 0 {
+            return Err(HubError::NoTiles);
+        }
+        let module = compile(wasm)?;
+        let tiles = (0..cfg.tiles)
+            .map(|_| Tile::new(&module, cfg.fuel_per_message, cfg.time_per_message))
+            .collect::<Result<_, _>>()?;
+        Ok(Hub { module, cfg, tiles })
+    }
+
+    /// Number of tiles.
+    pub fn tiles(&self) -> usize {
+        self.tiles.len()
+    }
+
+    /// The fault of tile `i`, or `None` while it is healthy.
+    pub fn tile_fault(&self, i: usize) -> Option<Fault> {
+        self.tiles.get(i).and_then(|t| t.fault)
+    }
+
+    /// Messages tile `i` served since it was (re)started.
+    pub fn tile_messages(&self, i: usize) -> Option<u64> {
+        self.tiles.get(i).map(|t| t.messages)
+    }
+
+    /// Replaces tile `i` with a fresh instance of the hub's module (clean memory and state,
+    /// injected faults cleared).
+    pub fn restart_tile(&mut self, i: usize) -> Result<(), HubError> {
+        let t = Tile::new(
+            &self.module,
+            self.cfg.fuel_per_message,
+            self.cfg.time_per_message,
+        )?;
+        *self.tiles.get_mut(i).ok_or(HubError::TileIndex(i))? = t;
+        Ok(())
+    }
+
+    /// Replaces tile `i` with an instance of another module (for fault tests: a module that traps
+    /// or never answers). [`Hub::restart_tile`] puts the hub's own module back.
+    pub fn load_tile_module(&mut self, i: usize, wasm: &[u8]) -> Result<(), HubError> {
+        let module = compile(wasm)?;
+        let t = Tile::new(
+            &module,
+            self.cfg.fuel_per_message,
+            self.cfg.time_per_message,
+        )?;
+        *self.tiles.get_mut(i).ok_or(HubError::TileIndex(i))? = t;
+        Ok(())
+    }
+
+    /// Injects a fault into tile `i` (tests, demonstrations).
+    pub fn inject_fault(&mut self, i: usize, f: InjectFault) -> Result<(), HubError> {
+        self.tiles
+            .get_mut(i)
+            .ok_or(HubError::TileIndex(i))?
+            .inject(f);
+        Ok(())
+    }
+
+    /// Push-mode top-`k` search of `query` over `set` with `metric` on the healthy tiles.
+    /// Equal, bit for bit, to [`native_search`]; `k` must be in `1..=16`.
+    pub fn search(
+        &mut self,
+        set: &VectorSet,
+        query: &[f16],
+        metric: Metric,
+        k: usize,
+    ) -> Result<Search, HubError> {
+        check_k(k)?;
+        set.check_query(query, metric)?;
+        let rpb = set.rows_per_block();
+        let blocks: Vec<Range<usize>> = (0..set.len().div_ceil(rpb))
+            .map(|b| b * rpb..((b + 1) * rpb).min(set.len()))
+            .collect();
+        let healthy: Vec<usize> = (0..self.tiles.len())
+            .filter(|&i| self.tiles[i].fault.is_none())
+            .collect();
+        // Contiguous shares of the blocks for the healthy tiles.
+        let mut jobs: Vec<(usize, Vec<Range<usize>>)> = Vec::new();
+        for (j, &t) in healthy.iter().enumerate() {
+            let (a, b) = (
+                j * blocks.len() / healthy.len(),
+                (j + 1) * blocks.len() / healthy.len(),
+            );
+            if a < b {
+                jobs.push((t, blocks[a..b].to_vec()));
+            }
+        }
+        let results = self.run_jobs(&jobs, set, query, metric, k);
+        let mut top = TopK::new(k)?;
+        let mut work: Vec<TileWork> = (0..self.tiles.len())
+            .map(|tile| TileWork {
+                tile,
+                blocks: 0,
+                rows: 0,
+                fault: None,
+            })
+            .collect();
+        let mut failed = Vec::new();
+        for ((t, bl), r) in jobs.into_iter().zip(results) {
+            match r {
+                Ok(list) => {
+                    list.iter().for_each(|n| top.push(n.distance, n.id));
+                    work[t].blocks += bl.len();
+                    work[t].rows += bl.iter().map(|r| r.len()).sum::<usize>();
+                }
+                Err(f) => {
+                    work[t].fault = Some(f);
+                    failed.push((t, f, bl));
+                }
+            }
+        }
+        let mut reassigned = Vec::new();
+        let mut host_blocks = 0;
+        for (from, fault, bl) in failed {
+            let mut to = Worker::Host;
+            let n = self.tiles.len();
+            for t in (1..n).map(|d| (from + d) % n) {
+                if self.tiles[t].fault.is_some() {
+                    continue;
+                }
+                match push::run_job(&mut self.tiles[t], set, query, metric, k, &bl) {
+                    Ok(list) => {
+                        list.iter().for_each(|n| top.push(n.distance, n.id));
+                        work[t].blocks += bl.len();
+                        work[t].rows += bl.iter().map(|r| r.len()).sum::<usize>();
+                        to = Worker::Tile(t);
+                        break;
+                    }
+                    Err(f) => {
+                        work[t].fault = Some(f);
+                    }
+                }
+            }
+            if to == Worker::Host {
+                for r in &bl {
+                    host_scan(&mut top, set, query, metric, r.clone())?;
+                }
+                host_blocks += bl.len();
+            }
+            reassigned.push(Reassignment {
+                from,
+                fault,
+                to,
+                blocks: bl.len(),
+            });
+        }
+        if healthy.is_empty() {
+            for r in &blocks {
+                host_scan(&mut top, set, query, metric, r.clone())?;
+            }
+            host_blocks = blocks.len();
+        }
+        Ok(Search {
+            neighbors: top.into_sorted_vec(),
+            work,
+            reassigned,
+            host_blocks,
+        })
+    }
+
+    fn run_jobs(
+        &mut self,
+        jobs: &[(usize, Vec<Range<usize>>)],
+        set: &VectorSet,
+        query: &[f16],
+        metric: Metric,
+        k: usize,
+    ) -> Vec<Result<Vec<Neighbor>, Fault>> {
+        let mut slots: Vec<Option<&mut Tile>> = self.tiles.iter_mut().map(Some).collect();
+        let mut mine: Vec<(&mut Tile, &[Range<usize>])> = Vec::with_capacity(jobs.len());
+        for (t, bl) in jobs {
+            if let Some(tile) = slots[*t].take() {
+                mine.push((tile, bl));
+            }
+        }
+        if !self.cfg.threads || mine.len() < 2 {
+            return mine
+                .into_iter()
+                .map(|(tile, bl)| push::run_job(tile, set, query, metric, k, bl))
+                .collect();
+        }
+        std::thread::scope(|s| {
+            let handles: Vec<_> = mine
+                .into_iter()
+                .map(|(tile, bl)| s.spawn(move || push::run_job(tile, set, query, metric, k, bl)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or(Err(Fault::Unexpected("tile thread panicked")))
+                })
+                .collect()
+        })
+    }
+
+    /// Pull-mode greedy descent of `query` over `graph` (whose nodes are the rows of `set`) with
+    /// `metric`, driven by the first healthy tile; on a fault the next tile starts over, and
+    /// without one the host runs [`native_greedy`]. Path and result equal [`native_greedy`].
+    pub fn greedy(
+        &mut self,
+        graph: &Graph,
+        set: &VectorSet,
+        query: &[f16],
+        metric: Metric,
+    ) -> Result<Walk, HubError> {
+        set.check_query(query, metric)?;
+        if graph.nodes() != set.len() {
+            return Err(HubError::Graph("graph nodes differ from the set's rows"));
+        }
+        let mut faults = Vec::new();
+        for t in 0..self.tiles.len() {
+            if self.tiles[t].fault.is_some() {
+                continue;
+            }
+            match pull::walk(&mut self.tiles[t], graph, set, query, metric) {
+                Ok((path, node, distance)) => {
+                    return Ok(Walk {
+                        path,
+                        node,
+                        distance,
+                        by: Worker::Tile(t),
+                        faults,
+                    });
+                }
+                Err(f) => faults.push((t, f)),
+            }
+        }
+        let (path, node, distance) = native_greedy(graph, set, query, metric)?;
+        Ok(Walk {
+            path,
+            node,
+            distance,
+            by: Worker::Host,
+            faults,
+        })
+    }
+}
+
+fn compile(wasm: &[u8]) -> Result<Module, HubError> {
+    let mut c = Config::default();
+    c.wasm_simd(true);
+    c.consume_fuel(true);
+    let engine = WasmEngine::new(&c);
+    Module::new(&engine, wasm).map_err(|_| HubError::Module("the module does not validate"))
+}
+
+fn host_scan(
+    top: &mut TopK,
+    set: &VectorSet,
+    query: &[f16],
+    metric: Metric,
+    r: Range<usize>,
+) -> Result<(), HubError> {
+    let mut d = alloc::vec![0f32; r.len()];
+    let first = r.start as u64;
+    set.native_distances(query, metric, r, &mut d)?;
+    top.push_slice(&d, first);
+    Ok(())
+}
+
+/// The native brute-force top-`k` (the crate's kernels + [`TopK`]) that [`Hub::search`] equals.
+pub fn native_search(
+    set: &VectorSet,
+    query: &[f16],
+    metric: Metric,
+    k: usize,
+) -> Result<Vec<Neighbor>, HubError> {
+    check_k(k)?;
+    set.check_query(query, metric)?;
+    let mut top = TopK::new(k)?;
+    host_scan(&mut top, set, query, metric, 0..set.len())?;
+    Ok(top.into_sorted_vec())
+}
+
+/// The host-side greedy descent with the native kernels (path, node, distance) that
+/// [`Hub::greedy`] equals.
+pub fn native_greedy(
+    graph: &Graph,
+    set: &VectorSet,
+    query: &[f16],
+    metric: Metric,
+) -> Result<(Vec<u64>, u64, f32), HubError> {
+    set.check_query(query, metric)?;
+    if graph.nodes() != set.len() {
+        return Err(HubError::Graph("graph nodes differ from the set's rows"));
+    }
+    let mut err = None;
+    let r = graph.greedy(|n| {
+        let mut d = [0f32];
+        let i = n as usize;
+        if let Err(e) = set.native_distances(query, metric, i..i + 1, &mut d) {
+            err = Some(e);
+        }
+        d[0]
+    });
+    match err {
+        Some(e) => Err(e),
+        None => Ok(r),
+    }
+}
