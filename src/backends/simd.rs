@@ -47,9 +47,44 @@ pub(crate) trait F32x: Copy {
 pub(crate) trait SimdOperand<V: F32x>: Operand {
     /// Elements `i .. i + V::N` (all in bounds).
     unsafe fn load_at(&self, i: usize) -> V;
+    /// Asks the cache for every line of the operand's memory (a hint; no effect on results).
+    #[inline(always)]
+    fn prefetch(&self) {}
+}
+
+/// At most this many bytes of a row are prefetched: enough for the rows of the common dimensions,
+/// while longer rows are left to the hardware prefetcher (whole 6 KB rows measured slower).
+const PREFETCH_MAX: usize = 1024;
+
+/// Prefetch hints for `bytes` bytes from `p`, one per 64-byte line (x86-64 only; a no-op elsewhere).
+#[inline(always)]
+fn prefetch_lines(p: *const u8, bytes: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let mut off = 0;
+        while off < bytes {
+            // SAFETY: a prefetch is a hint that never faults, whatever the address; SSE is part
+            // of the x86-64 baseline. `wrapping_add` keeps the pointer arithmetic defined.
+            unsafe {
+                core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
+                    p.wrapping_add(off) as *const i8,
+                )
+            };
+            off += 64;
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (p, bytes);
 }
 
 impl<V: F32x> SimdOperand<V> for &[f32] {
+    #[inline(always)]
+    fn prefetch(&self) {
+        prefetch_lines(
+            self.as_ptr() as *const u8,
+            core::mem::size_of_val(*self).min(PREFETCH_MAX),
+        );
+    }
     #[inline(always)]
     unsafe fn load_at(&self, i: usize) -> V {
         // SAFETY: the caller guarantees i + N <= len.
@@ -58,6 +93,13 @@ impl<V: F32x> SimdOperand<V> for &[f32] {
 }
 
 impl<V: F32x> SimdOperand<V> for &[f16] {
+    #[inline(always)]
+    fn prefetch(&self) {
+        prefetch_lines(
+            self.as_ptr() as *const u8,
+            core::mem::size_of_val(*self).min(PREFETCH_MAX),
+        );
+    }
     #[inline(always)]
     unsafe fn load_at(&self, i: usize) -> V {
         // SAFETY: the caller guarantees i + N <= len.
@@ -359,6 +401,11 @@ pub(crate) unsafe fn block_rows<V: F32x, const M: u8, const R: usize, Q, B>(
             return;
         }
         let group: [B; R] = got.map(|g| g.unwrap_or_else(|| unreachable!()));
+        // Ask for all of the group's lines at once: with several rows per pass the demand loads
+        // alone streamed from memory at less than half the one-row speed.
+        for b in &group {
+            b.prefetch();
+        }
         // SAFETY: forwarded from the caller.
         let s = unsafe {
             if M == 2 {
