@@ -353,6 +353,32 @@ where
     out
 }
 
+/// [`block_rows`] for a run-time metric: one monomorphized loop per metric, `RP` rows per pass for
+/// L2 and IP and `RC` for cosine (each ISA picks its counts by measurement).
+///
+/// # Safety
+/// As [`block`].
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+#[inline(always)]
+pub(crate) unsafe fn block_metric<V: F32x, const RP: usize, const RC: usize, Q, B>(
+    metric: FloatMetric,
+    q: Q,
+    rows: impl Iterator<Item = B>,
+    out: &mut [f32],
+) where
+    Q: SimdOperand<V>,
+    B: SimdOperand<V>,
+{
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        match metric {
+            FloatMetric::L2 => block_rows::<V, 0, RP, Q, B>(q, rows, out),
+            FloatMetric::Ip => block_rows::<V, 1, RP, Q, B>(q, rows, out),
+            FloatMetric::Cos => block_rows::<V, 2, RC, Q, B>(q, rows, out),
+        }
+    }
+}
+
 /// Final distances of one query against rows, `R` rows per pass with [`fold_rows`] and the rest
 /// one by one; bit-identical to [`block`]. For cosine the query's own sum `a.a` is the same for
 /// every row, so it is computed once (as the dot product of the query with itself: the same

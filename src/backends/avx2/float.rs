@@ -11,7 +11,7 @@ use crate::backends::simd::{self, fold};
 const R_PAIR: usize = 2;
 const R_COS: usize = 1;
 
-/// A block, several rows per pass ([`simd::block_rows`]), one monomorphized loop per metric.
+/// A block, several rows per pass ([`simd::block_metric`]).
 ///
 /// # Safety
 /// The caller runs with this backend's features; every row has the query's length.
@@ -22,13 +22,7 @@ where
     B: simd::SimdOperand<__m256>,
 {
     // SAFETY: forwarded from the caller.
-    unsafe {
-        match metric {
-            FloatMetric::L2 => simd::block_rows::<__m256, 0, R_PAIR, Q, B>(q, rows, out),
-            FloatMetric::Ip => simd::block_rows::<__m256, 1, R_PAIR, Q, B>(q, rows, out),
-            FloatMetric::Cos => simd::block_rows::<__m256, 2, R_COS, Q, B>(q, rows, out),
-        }
-    }
+    unsafe { simd::block_metric::<__m256, R_PAIR, R_COS, Q, B>(metric, q, rows, out) }
 }
 
 #[target_feature(enable = "avx2,fma,f16c")]

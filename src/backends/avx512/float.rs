@@ -20,7 +20,7 @@ use crate::backends::simd;
 const R_PAIR: usize = 2;
 const R_COS: usize = 2;
 
-/// A block, several rows per pass ([`simd::block_rows`]), one monomorphized loop per metric.
+/// A block, several rows per pass ([`simd::block_metric`]).
 ///
 /// # Safety
 /// The caller runs with this backend's features; every row has the query's length.
@@ -31,13 +31,7 @@ where
     B: simd::SimdOperand<__m512>,
 {
     // SAFETY: forwarded from the caller.
-    unsafe {
-        match metric {
-            FloatMetric::L2 => simd::block_rows::<__m512, 0, R_PAIR, Q, B>(q, rows, out),
-            FloatMetric::Ip => simd::block_rows::<__m512, 1, R_PAIR, Q, B>(q, rows, out),
-            FloatMetric::Cos => simd::block_rows::<__m512, 2, R_COS, Q, B>(q, rows, out),
-        }
-    }
+    unsafe { simd::block_metric::<__m512, R_PAIR, R_COS, Q, B>(metric, q, rows, out) }
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c")]
