@@ -15,57 +15,14 @@ use core::fmt;
 use core::str::FromStr;
 use core::sync::atomic::{AtomicPtr, Ordering};
 
-use half::f16;
-
+use crate::backends::{self, Kernels};
 use crate::error::{Error, Result};
-
-/// A kernel implementation family.
-///
-/// ```
-/// use rvf_kernels::Backend;
-/// let best = Backend::detect();
-/// assert!(best.is_available());
-/// assert!(Backend::available().any(|b| b == Backend::Scalar));
-/// println!("using {best}");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Backend {
-    /// Portable Rust; the reference every other backend is compared with, bit for bit.
-    Scalar,
-    /// x86-64 AVX2 (+FMA, F16C, POPCNT, PCLMULQDQ, SSE4.2).
-    Avx2,
-    /// x86-64 AVX-512 F/BW/VL (+VNNI, VPOPCNTDQ, VPCLMULQDQ where present).
-    Avx512,
-    /// aarch64 NEON (+dotprod, CRC where present).
-    Neon,
-    /// wasm32 SIMD128, chosen at compile time.
-    Wasm128,
-}
+use crate::vocab::{Backend, Tier};
 
 impl Backend {
-    /// Every backend, from the most portable to the widest.
-    pub const ALL: [Backend; 5] = [
-        Backend::Scalar,
-        Backend::Avx2,
-        Backend::Avx512,
-        Backend::Neon,
-        Backend::Wasm128,
-    ];
-
-    /// Lowercase name, as accepted by `RVF_BACKEND` and [`FromStr`].
-    pub fn name(self) -> &'static str {
-        match self {
-            Backend::Scalar => "scalar",
-            Backend::Avx2 => "avx2",
-            Backend::Avx512 => "avx512",
-            Backend::Neon => "neon",
-            Backend::Wasm128 => "wasm128",
-        }
-    }
-
     /// Whether this backend is compiled in and runs on this CPU.
     pub fn is_available(self) -> bool {
-        table(self).is_some()
+        Tier::base(self).is_available()
     }
 
     /// The backends available here, scalar first, best last.
@@ -75,19 +32,22 @@ impl Backend {
 
     /// The best available backend on this CPU (ignores `RVF_BACKEND` and [`force_backend`]).
     pub fn detect() -> Backend {
-        Backend::available().last().unwrap_or(Backend::Scalar)
+        Tier::detect().backend()
     }
 
-    /// Sub-features of this backend in use on this CPU (for example `vnni`, `vpopcntdq`),
-    /// as a human-readable, comma-separated string; empty when there are none.
+    /// The best tier of this backend on this CPU: every optional extension it has, less those
+    /// named in `RVF_X86_DISABLE` (with `std`); `None` if the backend is not available.
+    pub fn best_tier(self) -> Option<Tier> {
+        let off = disabled();
+        Tier::available()
+            .filter(|t| t.backend() == self && (self != Backend::Avx512 || t.bits() & off == 0))
+            .max_by_key(|t| t.bits().count_ones())
+    }
+
+    /// Sub-features of this backend's best tier on this CPU (for example `vnni,vpopcntdq`), as a
+    /// comma-separated string; empty when there are none.
     pub fn features(self) -> &'static str {
-        table(self).map_or("", |k| k.features)
-    }
-}
-
-impl fmt::Display for Backend {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        self.best_tier().map_or("", Tier::features)
     }
 }
 
@@ -101,95 +61,107 @@ impl FromStr for Backend {
     }
 }
 
-/// The float metrics of the float kernels (Hamming runs on bytes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FloatMetric {
-    L2,
-    Ip,
-    Cos,
-}
-
-/// SQ8 parameters as the kernels take them: per-dimension `min` and `range = max - min`.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Sq8View<'a> {
-    pub min: &'a [f32],
-    pub range: &'a [f32],
-}
-
-/// A PQ codebook as the kernels take it: `centroids` is `[m][k][sub_dim]`, row-major.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct PqView<'a> {
-    pub m: usize,
-    pub k: usize,
-    pub sub_dim: usize,
-    pub centroids: &'a [f32],
-}
-
-/// One backend's kernels.
-///
-/// Contracts (checked by the public API before any call, so kernels never fail):
-/// * pair kernels get two slices of equal length and return the canonical sums
-///   (`numerics.rs`); the dispatch layer applies the final formula;
-/// * `i8` pair kernels get at most [`crate::numerics::I8_CHUNK`] elements and return exact sums;
-/// * block kernels get `query.len() == dim`, `block.len() == out.len() * dim` and write final
-///   distances; `i8` block kernels get `dim <= I8_CHUNK`;
-/// * SQ8 kernels get `min.len() == range.len() == dim`;
-/// * PQ kernels get a consistent view, `table.len() == m * k`, codes that are all `< k`;
-/// * conversions get equal lengths.
-#[cfg_attr(not(feature = "alloc"), allow(dead_code))]
-pub(crate) struct Kernels {
-    pub backend: Backend,
-    pub features: &'static str,
-
-    pub l2_f32: fn(&[f32], &[f32]) -> f32,
-    pub dot_f32: fn(&[f32], &[f32]) -> f32,
-    pub cos_f32: fn(&[f32], &[f32]) -> [f32; 3],
-    pub block_f32: fn(FloatMetric, &[f32], &[f32], &mut [f32]),
-
-    pub l2_f16: fn(&[f16], &[f16]) -> f32,
-    pub dot_f16: fn(&[f16], &[f16]) -> f32,
-    pub cos_f16: fn(&[f16], &[f16]) -> [f32; 3],
-    pub block_f16: fn(FloatMetric, &[f16], &[f16], &mut [f32]),
-
-    pub l2_i8: fn(&[i8], &[i8]) -> i32,
-    pub dot_i8: fn(&[i8], &[i8]) -> i32,
-    pub cos_i8: fn(&[i8], &[i8]) -> [i32; 3],
-    pub block_i8: fn(FloatMetric, &[i8], &[i8], &mut [f32]),
-
-    pub hamming: fn(&[u8], &[u8]) -> u64,
-    pub block_hamming: fn(&[u8], &[u8], &mut [f32]),
-
-    pub f16_to_f32: fn(&[f16], &mut [f32]),
-    pub f32_to_f16: fn(&[f32], &mut [f16]),
-
-    pub sq8_encode: fn(&[f32], Sq8View<'_>, &mut [i8]),
-    pub sq8_decode_f32: fn(&[i8], Sq8View<'_>, &mut [f32]),
-    pub sq8_decode_f16: fn(&[i8], Sq8View<'_>, &mut [f16]),
-    pub sq8_dist_f32: fn(FloatMetric, &[f32], &[i8], Sq8View<'_>) -> f32,
-    pub sq8_dist_f16: fn(FloatMetric, &[f16], &[i8], Sq8View<'_>) -> f32,
-    pub sq8_block_f32: fn(FloatMetric, &[f32], &[i8], Sq8View<'_>, &mut [f32]),
-    pub sq8_block_f16: fn(FloatMetric, &[f16], &[i8], Sq8View<'_>, &mut [f32]),
-
-    pub pq_table: fn(&[f32], PqView<'_>, &mut [f32]),
-    pub pq_scan: fn(&[f32], usize, usize, &[u8], &mut [f32]),
-
-    /// Index of the first `d` with `!(d > threshold)` (a superset of the top-K candidates), or
-    /// `dists.len()` when there is none.
-    pub first_candidate: fn(&[f32], f32) -> usize,
-
-    /// CRC32C update on the raw (non-inverted) register.
-    pub crc32c_update: fn(u32, &[u8]) -> u32,
-}
-
-/// The kernels of `backend`, if it is compiled in and this CPU runs it.
-pub(crate) fn table(backend: Backend) -> Option<&'static Kernels> {
-    match backend {
-        Backend::Scalar => Some(&crate::backends::scalar::KERNELS),
-        Backend::Avx2 => crate::backends::avx2_table(),
-        Backend::Avx512 => crate::backends::avx512_table(),
-        Backend::Neon => crate::backends::neon_table(),
-        Backend::Wasm128 => crate::backends::wasm128_table(),
+impl Tier {
+    /// Whether this build has this tier and this CPU runs it.
+    pub fn is_available(self) -> bool {
+        backends::kernels(self).is_some()
     }
+
+    /// Every tier this machine runs, scalar first, in the order of [`Tier::ALL`].
+    pub fn available() -> impl Iterator<Item = Tier> {
+        Tier::ALL.into_iter().filter(|t| t.is_available())
+    }
+
+    /// The best tier of this CPU: the widest available backend with every extension it has
+    /// (less those named in `RVF_X86_DISABLE`). Ignores `RVF_BACKEND` and [`force_backend`].
+    pub fn detect() -> Tier {
+        Backend::ALL
+            .into_iter()
+            .rev()
+            .find_map(Backend::best_tier)
+            .unwrap_or(Tier::SCALAR)
+    }
+
+    /// The extensions of this tier as one comma-separated string (`"vnni,vpopcntdq"`).
+    pub fn features(self) -> &'static str {
+        const AVX512: [&str; 8] = [
+            "",
+            "vnni",
+            "vpopcntdq",
+            "vnni,vpopcntdq",
+            "vpclmulqdq",
+            "vnni,vpclmulqdq",
+            "vpopcntdq,vpclmulqdq",
+            "vnni,vpopcntdq,vpclmulqdq",
+        ];
+        const NEON: [&str; 8] = [
+            "",
+            "dotprod",
+            "crc",
+            "dotprod,crc",
+            "pmull",
+            "dotprod,pmull",
+            "crc,pmull",
+            "dotprod,crc,pmull",
+        ];
+        match self.backend() {
+            Backend::Avx512 => AVX512[self.bits() as usize & 7],
+            Backend::Neon => NEON[self.bits() as usize & 7],
+            _ => "",
+        }
+    }
+}
+
+/// Parses a tier name (`avx512+vnni`, `neon+dotprod+crc+pmull`, or a bare backend name for its
+/// base tier). Extensions may come in any order.
+impl FromStr for Tier {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Tier> {
+        let mut parts = s.trim().split('+');
+        let backend: Backend = parts.next().unwrap_or("").parse()?;
+        let mut bits = 0u8;
+        for p in parts {
+            let i = backend
+                .extensions()
+                .iter()
+                .position(|e| e.eq_ignore_ascii_case(p.trim()))
+                .ok_or(Error::UnknownBackend)?;
+            bits |= 1 << i;
+        }
+        Tier::ALL
+            .into_iter()
+            .find(|t| t.backend() == backend && t.bits() == bits)
+            .ok_or(Error::UnknownBackend)
+    }
+}
+
+/// The extension bits named in `RVF_X86_DISABLE` (read once).
+#[cfg(feature = "std")]
+fn disabled() -> u8 {
+    static DISABLED: crate::detect::Cached = crate::detect::Cached::new();
+    DISABLED.get(|| {
+        extern crate std;
+        let Ok(v) = std::env::var("RVF_X86_DISABLE") else {
+            return 0;
+        };
+        let mut d = 0;
+        for w in v.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+            let w = w.to_ascii_lowercase();
+            let w = w.strip_prefix("avx512").unwrap_or(&w);
+            match Backend::Avx512.extensions().iter().position(|e| *e == w) {
+                Some(i) => d |= 1 << i,
+                None => {
+                    std::eprintln!("rvf-kernels: RVF_X86_DISABLE: unknown extension {w:?} ignored")
+                }
+            }
+        }
+        d
+    })
+}
+
+#[cfg(not(feature = "std"))]
+fn disabled() -> u8 {
+    0
 }
 
 static ACTIVE: AtomicPtr<Kernels> = AtomicPtr::new(core::ptr::null_mut());
@@ -200,8 +172,9 @@ pub(crate) fn active() -> &'static Kernels {
     if p.is_null() {
         return init_active();
     }
-    // SAFETY: ACTIVE only ever holds null or a pointer made from a `&'static Kernels` (in
-    // `set_active`); the tables are immutable statics, so the reference is valid forever.
+    // SAFETY: ACTIVE only ever holds null or a pointer made from a `&'static Kernels` returned by
+    // `backends::kernels` (in `set_active`); the tables are immutable statics, so the reference
+    // is valid forever and carries the token's proof.
     unsafe { &*p }
 }
 
@@ -209,31 +182,40 @@ fn set_active(k: &'static Kernels) {
     ACTIVE.store(k as *const Kernels as *mut Kernels, Ordering::Relaxed);
 }
 
+fn detected() -> &'static Kernels {
+    backends::kernels(Tier::detect()).unwrap_or_else(backends::scalar)
+}
+
 #[cold]
 fn init_active() -> &'static Kernels {
-    let chosen = env_choice().unwrap_or_else(Backend::detect);
-    let k = table(chosen).unwrap_or(&crate::backends::scalar::KERNELS);
+    let k = env_choice()
+        .and_then(backends::kernels)
+        .unwrap_or_else(detected);
     set_active(k);
     k
 }
 
+/// `RVF_BACKEND`: a backend name (its best tier) or a tier name.
 #[cfg(feature = "std")]
-fn env_choice() -> Option<Backend> {
+fn env_choice() -> Option<Tier> {
     extern crate std;
     let v = std::env::var("RVF_BACKEND").ok()?;
-    match v.parse::<Backend>() {
-        Ok(b) if b.is_available() => Some(b),
-        Ok(b) => {
+    let tier = match v.parse::<Backend>() {
+        Ok(b) => b.best_tier().ok_or(Error::BackendUnavailable(b)),
+        Err(_) => v.parse::<Tier>().and_then(|t| {
+            if t.is_available() {
+                Ok(t)
+            } else {
+                Err(Error::TierUnavailable(t))
+            }
+        }),
+    };
+    match tier {
+        Ok(t) => Some(t),
+        Err(e) => {
             std::eprintln!(
-                "rvf-kernels: RVF_BACKEND={b} is not available on this CPU; using {}",
-                Backend::detect()
-            );
-            None
-        }
-        Err(_) => {
-            std::eprintln!(
-                "rvf-kernels: RVF_BACKEND={v:?} is not a backend name; using {}",
-                Backend::detect()
+                "rvf-kernels: RVF_BACKEND={v:?}: {e}; using {}",
+                Tier::detect()
             );
             None
         }
@@ -241,7 +223,7 @@ fn env_choice() -> Option<Backend> {
 }
 
 #[cfg(not(feature = "std"))]
-fn env_choice() -> Option<Backend> {
+fn env_choice() -> Option<Tier> {
     None
 }
 
@@ -252,7 +234,18 @@ fn env_choice() -> Option<Backend> {
 /// assert!(b.is_available());
 /// ```
 pub fn active_backend() -> Backend {
-    active().backend
+    active().tier.backend()
+}
+
+/// The tier that the free functions of this crate use now.
+///
+/// ```
+/// let t = rvf_kernels::active_tier();
+/// assert!(t.is_available());
+/// assert_eq!(t.backend(), rvf_kernels::active_backend());
+/// ```
+pub fn active_tier() -> Tier {
+    active().tier
 }
 
 /// Makes every free function of this crate use `backend` from now on (all threads).
@@ -267,7 +260,25 @@ pub fn active_backend() -> Backend {
 /// force_backend(Backend::detect()).unwrap();
 /// ```
 pub fn force_backend(backend: Backend) -> Result<()> {
-    let k = table(backend).ok_or(Error::BackendUnavailable(backend))?;
+    let tier = backend
+        .best_tier()
+        .ok_or(Error::BackendUnavailable(backend))?;
+    force_tier(tier)
+}
+
+/// Makes every free function of this crate use `tier` from now on (all threads).
+///
+/// Returns [`Error::TierUnavailable`] if this CPU or build cannot run it; the active tier is then
+/// unchanged.
+///
+/// ```
+/// use rvf_kernels::{Tier, active_tier, force_tier};
+/// force_tier(Tier::SCALAR).unwrap();
+/// assert_eq!(active_tier(), Tier::SCALAR);
+/// force_tier(Tier::detect()).unwrap();
+/// ```
+pub fn force_tier(tier: Tier) -> Result<()> {
+    let k = backends::kernels(tier).ok_or(Error::TierUnavailable(tier))?;
     set_active(k);
     Ok(())
 }
@@ -294,16 +305,39 @@ pub struct Engine {
 impl Engine {
     /// An engine on `backend`, or [`Error::BackendUnavailable`].
     pub fn new(backend: Backend) -> Result<Engine> {
-        table(backend)
-            .map(|k| Engine { k })
-            .ok_or(Error::BackendUnavailable(backend))
+        let tier = backend
+            .best_tier()
+            .ok_or(Error::BackendUnavailable(backend))?;
+        Engine::with_tier(tier)
     }
 
-    /// An engine on the best backend of this CPU.
+    /// An engine on one tier (a backend with a chosen set of its extensions), or
+    /// [`Error::TierUnavailable`].
+    ///
+    /// ```
+    /// use rvf_kernels::{Engine, Tier};
+    /// // Every tier this machine runs gives the same bits.
+    /// let want = Engine::with_tier(Tier::SCALAR)?.l2_f32(&[1.0, 2.0], &[3.0, 5.0])?;
+    /// for t in Tier::available() {
+    ///     assert_eq!(Engine::with_tier(t)?.l2_f32(&[1.0, 2.0], &[3.0, 5.0])?.to_bits(), want.to_bits());
+    /// }
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn with_tier(tier: Tier) -> Result<Engine> {
+        backends::kernels(tier)
+            .map(|k| Engine { k })
+            .ok_or(Error::TierUnavailable(tier))
+    }
+
+    /// An engine for every tier this machine runs, scalar first: the matrix of the differential
+    /// tests, the fuzz targets and the benchmarks.
+    pub fn all() -> impl Iterator<Item = Engine> {
+        Tier::available().filter_map(|t| Engine::with_tier(t).ok())
+    }
+
+    /// An engine on the best tier of this CPU.
     pub fn detected() -> Engine {
-        Engine {
-            k: table(Backend::detect()).unwrap_or(&crate::backends::scalar::KERNELS),
-        }
+        Engine { k: detected() }
     }
 
     /// An engine on the crate's active backend (see [`force_backend`]) at the time of the call.
@@ -314,15 +348,19 @@ impl Engine {
 
     /// The backend this engine runs.
     pub fn backend(&self) -> Backend {
-        self.k.backend
+        self.k.tier.backend()
+    }
+
+    /// The tier this engine runs.
+    pub fn tier(&self) -> Tier {
+        self.k.tier
     }
 }
 
 impl fmt::Debug for Engine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Engine")
-            .field("backend", &self.k.backend)
-            .field("features", &self.k.features)
+            .field("tier", &format_args!("{}", self.k.tier))
             .finish()
     }
 }

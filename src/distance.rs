@@ -3,10 +3,11 @@
 use bytemuck::NoUninit;
 use half::f16;
 
-use crate::backend::{FloatMetric, Kernels};
+use crate::backends::Kernels;
 use crate::error::{Error, Result};
 use crate::metric::Metric;
 use crate::numerics::{I8_CHUNK, finish, finish_i64};
+use crate::vocab::FloatMetric;
 
 #[inline]
 pub(crate) fn same_len(expected: usize, found: usize) -> Result<()> {
@@ -48,10 +49,10 @@ pub(crate) fn i8_sums(k: &Kernels, metric: FloatMetric, a: &[i8], b: &[i8]) -> [
     let mut s = [0i64; 3];
     for (x, y) in a.chunks(I8_CHUNK).zip(b.chunks(I8_CHUNK)) {
         match metric {
-            FloatMetric::L2 => s[0] += (k.l2_i8)(x, y) as i64,
-            FloatMetric::Ip => s[0] += (k.dot_i8)(x, y) as i64,
+            FloatMetric::L2 => s[0] += k.l2_i8(x, y) as i64,
+            FloatMetric::Ip => s[0] += k.dot_i8(x, y) as i64,
             FloatMetric::Cos => {
-                let c = (k.cos_i8)(x, y);
+                let c = k.cos_i8(x, y);
                 for (acc, v) in s.iter_mut().zip(c) {
                     *acc += v as i64;
                 }
@@ -71,7 +72,7 @@ api! {
     /// ```
     pub fn l2_f32(&self, a: &[f32], b: &[f32]) -> Result<f32> {
         same_len(a.len(), b.len())?;
-        Ok((self.k.l2_f32)(a, b))
+        Ok(self.k.l2_f32(a, b))
     }
 
     /// Negative inner product `-(a . b)` of two `f32` vectors.
@@ -82,7 +83,7 @@ api! {
     /// ```
     pub fn ip_f32(&self, a: &[f32], b: &[f32]) -> Result<f32> {
         same_len(a.len(), b.len())?;
-        Ok(crate::numerics::ip_from_sum((self.k.dot_f32)(a, b)))
+        Ok(crate::numerics::ip_from_sum(self.k.dot_f32(a, b)))
     }
 
     /// Cosine distance `1 - cos(a, b)` of two `f32` vectors (`1.0` if either has zero norm).
@@ -94,7 +95,7 @@ api! {
     /// ```
     pub fn cosine_f32(&self, a: &[f32], b: &[f32]) -> Result<f32> {
         same_len(a.len(), b.len())?;
-        Ok(finish(FloatMetric::Cos, (self.k.cos_f32)(a, b)))
+        Ok(finish(FloatMetric::Cos, self.k.cos_f32(a, b)))
     }
 
     /// Distance of one metric between two `f32` vectors; Hamming counts differing bits of the raw
@@ -109,10 +110,10 @@ api! {
     pub fn distance_f32(&self, metric: Metric, a: &[f32], b: &[f32]) -> Result<f32> {
         same_len(a.len(), b.len())?;
         Ok(match metric {
-            Metric::L2 => (self.k.l2_f32)(a, b),
-            Metric::InnerProduct => crate::numerics::ip_from_sum((self.k.dot_f32)(a, b)),
-            Metric::Cosine => finish(FloatMetric::Cos, (self.k.cos_f32)(a, b)),
-            Metric::Hamming => (self.k.hamming)(bytemuck::cast_slice(a), bytemuck::cast_slice(b)) as f32,
+            Metric::L2 => self.k.l2_f32(a, b),
+            Metric::InnerProduct => crate::numerics::ip_from_sum(self.k.dot_f32(a, b)),
+            Metric::Cosine => finish(FloatMetric::Cos, self.k.cos_f32(a, b)),
+            Metric::Hamming => self.k.hamming(bytemuck::cast_slice(a), bytemuck::cast_slice(b)) as f32,
         })
     }
 
@@ -127,7 +128,7 @@ api! {
     /// ```
     pub fn l2_f16(&self, a: &[f16], b: &[f16]) -> Result<f32> {
         same_len(a.len(), b.len())?;
-        Ok((self.k.l2_f16)(a, b))
+        Ok(self.k.l2_f16(a, b))
     }
 
     /// Negative inner product of two `f16` vectors.
@@ -140,7 +141,7 @@ api! {
     /// ```
     pub fn ip_f16(&self, a: &[f16], b: &[f16]) -> Result<f32> {
         same_len(a.len(), b.len())?;
-        Ok(crate::numerics::ip_from_sum((self.k.dot_f16)(a, b)))
+        Ok(crate::numerics::ip_from_sum(self.k.dot_f16(a, b)))
     }
 
     /// Cosine distance of two `f16` vectors.
@@ -153,7 +154,7 @@ api! {
     /// ```
     pub fn cosine_f16(&self, a: &[f16], b: &[f16]) -> Result<f32> {
         same_len(a.len(), b.len())?;
-        Ok(finish(FloatMetric::Cos, (self.k.cos_f16)(a, b)))
+        Ok(finish(FloatMetric::Cos, self.k.cos_f16(a, b)))
     }
 
     /// Distance of one metric between two `f16` vectors (Hamming: raw bytes).
@@ -167,10 +168,10 @@ api! {
     pub fn distance_f16(&self, metric: Metric, a: &[f16], b: &[f16]) -> Result<f32> {
         same_len(a.len(), b.len())?;
         Ok(match metric {
-            Metric::L2 => (self.k.l2_f16)(a, b),
-            Metric::InnerProduct => crate::numerics::ip_from_sum((self.k.dot_f16)(a, b)),
-            Metric::Cosine => finish(FloatMetric::Cos, (self.k.cos_f16)(a, b)),
-            Metric::Hamming => (self.k.hamming)(bytemuck::cast_slice(a), bytemuck::cast_slice(b)) as f32,
+            Metric::L2 => self.k.l2_f16(a, b),
+            Metric::InnerProduct => crate::numerics::ip_from_sum(self.k.dot_f16(a, b)),
+            Metric::Cosine => finish(FloatMetric::Cos, self.k.cos_f16(a, b)),
+            Metric::Hamming => self.k.hamming(bytemuck::cast_slice(a), bytemuck::cast_slice(b)) as f32,
         })
     }
 
@@ -219,7 +220,7 @@ api! {
         same_len(a.len(), b.len())?;
         Ok(match float_metric(metric) {
             Some(m) => finish_i64(m, i8_sums(self.k, m, a, b)),
-            None => (self.k.hamming)(bytemuck::cast_slice(a), bytemuck::cast_slice(b)) as f32,
+            None => self.k.hamming(bytemuck::cast_slice(a), bytemuck::cast_slice(b)) as f32,
         })
     }
 
@@ -231,7 +232,7 @@ api! {
     /// ```
     pub fn hamming(&self, a: &[u8], b: &[u8]) -> Result<u64> {
         same_len(a.len(), b.len())?;
-        Ok((self.k.hamming)(a, b))
+        Ok(self.k.hamming(a, b))
     }
 
     /// Hamming distance over the raw bytes of two slices of any plain element type.
@@ -243,7 +244,7 @@ api! {
     /// ```
     pub fn hamming_raw<T: NoUninit>(&self, a: &[T], b: &[T]) -> Result<u64> {
         same_len(a.len(), b.len())?;
-        Ok((self.k.hamming)(bytemuck::cast_slice(a), bytemuck::cast_slice(b)))
+        Ok(self.k.hamming(bytemuck::cast_slice(a), bytemuck::cast_slice(b)))
     }
 
     /// One `f32` query against a row-major block: `out[r]` = distance to row `r`.
@@ -262,8 +263,8 @@ api! {
     pub fn distances_f32(&self, metric: Metric, query: &[f32], block: &[f32], out: &mut [f32]) -> Result<()> {
         block_shape(query.len(), out.len(), block.len())?;
         match float_metric(metric) {
-            Some(m) => (self.k.block_f32)(m, query, block, out),
-            None => (self.k.block_hamming)(bytemuck::cast_slice(query), bytemuck::cast_slice(block), out),
+            Some(m) => self.k.block_f32(m, query, block, out),
+            None => self.k.block_hamming(bytemuck::cast_slice(query), bytemuck::cast_slice(block), out),
         }
         Ok(())
     }
@@ -282,8 +283,8 @@ api! {
     pub fn distances_f16(&self, metric: Metric, query: &[f16], block: &[f16], out: &mut [f32]) -> Result<()> {
         block_shape(query.len(), out.len(), block.len())?;
         match float_metric(metric) {
-            Some(m) => (self.k.block_f16)(m, query, block, out),
-            None => (self.k.block_hamming)(bytemuck::cast_slice(query), bytemuck::cast_slice(block), out),
+            Some(m) => self.k.block_f16(m, query, block, out),
+            None => self.k.block_hamming(bytemuck::cast_slice(query), bytemuck::cast_slice(block), out),
         }
         Ok(())
     }
@@ -301,13 +302,13 @@ api! {
         let dim = query.len();
         block_shape(dim, out.len(), block.len())?;
         match float_metric(metric) {
-            Some(m) if dim <= I8_CHUNK => (self.k.block_i8)(m, query, block, out),
+            Some(m) if dim <= I8_CHUNK => self.k.block_i8(m, query, block, out),
             Some(m) => {
                 for (row, o) in block.chunks_exact(dim).zip(out.iter_mut()) {
                     *o = finish_i64(m, i8_sums(self.k, m, query, row));
                 }
             }
-            None => (self.k.block_hamming)(bytemuck::cast_slice(query), bytemuck::cast_slice(block), out),
+            None => self.k.block_hamming(bytemuck::cast_slice(query), bytemuck::cast_slice(block), out),
         }
         Ok(())
     }
@@ -322,7 +323,7 @@ api! {
     /// ```
     pub fn hamming_distances(&self, query: &[u8], block: &[u8], out: &mut [f32]) -> Result<()> {
         block_shape(query.len(), out.len(), block.len())?;
-        (self.k.block_hamming)(query, block, out);
+        self.k.block_hamming(query, block, out);
         Ok(())
     }
 
@@ -337,7 +338,7 @@ api! {
     /// ```
     pub fn f16_to_f32(&self, src: &[f16], dst: &mut [f32]) -> Result<()> {
         same_len(src.len(), dst.len())?;
-        (self.k.f16_to_f32)(src, dst);
+        self.k.f16_to_f32(src, dst);
         Ok(())
     }
 
@@ -352,7 +353,7 @@ api! {
     /// ```
     pub fn f32_to_f16(&self, src: &[f32], dst: &mut [f16]) -> Result<()> {
         same_len(src.len(), dst.len())?;
-        (self.k.f32_to_f16)(src, dst);
+        self.k.f32_to_f16(src, dst);
         Ok(())
     }
 }

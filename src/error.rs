@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::backend::Backend;
+use crate::vocab::{Backend, Tier};
 
 /// Everything that can be wrong with the arguments of a public function.
 ///
@@ -49,7 +49,10 @@ pub enum Error {
     UnsupportedMetric,
     /// A backend was requested that this CPU (or this build) cannot run.
     BackendUnavailable(Backend),
-    /// A backend name that is not one of `scalar`, `avx2`, `avx512`, `neon`, `wasm128`.
+    /// A tier was requested that this CPU (or this build) cannot run.
+    TierUnavailable(Tier),
+    /// A backend name that is not one of `scalar`, `avx2`, `avx512`, `neon`, `wasm128`, or a tier
+    /// name with an extension its backend does not have.
     UnknownBackend,
 }
 
@@ -82,8 +85,11 @@ impl fmt::Display for Error {
                     b.name()
                 )
             }
+            Error::TierUnavailable(t) => {
+                write!(f, "tier {t} is not available on this CPU or build")
+            }
             Error::UnknownBackend => {
-                f.write_str("unknown backend name (expected scalar, avx2, avx512, neon or wasm128)")
+                f.write_str("unknown backend or tier name (expected scalar, avx2, avx512, neon or wasm128, optionally with +extensions such as avx512+vnni)")
             }
         }
     }

@@ -43,8 +43,6 @@
 //! compile-time target features.
 
 #![no_std]
-#![deny(unsafe_op_in_unsafe_fn)]
-#![warn(missing_docs)]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
@@ -80,6 +78,7 @@ macro_rules! api {
 mod backend;
 mod backends;
 mod crc32c;
+mod detect;
 mod distance;
 mod error;
 mod metric;
@@ -90,6 +89,7 @@ mod pq;
 mod sq;
 #[cfg(feature = "alloc")]
 mod topk;
+mod vocab;
 
 #[cfg(feature = "hub")]
 pub mod hub;
@@ -101,7 +101,7 @@ pub mod kernel_exports;
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-pub use backend::{Backend, Engine, active_backend, force_backend};
+pub use backend::{Engine, active_backend, active_tier, force_backend, force_tier};
 pub use crc32c::*;
 pub use distance::*;
 pub use error::{Error, Result};
@@ -113,3 +113,4 @@ pub use pq::*;
 pub use sq::*;
 #[cfg(feature = "alloc")]
 pub use topk::{Neighbor, TopK};
+pub use vocab::{Backend, Tier};

@@ -19,6 +19,8 @@
 //! `+0.0` and every rounding of `x + y` to `-0.0` needs both operands to be `-0.0`), and for every
 //! other value `acc + (+0.0) == acc`, so backends may process a tail as a zero-padded full chunk.
 
+use crate::vocab::FloatMetric;
+
 /// Number of logical accumulator lanes of every float reduction.
 pub const LANES: usize = 64;
 
@@ -94,8 +96,7 @@ fn sqrt(x: f32) -> f32 {
 
 /// Final distance of a float metric from its canonical sums `[a.b or L2 sum, a.a, b.b]`.
 #[inline(always)]
-pub(crate) fn finish(metric: crate::backend::FloatMetric, s: [f32; 3]) -> f32 {
-    use crate::backend::FloatMetric;
+pub(crate) fn finish(metric: FloatMetric, s: [f32; 3]) -> f32 {
     match metric {
         FloatMetric::L2 => l2_from_sum(s[0]),
         FloatMetric::Ip => ip_from_sum(s[0]),
@@ -105,8 +106,7 @@ pub(crate) fn finish(metric: crate::backend::FloatMetric, s: [f32; 3]) -> f32 {
 
 /// Final distance of a float metric from exact `i8` sums `[L2 sum or a.b, a.a, b.b]`.
 #[inline(always)]
-pub(crate) fn finish_i64(metric: crate::backend::FloatMetric, s: [i64; 3]) -> f32 {
-    use crate::backend::FloatMetric;
+pub(crate) fn finish_i64(metric: FloatMetric, s: [i64; 3]) -> f32 {
     match metric {
         FloatMetric::L2 => l2_from_i64(s[0]),
         FloatMetric::Ip => ip_from_i64(s[0]),

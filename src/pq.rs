@@ -7,9 +7,9 @@
 
 use alloc::vec::Vec;
 
-use crate::backend::PqView;
 use crate::distance::{block_shape, same_len};
 use crate::error::{Error, Result};
+use crate::vocab::PqView;
 
 /// A PQ codebook: `m` subspaces of `sub_dim = dim / m` dimensions, `k` centroids each, laid out
 /// `[m][k][sub_dim]`.
@@ -122,7 +122,7 @@ api! {
     pub fn pq_table(&self, codebook: &PqCodebook, query: &[f32], table: &mut [f32]) -> Result<()> {
         same_len(codebook.dim(), query.len())?;
         same_len(codebook.table_len(), table.len())?;
-        (self.k.pq_table)(query, codebook.view(), table);
+        self.k.pq_table(query, codebook.view(), table);
         Ok(())
     }
 
@@ -134,7 +134,7 @@ api! {
         same_len(codebook.table_len(), table.len())?;
         block_shape(codebook.m(), out.len(), codes.len())?;
         check_codes(codes, codebook.k())?;
-        (self.k.pq_scan)(table, codebook.m(), codebook.k(), codes, out);
+        self.k.pq_scan(table, codebook.m(), codebook.k(), codes, out);
         Ok(())
     }
 }

@@ -8,10 +8,10 @@
 use alloc::vec::Vec;
 use half::f16;
 
-use crate::backend::Sq8View;
 use crate::distance::{block_shape, float_metric, same_len};
 use crate::error::{Error, Result};
 use crate::metric::Metric;
+use crate::vocab::Sq8View;
 
 /// Per-dimension SQ8 parameters: `min_d`, `max_d` (and the derived `range_d = max_d - min_d`).
 ///
@@ -141,7 +141,7 @@ impl SqParams {
     }
 }
 
-fn sq_metric(metric: Metric) -> Result<crate::backend::FloatMetric> {
+fn sq_metric(metric: Metric) -> Result<crate::vocab::FloatMetric> {
     float_metric(metric).ok_or(Error::UnsupportedMetric)
 }
 
@@ -162,7 +162,7 @@ api! {
         params.rows(x.len())?;
         let d = params.dim();
         for (xr, or) in x.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
-            (self.k.sq8_encode)(xr, params.view(), or);
+            self.k.sq8_encode(xr, params.view(), or);
         }
         Ok(())
     }
@@ -182,7 +182,7 @@ api! {
         params.rows(codes.len())?;
         let d = params.dim();
         for (cr, or) in codes.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
-            (self.k.sq8_decode_f32)(cr, params.view(), or);
+            self.k.sq8_decode_f32(cr, params.view(), or);
         }
         Ok(())
     }
@@ -202,7 +202,7 @@ api! {
         params.rows(codes.len())?;
         let d = params.dim();
         for (cr, or) in codes.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
-            (self.k.sq8_decode_f16)(cr, params.view(), or);
+            self.k.sq8_decode_f16(cr, params.view(), or);
         }
         Ok(())
     }
@@ -222,7 +222,7 @@ api! {
         let m = sq_metric(metric)?;
         same_len(params.dim(), query.len())?;
         same_len(params.dim(), codes.len())?;
-        Ok((self.k.sq8_dist_f32)(m, query, codes, params.view()))
+        Ok(self.k.sq8_dist_f32(m, query, codes, params.view()))
     }
 
     /// Fused asymmetric distance of an `f16` query to one SQ8-coded vector (see
@@ -239,7 +239,7 @@ api! {
         let m = sq_metric(metric)?;
         same_len(params.dim(), query.len())?;
         same_len(params.dim(), codes.len())?;
-        Ok((self.k.sq8_dist_f16)(m, query, codes, params.view()))
+        Ok(self.k.sq8_dist_f16(m, query, codes, params.view()))
     }
 
     /// Fused asymmetric distances of an `f32` query to a block of SQ8-coded rows (`out.len()` rows).
@@ -256,7 +256,7 @@ api! {
         let m = sq_metric(metric)?;
         same_len(params.dim(), query.len())?;
         block_shape(query.len(), out.len(), codes.len())?;
-        (self.k.sq8_block_f32)(m, query, codes, params.view(), out);
+        self.k.sq8_block_f32(m, query, codes, params.view(), out);
         Ok(())
     }
 
@@ -274,7 +274,7 @@ api! {
         let m = sq_metric(metric)?;
         same_len(params.dim(), query.len())?;
         block_shape(query.len(), out.len(), codes.len())?;
-        (self.k.sq8_block_f16)(m, query, codes, params.view(), out);
+        self.k.sq8_block_f16(m, query, codes, params.view(), out);
         Ok(())
     }
 }

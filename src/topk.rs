@@ -137,10 +137,10 @@ impl TopK {
             self.push(dists[i], id(i));
             i += 1;
         }
-        let first_candidate = self.engine.k.first_candidate;
+        let k = self.engine.k;
         while i < dists.len() {
             let threshold = self.heap[0].distance;
-            i += first_candidate(&dists[i..], threshold);
+            i += k.first_candidate(&dists[i..], threshold);
             if i >= dists.len() {
                 break;
             }

@@ -23,7 +23,7 @@ fn assert_same(
     assert!(
         same(got, want),
         "{what}: backend {} gives {got:e} ({:#010x}), scalar {want:e} ({:#010x}); len {n}, {detail:?}",
-        e.backend(),
+        e.tier(),
         got.to_bits(),
         want.to_bits()
     );
@@ -41,7 +41,7 @@ fn assert_same_slice(
         assert!(
             same(g, w),
             "{what}: backend {} gives out[{i}] = {g:e}, scalar {w:e}; {detail:?}",
-            e.backend()
+            e.tier()
         );
     }
 }
@@ -50,7 +50,7 @@ fn assert_same_slice(
 fn harness_reports_backends() {
     let names: Vec<String> = engines_under_test()
         .iter()
-        .map(|e| e.backend().to_string())
+        .map(|e| e.tier().to_string())
         .collect();
     eprintln!(
         "differential harness compares with scalar: {}",
@@ -237,7 +237,7 @@ fn hamming_all_lengths() {
                 e.hamming(a, b).unwrap(),
                 s.hamming(a, b).unwrap(),
                 "hamming {} len {n}",
-                e.backend()
+                e.tier()
             );
             let ones = vec![0xFFu8; n];
             let zeros = vec![0u8; n];
@@ -245,7 +245,7 @@ fn hamming_all_lengths() {
                 e.hamming(&ones, &zeros).unwrap(),
                 8 * n as u64,
                 "hamming all-ones {} len {n}",
-                e.backend()
+                e.tier()
             );
         }
     }
@@ -373,7 +373,7 @@ fn f16_conversions_every_pattern() {
                 assert!(
                     (g.is_nan() && w.is_nan()) || g.to_bits() == w.to_bits(),
                     "f32_to_f16 {}: {} -> {:#06x}, scalar {:#06x}",
-                    e.backend(),
+                    e.tier(),
                     src[i],
                     g.to_bits(),
                     w.to_bits()
@@ -428,7 +428,7 @@ fn sq8_all_kernels() {
                 let (mut got, mut want) = (vec![0i8; x.len()], vec![0i8; x.len()]);
                 e.sq8_encode(&p, &x, &mut got).unwrap();
                 s.sq8_encode(&p, &x, &mut want).unwrap();
-                assert_eq!(got, want, "sq8_encode {} dim {dim} {class:?}", e.backend());
+                assert_eq!(got, want, "sq8_encode {} dim {dim} {class:?}", e.tier());
             }
             let codes = gen_i8(&mut rng, rows * dim, false);
             let (mut got, mut want) = (vec![0.0f32; codes.len()], vec![0.0f32; codes.len()]);
@@ -439,7 +439,7 @@ fn sq8_all_kernels() {
                 (vec![f16::ZERO; codes.len()], vec![f16::ZERO; codes.len()]);
             e.sq8_decode_f16(&p, &codes, &mut goth).unwrap();
             s.sq8_decode_f16(&p, &codes, &mut wanth).unwrap();
-            assert_eq!(goth, wanth, "sq8_decode_f16 {} dim {dim}", e.backend());
+            assert_eq!(goth, wanth, "sq8_decode_f16 {} dim {dim}", e.tier());
 
             for class in [Class::Normal, Class::WithNan, Class::WithInf, Class::Zero] {
                 let q = gen_f32(&mut rng, dim, class);
@@ -547,7 +547,7 @@ fn topk_scan_matches_sort() {
                 want.truncate(k);
                 assert_eq!(got.len(), want.len());
                 for (g, w) in got.iter().zip(&want) {
-                    assert_eq!(g.id, w.1, "topk {} n {n} k {k}", e.backend());
+                    assert_eq!(g.id, w.1, "topk {} n {n} k {k}", e.tier());
                     assert!(same(g.distance, w.2));
                 }
             }
@@ -564,7 +564,7 @@ fn crc32c_lengths_and_splits() {
         for n in 0..=4096 {
             let off = n % 13;
             let d = &data[off..off + n];
-            assert_eq!(e.crc32c(d), s.crc32c(d), "crc32c {} len {n}", e.backend());
+            assert_eq!(e.crc32c(d), s.crc32c(d), "crc32c {} len {n}", e.tier());
         }
         for n in [65_536usize, 65_537, 69_000] {
             assert_eq!(e.crc32c(&data[..n]), s.crc32c(&data[..n]));
@@ -579,7 +579,7 @@ fn crc32c_lengths_and_splits() {
                 crc = e.crc32c_append(crc, &data[at..at + step]);
                 at += step;
             }
-            assert_eq!(crc, whole, "crc32c_append {} len {n}", e.backend());
+            assert_eq!(crc, whole, "crc32c_append {} len {n}", e.tier());
         }
         assert_eq!(e.crc32c(b"123456789"), 0xE306_9283);
         assert_eq!(e.crc32c(&[0u8; 32]), 0x8A91_36AA);

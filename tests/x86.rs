@@ -41,7 +41,7 @@ fn crc32c_around_strategy_thresholds() {
                     e.crc32c(d),
                     s.crc32c(d),
                     "crc32c {} len {} off {off}",
-                    e.backend(),
+                    e.tier(),
                     d.len()
                 );
                 assert_eq!(

@@ -1,23 +1,26 @@
-//! One folder per instruction set; each exposes a static [`Kernels`](crate::backend::Kernels)
-//! table (or `None` where the CPU or the build cannot run it).
+//! The kernels: one folder per instruction set, the generic kernels they share, and the table
+//! that makes them one backend each.
 //!
-//! | folder | what |
-//! |---|---|
-//! | `scalar/` | portable Rust, the reference |
-//! | `avx2/` | x86-64 AVX2 + FMA + F16C |
-//! | `avx512/` | x86-64 AVX-512 F/BW/VL (+VNNI, VPOPCNTDQ, VPCLMULQDQ) |
-//! | `neon/` | aarch64 NEON (+dotprod, CRC) |
-//! | `wasm128/` | wasm32 SIMD128 |
+//! | module | what | imports (within `backends`) |
+//! |---|---|---|
+//! | `operand.rs` | float operands (`f32`, `f16`, SQ8 rows) and their exact zero-padded tails | - |
+//! | `scalar/` | the reference backend, one kernel per operation, in lane-array form | `operand` |
+//! | `table.rs` | the operation list, declared once: `Kernels`, the scalar table, `Token` | `scalar` |
+//! | `vector.rs` | the vector traits `F32x`, `I8x`, `Bytes` each SIMD ISA implements | `operand` |
+//! | `generic/` | every kernel family written once over the traits, and the entry-point macros | `vector`, `operand`, `scalar`, `table` |
+//! | `avx2/` | x86-64 AVX2: trait impls, CRC32C, token and table | `generic`, `vector`, `table` |
+//! | `avx512/` | x86-64 AVX-512 (+VNNI, VPOPCNTDQ, VPCLMULQDQ tiers) | `avx2`, `generic`, `vector`, `table` |
+//! | `neon/` | aarch64 NEON (+dotprod, CRC, PMULL tiers) | `generic`, `vector`, `table`, `scalar` |
+//! | `wasm128/` | wasm32 SIMD128 | `generic`, `vector`, `table`, `scalar` |
+//!
+//! [`kernels`] is the only way out: it makes the tier's token (the CPU check) and returns the
+//! table the token unlocks.
 
-use crate::backend::Kernels;
-
+pub(crate) mod generic;
+pub(crate) mod operand;
 pub(crate) mod scalar;
-#[cfg(any(
-    target_arch = "x86_64",
-    target_arch = "aarch64",
-    all(target_arch = "wasm32", target_feature = "simd128")
-))]
-pub(crate) mod simd;
+pub(crate) mod table;
+pub(crate) mod vector;
 
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx2;
@@ -28,35 +31,29 @@ pub(crate) mod neon;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub(crate) mod wasm128;
 
-pub(crate) fn avx2_table() -> Option<&'static Kernels> {
-    #[cfg(target_arch = "x86_64")]
-    if avx2::supported() {
-        return Some(&avx2::KERNELS);
-    }
-    None
-}
+pub(crate) use table::Kernels;
+use table::Token;
 
-pub(crate) fn avx512_table() -> Option<&'static Kernels> {
-    #[cfg(target_arch = "x86_64")]
-    return avx512::table();
-    #[cfg(not(target_arch = "x86_64"))]
-    None
-}
+use crate::vocab::{Backend, Tier};
 
-pub(crate) fn neon_table() -> Option<&'static Kernels> {
-    #[cfg(target_arch = "aarch64")]
-    {
-        neon::table()
-    }
-    #[cfg(not(target_arch = "aarch64"))]
-    {
-        None
+/// The kernels of `tier`, if this build has it and this CPU runs it.
+pub(crate) fn kernels(tier: Tier) -> Option<&'static Kernels> {
+    match tier.backend() {
+        Backend::Scalar => Some(scalar()),
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx2 => avx2::Avx2::detect().map(Token::kernels),
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512 => avx512::Avx512Tier::detect(tier.bits()).map(Token::kernels),
+        #[cfg(target_arch = "aarch64")]
+        Backend::Neon => neon::NeonTier::detect(tier.bits()).map(Token::kernels),
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Backend::Wasm128 => Some(wasm128::Wasm128::new().kernels()),
+        #[allow(unreachable_patterns)]
+        _ => None,
     }
 }
 
-pub(crate) fn wasm128_table() -> Option<&'static Kernels> {
-    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    return Some(&wasm128::KERNELS);
-    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-    None
+/// The scalar tier's kernels (every CPU runs them).
+pub(crate) fn scalar() -> &'static Kernels {
+    table::Scalar.kernels()
 }

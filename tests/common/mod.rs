@@ -2,7 +2,7 @@
 //! list of backends under test.
 #![allow(dead_code)]
 
-use rvf_kernels::{Backend, Engine, f16};
+use rvf_kernels::{Backend, Engine, Tier, f16};
 
 /// SplitMix64: small, deterministic, good enough for test data.
 pub struct Rng(pub u64);
@@ -114,34 +114,49 @@ pub fn same(a: f32, b: f32) -> bool {
     (a.is_nan() && b.is_nan()) || a.to_bits() == b.to_bits()
 }
 
-/// The engines to compare with scalar: every available backend. A backend that is compiled for
-/// this architecture but does not run on this CPU is reported loudly; `RVF_REQUIRE_BACKENDS`
-/// (comma-separated names) turns such a skip into a failure.
+/// The engines to compare with scalar: every available tier (a backend with each set of its
+/// optional extensions, so every sub-path runs in this process). A tier that is compiled for this
+/// architecture but does not run on this CPU is reported loudly; `RVF_REQUIRE_BACKENDS`
+/// (comma-separated backend or tier names: `avx2`, `avx512+vnni`, ...; a bare backend name means
+/// its base tier) turns such a skip into a failure. With `RVF_TIER_LOG=path`, the name of every
+/// tier under test is appended to that file (CI's per-tier summary).
 pub fn engines_under_test() -> Vec<Engine> {
-    let required: Vec<Backend> = std::env::var("RVF_REQUIRE_BACKENDS")
+    let required: Vec<Tier> = std::env::var("RVF_REQUIRE_BACKENDS")
         .unwrap_or_default()
         .split(',')
         .filter(|s| !s.trim().is_empty())
         .map(|s| {
             s.parse()
-                .unwrap_or_else(|_| panic!("RVF_REQUIRE_BACKENDS: unknown backend {s:?}"))
+                .unwrap_or_else(|_| panic!("RVF_REQUIRE_BACKENDS: unknown backend or tier {s:?}"))
         })
         .collect();
     let mut out = Vec::new();
-    for b in Backend::ALL {
-        match Engine::new(b) {
+    for t in Tier::ALL {
+        match Engine::with_tier(t) {
             Ok(e) => out.push(e),
             Err(_) => {
-                if required.contains(&b) {
+                if required.contains(&t) {
                     panic!(
-                        "backend {b} is required by RVF_REQUIRE_BACKENDS but is not available here"
+                        "tier {t} is required by RVF_REQUIRE_BACKENDS but is not available here"
                     );
                 }
-                if native_arch(b) {
+                if native_arch(t.backend()) {
                     eprintln!(
-                        "SKIPPED: backend {b} is not available on this CPU; its differential tests did not run"
+                        "SKIPPED: tier {t} is not available on this CPU; its differential tests did not run"
                     );
                 }
+            }
+        }
+    }
+    if let Ok(path) = std::env::var("RVF_TIER_LOG") {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            for e in &out {
+                let _ = writeln!(f, "{}", e.tier());
             }
         }
     }

@@ -184,14 +184,9 @@ pub(crate) unsafe fn fold_tail(mut x: __m128i, data: &[u8]) -> u32 {
     }
 }
 
+/// The AVX2 tables' CRC32C (also the AVX-512 tables' without VPCLMULQDQ).
 #[target_feature(enable = "sse4.2,pclmulqdq")]
-fn update_tf(crc: u32, data: &[u8]) -> u32 {
+pub(crate) fn update(crc: u32, data: &[u8]) -> u32 {
     // SAFETY: SSE4.2 and PCLMULQDQ are enabled here.
     unsafe { crc_medium(crc, data) }
-}
-
-/// Safe table entry. SAFETY: the AVX2 table is only handed out after `supported()` confirmed
-/// SSE4.2 and PCLMULQDQ.
-pub(super) fn update(crc: u32, data: &[u8]) -> u32 {
-    unsafe { update_tf(crc, data) }
 }

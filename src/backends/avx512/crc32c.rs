@@ -79,14 +79,9 @@ unsafe fn crc_fold512(crc: u32, data: &[u8]) -> u32 {
     }
 }
 
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,sse4.2,pclmulqdq")]
-fn update_base(crc: u32, data: &[u8]) -> u32 {
-    // SAFETY: SSE4.2 and PCLMULQDQ are enabled here.
-    unsafe { crc_medium(crc, data) }
-}
-
+/// The AVX-512 tables' CRC32C with VPCLMULQDQ.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,sse4.2,pclmulqdq,vpclmulqdq")]
-fn update_vpclmul(crc: u32, data: &[u8]) -> u32 {
+pub(crate) fn update(crc: u32, data: &[u8]) -> u32 {
     // SAFETY: AVX-512F, VPCLMULQDQ, SSE4.2 and PCLMULQDQ are enabled here.
     unsafe {
         if data.len() >= FOLD512_MIN {
@@ -95,17 +90,4 @@ fn update_vpclmul(crc: u32, data: &[u8]) -> u32 {
             crc_medium(crc, data)
         }
     }
-}
-
-// Safe table entries. SAFETY (every block below): the AVX-512 tables are only handed out after
-// `supported()` confirmed AVX-512 F/BW/VL, SSE4.2 and PCLMULQDQ; `update_vp` is only in the
-// tables chosen when VPCLMULQDQ was detected (and not disabled).
-
-pub(super) fn update(crc: u32, data: &[u8]) -> u32 {
-    // SAFETY: reachable only through the AVX-512 table, handed out after detection (see above).
-    unsafe { update_base(crc, data) }
-}
-pub(super) fn update_vp(crc: u32, data: &[u8]) -> u32 {
-    // SAFETY: reachable only through the AVX-512 table, handed out after detection (see above).
-    unsafe { update_vpclmul(crc, data) }
 }

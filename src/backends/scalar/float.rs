@@ -1,173 +1,198 @@
 //! f32 and f16 distances in the canonical 64-lane order, and the f16 conversions.
 //!
-//! Every operand is widened, 64 elements at a time, into a zero-padded `[f32; 64]` buffer
-//! ([`Operand::fill`]); [`fold`] then applies the metric's term lane by lane. Zero padding is exact
-//! (see `numerics.rs`). Both loops are straight-line over fixed-size arrays and vectorize.
+//! The sums keep the 64 canonical lanes in `[f32; 64]` arrays. A full chunk of an `f32` operand
+//! is read in place (no staging copy), `f16` and SQ8 chunks are widened into a local array with
+//! the exact conversions; the partial last chunk is zero-padded ([`Operand::fill`], exact, see
+//! `numerics.rs`). The loops are straight-line over fixed-size arrays with the metric known at
+//! compile time, so the compiler vectorizes them for whatever target the crate is built for.
 
 use half::f16;
 
-use crate::backend::{FloatMetric, Sq8View};
-use crate::numerics::{LANES, f16_bits_to_f32, f32_to_f16_bits, finish, reduce64, sq8_decode};
+use crate::backends::operand::{Operand, Sq8Operand};
+use crate::numerics::{LANES, f16_bits_to_f32, f32_to_f16_bits, finish, reduce64};
+use crate::vocab::{Cos, FloatMetric, Ip, L2, MetricKind, Sq8View};
 
-/// A source of `f32` elements that can be read 64 at a time.
-pub(crate) trait Operand: Copy {
-    fn len(&self) -> usize;
-    /// Writes elements `start..start + 64` (those that exist) to `buf`, and `+0.0` after them.
-    fn fill(&self, start: usize, buf: &mut [f32; LANES]);
+/// A full 64-element chunk of an operand as lanes.
+trait Chunk: Operand {
+    /// Elements `start..start + 64` (all in bounds).
+    fn chunk(&self, start: usize) -> [f32; LANES];
 }
 
-impl Operand for &[f32] {
+impl Chunk for &[f32] {
     #[inline(always)]
-    fn len(&self) -> usize {
-        <[f32]>::len(self)
-    }
-    #[inline(always)]
-    fn fill(&self, start: usize, buf: &mut [f32; LANES]) {
-        let src = &self[start..self.len().min(start + LANES)];
-        if src.len() == LANES {
-            buf.copy_from_slice(src);
-        } else {
-            *buf = [0.0; LANES];
-            buf[..src.len()].copy_from_slice(src);
-        }
+    fn chunk(&self, start: usize) -> [f32; LANES] {
+        let mut c = [0.0; LANES];
+        c.copy_from_slice(&self[start..start + LANES]);
+        c
     }
 }
 
-impl Operand for &[f16] {
+impl Chunk for &[f16] {
     #[inline(always)]
-    fn len(&self) -> usize {
-        <[f16]>::len(self)
-    }
-    #[inline(always)]
-    fn fill(&self, start: usize, buf: &mut [f32; LANES]) {
-        let src = &self[start..self.len().min(start + LANES)];
-        if src.len() == LANES {
-            for (d, s) in buf.iter_mut().zip(src) {
-                *d = f16_bits_to_f32(s.to_bits());
-            }
-        } else {
-            *buf = [0.0; LANES];
-            for (d, s) in buf.iter_mut().zip(src) {
-                *d = f16_bits_to_f32(s.to_bits());
-            }
-        }
+    fn chunk(&self, start: usize) -> [f32; LANES] {
+        let src = &self[start..start + LANES];
+        core::array::from_fn(|l| f16_bits_to_f32(src[l].to_bits()))
     }
 }
 
-/// SQ8 codes decoded on the fly with per-dimension `min` and `range`.
-#[derive(Clone, Copy)]
-pub(crate) struct Sq8Operand<'a> {
-    pub codes: &'a [i8],
-    pub p: Sq8View<'a>,
-}
-
-impl Operand for Sq8Operand<'_> {
+impl Chunk for Sq8Operand<'_> {
     #[inline(always)]
-    fn len(&self) -> usize {
-        self.codes.len()
-    }
-    #[inline(always)]
-    fn fill(&self, start: usize, buf: &mut [f32; LANES]) {
-        let end = self.codes.len().min(start + LANES);
-        let (c, mn, r) = (
-            &self.codes[start..end],
-            &self.p.min[start..end],
-            &self.p.range[start..end],
-        );
-        if c.len() < LANES {
-            *buf = [0.0; LANES];
-        }
-        for (((d, &q), &m), &r) in buf.iter_mut().zip(c).zip(mn).zip(r) {
-            *d = sq8_decode(q, m, r);
-        }
+    fn chunk(&self, start: usize) -> [f32; LANES] {
+        let mut c = [0.0; LANES];
+        self.fill(start, &mut c);
+        c
     }
 }
 
-/// Canonical sums of one metric over two operands of equal length: `[sum, a.a, b.b]` (the last two
-/// only for cosine, else zero).
+/// Adds one chunk's terms of metric `M` to the lane sums.
 #[inline(always)]
-pub(crate) fn fold<A: Operand, B: Operand>(metric: FloatMetric, a: A, b: B) -> [f32; 3] {
-    let n = a.len();
-    let (mut xa, mut xb) = ([0.0f32; LANES], [0.0f32; LANES]);
-    let mut s0 = [0.0f32; LANES];
-    let mut s1 = [0.0f32; LANES];
-    let mut s2 = [0.0f32; LANES];
-    let mut start = 0;
-    while start < n {
-        a.fill(start, &mut xa);
-        b.fill(start, &mut xb);
-        match metric {
+fn lanes<M: MetricKind>(s: &mut [[f32; LANES]; 3], x: &[f32; LANES], y: &[f32; LANES]) {
+    let [s0, s1, s2] = s;
+    for l in 0..LANES {
+        match M::METRIC {
             FloatMetric::L2 => {
-                for l in 0..LANES {
-                    let d = xa[l] - xb[l];
-                    s0[l] += d * d;
-                }
+                let d = x[l] - y[l];
+                s0[l] += d * d;
             }
-            FloatMetric::Ip => {
-                for l in 0..LANES {
-                    s0[l] += xa[l] * xb[l];
-                }
-            }
+            FloatMetric::Ip => s0[l] += x[l] * y[l],
             FloatMetric::Cos => {
-                for l in 0..LANES {
-                    s0[l] += xa[l] * xb[l];
-                    s1[l] += xa[l] * xa[l];
-                    s2[l] += xb[l] * xb[l];
-                }
+                s0[l] += x[l] * y[l];
+                s1[l] += x[l] * x[l];
+                s2[l] += y[l] * y[l];
             }
         }
+    }
+}
+
+/// Canonical sums of metric `M` over two operands of equal length: `[sum, a.a, b.b]` (the last
+/// two only for cosine, else zero).
+#[inline(always)]
+fn fold<M: MetricKind, A: Chunk, B: Chunk>(a: A, b: B) -> [f32; 3] {
+    let n = a.len();
+    let mut s = [[0.0f32; LANES]; 3];
+    let mut start = 0;
+    while start + LANES <= n {
+        lanes::<M>(&mut s, &a.chunk(start), &b.chunk(start));
         start += LANES;
     }
+    if start < n {
+        let (mut xa, mut xb) = ([0.0f32; LANES], [0.0f32; LANES]);
+        a.fill(start, &mut xa);
+        b.fill(start, &mut xb);
+        lanes::<M>(&mut s, &xa, &xb);
+    }
+    match M::METRIC {
+        FloatMetric::Cos => [reduce64(&s[0]), reduce64(&s[1]), reduce64(&s[2])],
+        _ => [reduce64(&s[0]), 0.0, 0.0],
+    }
+}
+
+/// Final distances of a query against rows, for a run-time metric.
+fn rows<Q: Chunk, R: Chunk>(
+    metric: FloatMetric,
+    q: Q,
+    rows: impl Iterator<Item = R>,
+    out: &mut [f32],
+) {
+    #[inline(always)]
+    fn each<M: MetricKind, Q: Chunk, R: Chunk>(
+        q: Q,
+        rows: impl Iterator<Item = R>,
+        out: &mut [f32],
+    ) {
+        for (row, o) in rows.zip(out.iter_mut()) {
+            *o = finish(M::METRIC, fold::<M, Q, R>(q, row));
+        }
+    }
+    if q.len() == 0 {
+        out.fill(finish(metric, [0.0; 3]));
+        return;
+    }
     match metric {
-        FloatMetric::Cos => [reduce64(&s0), reduce64(&s1), reduce64(&s2)],
-        _ => [reduce64(&s0), 0.0, 0.0],
+        FloatMetric::L2 => each::<L2, Q, R>(q, rows, out),
+        FloatMetric::Ip => each::<Ip, Q, R>(q, rows, out),
+        FloatMetric::Cos => each::<Cos, Q, R>(q, rows, out),
     }
 }
 
 pub(crate) fn l2_f32(a: &[f32], b: &[f32]) -> f32 {
-    fold(FloatMetric::L2, a, b)[0]
+    fold::<L2, _, _>(a, b)[0]
 }
 
 pub(crate) fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
-    fold(FloatMetric::Ip, a, b)[0]
+    fold::<Ip, _, _>(a, b)[0]
 }
 
 pub(crate) fn cos_f32(a: &[f32], b: &[f32]) -> [f32; 3] {
-    fold(FloatMetric::Cos, a, b)
+    fold::<Cos, _, _>(a, b)
 }
 
 pub(crate) fn l2_f16(a: &[f16], b: &[f16]) -> f32 {
-    fold(FloatMetric::L2, a, b)[0]
+    fold::<L2, _, _>(a, b)[0]
 }
 
 pub(crate) fn dot_f16(a: &[f16], b: &[f16]) -> f32 {
-    fold(FloatMetric::Ip, a, b)[0]
+    fold::<Ip, _, _>(a, b)[0]
 }
 
 pub(crate) fn cos_f16(a: &[f16], b: &[f16]) -> [f32; 3] {
-    fold(FloatMetric::Cos, a, b)
-}
-
-fn block<T>(metric: FloatMetric, q: &[T], block: &[T], out: &mut [f32])
-where
-    for<'a> &'a [T]: Operand,
-{
-    let dim = q.len();
-    if dim == 0 {
-        out.fill(finish(metric, [0.0; 3]));
-        return;
-    }
-    for (row, o) in block.chunks_exact(dim).zip(out.iter_mut()) {
-        *o = finish(metric, fold(metric, q, row));
-    }
+    fold::<Cos, _, _>(a, b)
 }
 
 pub(crate) fn block_f32(metric: FloatMetric, q: &[f32], b: &[f32], out: &mut [f32]) {
-    block(metric, q, b, out)
+    rows(metric, q, b.chunks_exact(q.len().max(1)), out)
 }
 
 pub(crate) fn block_f16(metric: FloatMetric, q: &[f16], b: &[f16], out: &mut [f32]) {
-    block(metric, q, b, out)
+    rows(metric, q, b.chunks_exact(q.len().max(1)), out)
+}
+
+pub(crate) fn sq8_dist_f32(metric: FloatMetric, q: &[f32], codes: &[i8], p: Sq8View<'_>) -> f32 {
+    let mut out = [0.0];
+    rows(
+        metric,
+        q,
+        core::iter::once(Sq8Operand { codes, p }),
+        &mut out,
+    );
+    out[0]
+}
+
+pub(crate) fn sq8_dist_f16(metric: FloatMetric, q: &[f16], codes: &[i8], p: Sq8View<'_>) -> f32 {
+    let mut out = [0.0];
+    rows(
+        metric,
+        q,
+        core::iter::once(Sq8Operand { codes, p }),
+        &mut out,
+    );
+    out[0]
+}
+
+pub(crate) fn sq8_block_f32(
+    metric: FloatMetric,
+    q: &[f32],
+    c: &[i8],
+    p: Sq8View<'_>,
+    out: &mut [f32],
+) {
+    let r = c
+        .chunks_exact(q.len().max(1))
+        .map(|codes| Sq8Operand { codes, p });
+    rows(metric, q, r, out)
+}
+
+pub(crate) fn sq8_block_f16(
+    metric: FloatMetric,
+    q: &[f16],
+    c: &[i8],
+    p: Sq8View<'_>,
+    out: &mut [f32],
+) {
+    let r = c
+        .chunks_exact(q.len().max(1))
+        .map(|codes| Sq8Operand { codes, p });
+    rows(metric, q, r, out)
 }
 
 pub(crate) fn f16_to_f32(src: &[f16], dst: &mut [f32]) {

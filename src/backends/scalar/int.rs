@@ -1,7 +1,7 @@
 //! i8 distances (exact integer sums) and Hamming distances.
 
-use crate::backend::FloatMetric;
 use crate::numerics::finish_i64;
+use crate::vocab::FloatMetric;
 
 pub(crate) fn l2_i8(a: &[i8], b: &[i8]) -> i32 {
     a.iter()

@@ -1,7 +1,6 @@
 //! PQ asymmetric distance: the per-query table and the scan over u8 codes.
 
-use super::float::fold;
-use crate::backend::{FloatMetric, PqView};
+use crate::vocab::PqView;
 
 /// `table[m * k + c]` = canonical squared L2 between query sub-vector `m` and centroid `c`.
 pub(crate) fn table(query: &[f32], cb: PqView<'_>, table: &mut [f32]) {
@@ -15,7 +14,7 @@ pub(crate) fn table(query: &[f32], cb: PqView<'_>, table: &mut [f32]) {
             continue;
         }
         for (t, c) in row.iter_mut().zip(cents.chunks_exact(sd)) {
-            *t = fold(FloatMetric::L2, qs, c)[0];
+            *t = super::float::l2_f32(qs, c);
         }
     }
 }

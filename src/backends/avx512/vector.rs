@@ -1,0 +1,285 @@
+//! The vector traits for AVX-512: [`F32x`] for `__m512` (sixteen lanes, so the 64 canonical lanes
+//! are four registers), [`I8x`] for 32 `i8` widened to `i16` (`vpmaddwd`, or `vpdpwssd` with
+//! VNNI), [`Bytes`] for 64 bytes (`vpopcntq` with VPOPCNTDQ, else the `vpshufb` nibble table).
+//! Partial loads are zero-masked loads.
+
+use core::arch::x86_64::*;
+
+use half::f16;
+
+use crate::backends::vector::{Bytes, F32x, I8x};
+
+impl F32x for __m512 {
+    const N: usize = 16;
+    type Acc = [__m512; 4];
+
+    // SAFETY (every unsafe block of this impl): AVX-512 F/BW/DQ/VL and the AVX2 backend's
+    // features are enabled in every caller (the trait's contract), and the caller guarantees the
+    // pointers' extents.
+
+    #[inline(always)]
+    unsafe fn acc_zero() -> Self::Acc {
+        // SAFETY: see the impl.
+        unsafe { [_mm512_setzero_ps(); 4] }
+    }
+    #[inline(always)]
+    unsafe fn splat(x: f32) -> Self {
+        // SAFETY: see the impl.
+        unsafe { _mm512_set1_ps(x) }
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> Self {
+        // SAFETY: see the impl.
+        unsafe { _mm512_loadu_ps(p) }
+    }
+    #[inline(always)]
+    unsafe fn load_f16(p: *const f16) -> Self {
+        // SAFETY: see the impl (16 halves, 32 bytes).
+        unsafe { _mm512_cvtph_ps(_mm256_loadu_si256(p as *const __m256i)) }
+    }
+    #[inline(always)]
+    unsafe fn load_i8(p: *const i8) -> Self {
+        // SAFETY: see the impl (16 bytes).
+        unsafe { _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(p as *const __m128i))) }
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f32) {
+        // SAFETY: see the impl.
+        unsafe { _mm512_storeu_ps(p, self) }
+    }
+    #[inline(always)]
+    unsafe fn store_f16(self, p: *mut f16) {
+        // SAFETY: see the impl; rounding as the AVX2 backend's `vcvtps2ph`.
+        unsafe {
+            let h = _mm512_cvtps_ph::<_MM_FROUND_TO_NEAREST_INT>(self);
+            _mm256_storeu_si256(p as *mut __m256i, h)
+        }
+    }
+    #[inline(always)]
+    unsafe fn store_codes(self, p: *mut i8) {
+        // SAFETY: see the impl (16 bytes). Integral lanes 0..=255 convert exactly; `vpmovdb`
+        // keeps the low byte of `lane - 128`, which is in -128..=127.
+        unsafe {
+            let q = _mm512_sub_epi32(_mm512_cvttps_epi32(self), _mm512_set1_epi32(128));
+            _mm_storeu_si128(p as *mut __m128i, _mm512_cvtepi32_epi8(q))
+        }
+    }
+    #[inline(always)]
+    unsafe fn add(self, o: Self) -> Self {
+        // SAFETY: see the impl.
+        unsafe { _mm512_add_ps(self, o) }
+    }
+    #[inline(always)]
+    unsafe fn sub(self, o: Self) -> Self {
+        // SAFETY: see the impl.
+        unsafe { _mm512_sub_ps(self, o) }
+    }
+    #[inline(always)]
+    unsafe fn mul(self, o: Self) -> Self {
+        // SAFETY: see the impl.
+        unsafe { _mm512_mul_ps(self, o) }
+    }
+    #[inline(always)]
+    unsafe fn div(self, o: Self) -> Self {
+        // SAFETY: see the impl.
+        unsafe { _mm512_div_ps(self, o) }
+    }
+    #[inline(always)]
+    unsafe fn clamp_unit(self) -> Self {
+        // SAFETY: see the impl. `vmaxps` returns its second operand (0) when the first is NaN.
+        unsafe {
+            _mm512_min_ps(
+                _mm512_max_ps(self, _mm512_setzero_ps()),
+                _mm512_set1_ps(1.0),
+            )
+        }
+    }
+    #[inline(always)]
+    unsafe fn reduce_halving(self) -> f32 {
+        // SAFETY: see the impl.
+        unsafe {
+            // s = 8: lane j += lane j + 8.
+            let lo = _mm512_castps512_ps256(self);
+            let hi = _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(self)));
+            // s = 4, 2, 1: the 8-lane halving of `__m256`.
+            _mm256_add_ps(lo, hi).reduce_halving()
+        }
+    }
+    #[inline(always)]
+    unsafe fn not_gt_mask(self, t: Self) -> u64 {
+        // SAFETY: see the impl. `_CMP_NGT_UQ` is `!(x > t)`, true for NaN.
+        unsafe { _mm512_cmp_ps_mask::<_CMP_NGT_UQ>(self, t) as u64 }
+    }
+}
+
+/// Thirty-two `i8` sign-extended to `i16` lanes; `VNNI` fuses the multiply-add (`vpdpwssd`, a
+/// special instruction of AVX512-VNNI, the same exact sums).
+#[derive(Clone, Copy)]
+pub(crate) struct I16x32<const VNNI: bool>(__m512i);
+
+impl<const VNNI: bool> I16x32<VNNI> {
+    /// `acc + madd(x, y)`.
+    #[inline(always)]
+    unsafe fn dp(acc: __m512i, x: __m512i, y: __m512i) -> __m512i {
+        // SAFETY: AVX-512BW, and AVX512-VNNI when VNNI (the entry points of the `VNNI` type are
+        // compiled with it), under the caller's features.
+        unsafe {
+            if VNNI {
+                _mm512_dpwssd_epi32(acc, x, y)
+            } else {
+                _mm512_add_epi32(acc, _mm512_madd_epi16(x, y))
+            }
+        }
+    }
+}
+
+impl<const VNNI: bool> I8x for I16x32<VNNI> {
+    const N: usize = 32;
+    type Acc = __m512i;
+
+    // SAFETY (every unsafe block of this impl): AVX-512 F/BW (+VNNI for `VNNI`) are enabled in
+    // every caller (the trait's contract), and the caller guarantees the pointers' extents.
+
+    #[inline(always)]
+    unsafe fn acc_zero() -> __m512i {
+        // SAFETY: see the impl.
+        unsafe { _mm512_setzero_si512() }
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const i8) -> Self {
+        // SAFETY: see the impl (32 bytes).
+        unsafe {
+            I16x32(_mm512_cvtepi8_epi16(_mm256_loadu_si256(
+                p as *const __m256i,
+            )))
+        }
+    }
+    #[inline(always)]
+    unsafe fn load_partial(p: *const i8, n: usize) -> Self {
+        let k: __mmask32 = (1u32 << n) - 1;
+        // SAFETY: see the impl; the masked load touches only the first n < 32 bytes.
+        unsafe { I16x32(_mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(k, p))) }
+    }
+    #[inline(always)]
+    unsafe fn dot(acc: __m512i, a: Self, b: Self) -> __m512i {
+        // SAFETY: see the impl.
+        unsafe { Self::dp(acc, a.0, b.0) }
+    }
+    #[inline(always)]
+    unsafe fn sq_diff(acc: __m512i, a: Self, b: Self) -> __m512i {
+        // SAFETY: see the impl. |a - b| <= 255 fits i16.
+        unsafe {
+            let d = _mm512_sub_epi16(a.0, b.0);
+            Self::dp(acc, d, d)
+        }
+    }
+    #[inline(always)]
+    unsafe fn acc_add(a: __m512i, b: __m512i) -> __m512i {
+        // SAFETY: see the impl.
+        unsafe { _mm512_add_epi32(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn hsum(v: __m512i) -> i32 {
+        // SAFETY: see the impl.
+        unsafe { _mm512_reduce_add_epi32(v) }
+    }
+}
+
+/// Sixty-four bytes; `VPOPCNT` counts with `vpopcntq` (AVX512-VPOPCNTDQ's special instruction),
+/// else with the nibble table.
+#[derive(Clone, Copy)]
+pub(crate) struct Bytes64<const VPOPCNT: bool>(__m512i);
+
+/// Per-byte popcounts (`vpshufb` on the low and high nibbles).
+#[inline(always)]
+unsafe fn popcnt_bytes(v: __m512i) -> __m512i {
+    // SAFETY: AVX-512BW under the caller's features.
+    unsafe {
+        let table = _mm512_broadcast_i32x4(_mm_setr_epi8(
+            0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+        ));
+        let low = _mm512_set1_epi8(0x0f);
+        let lo = _mm512_and_si512(v, low);
+        let hi = _mm512_and_si512(_mm512_srli_epi16::<4>(v), low);
+        _mm512_add_epi8(
+            _mm512_shuffle_epi8(table, lo),
+            _mm512_shuffle_epi8(table, hi),
+        )
+    }
+}
+
+impl<const VPOPCNT: bool> Bytes for Bytes64<VPOPCNT> {
+    const N: usize = 64;
+    type Acc = __m512i;
+
+    // SAFETY (every unsafe block of this impl): AVX-512 F/BW (+VPOPCNTDQ for `VPOPCNT`) are
+    // enabled in every caller (the trait's contract), and the caller guarantees the extents.
+
+    #[inline(always)]
+    unsafe fn acc_zero() -> __m512i {
+        // SAFETY: see the impl.
+        unsafe { _mm512_setzero_si512() }
+    }
+    #[inline(always)]
+    unsafe fn load_xor(a: *const u8, b: *const u8) -> Self {
+        // SAFETY: see the impl (64 bytes each).
+        unsafe {
+            let x = _mm512_loadu_si512(a as *const _);
+            Bytes64(_mm512_xor_si512(x, _mm512_loadu_si512(b as *const _)))
+        }
+    }
+    #[inline(always)]
+    unsafe fn load_xor_partial(a: *const u8, b: *const u8, n: usize) -> Self {
+        let k: __mmask64 = (1u64 << n) - 1;
+        // SAFETY: see the impl; the masked loads touch only the first n < 64 bytes.
+        unsafe {
+            let x = _mm512_maskz_loadu_epi8(k, a as *const i8);
+            Bytes64(_mm512_xor_si512(
+                x,
+                _mm512_maskz_loadu_epi8(k, b as *const i8),
+            ))
+        }
+    }
+    #[inline(always)]
+    unsafe fn popcnt_add(acc: __m512i, v: Self) -> __m512i {
+        // SAFETY: see the impl.
+        unsafe {
+            let c = if VPOPCNT {
+                _mm512_popcnt_epi64(v.0)
+            } else {
+                _mm512_sad_epu8(popcnt_bytes(v.0), _mm512_setzero_si512())
+            };
+            _mm512_add_epi64(acc, c)
+        }
+    }
+    #[inline(always)]
+    unsafe fn popcnt_add4(acc: __m512i, v: [Self; 4]) -> __m512i {
+        // SAFETY: see the impl. Without VPOPCNTDQ, four byte counts of at most 8 each stay below
+        // 256, so they are added as bytes and widened once.
+        unsafe {
+            if VPOPCNT {
+                let s01 =
+                    _mm512_add_epi64(_mm512_popcnt_epi64(v[0].0), _mm512_popcnt_epi64(v[1].0));
+                let s23 =
+                    _mm512_add_epi64(_mm512_popcnt_epi64(v[2].0), _mm512_popcnt_epi64(v[3].0));
+                _mm512_add_epi64(acc, _mm512_add_epi64(s01, s23))
+            } else {
+                let s = _mm512_add_epi8(
+                    _mm512_add_epi8(popcnt_bytes(v[0].0), popcnt_bytes(v[1].0)),
+                    _mm512_add_epi8(popcnt_bytes(v[2].0), popcnt_bytes(v[3].0)),
+                );
+                _mm512_add_epi64(acc, _mm512_sad_epu8(s, _mm512_setzero_si512()))
+            }
+        }
+    }
+    #[inline(always)]
+    unsafe fn acc_add(a: __m512i, b: __m512i) -> __m512i {
+        // SAFETY: see the impl.
+        unsafe { _mm512_add_epi64(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn hsum(v: __m512i) -> u64 {
+        // SAFETY: see the impl.
+        unsafe { _mm512_reduce_add_epi64(v) as u64 }
+    }
+}

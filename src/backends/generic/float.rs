@@ -1,0 +1,243 @@
+//! The float sums written once over [`F32x`]: pairs, one query against many rows, blocks.
+//!
+//! Lane layout: 64 logical lanes live in `R = 64 / N` registers; register `r` holds lanes
+//! `r * N .. r * N + N`. A full 64-element chunk loads register `r` from elements `i + r * N ..`;
+//! the last partial chunk is widened into a zero-padded `[f32; 64]` buffer with the scalar
+//! backend's exact conversions (zero padding is exact, see `numerics.rs`) and loaded from there.
+//! The halving tree adds registers `r` and `r + R/2` down to one register, then halves inside it
+//! ([`F32x::reduce_halving`]). Every result is bit-identical to the scalar backend's.
+
+use crate::backends::vector::{F32x, SimdOperand};
+use crate::numerics::{LANES, finish};
+use crate::vocab::{Cos, CosRows, FloatMetric, Ip, L2, MetricKind};
+
+/// The halving tree over `64 / N` registers, then inside the last one.
+///
+/// # Safety
+/// `V`'s features are enabled.
+#[inline(always)]
+pub(crate) unsafe fn reduce<V: F32x>(mut acc: V::Acc) -> f32 {
+    let regs = acc.as_mut();
+    let mut live = regs.len();
+    while live > 1 {
+        let half = live / 2;
+        for j in 0..half {
+            // SAFETY: arithmetic intrinsic under the caller's features.
+            regs[j] = unsafe { regs[j].add(regs[j + half]) };
+        }
+        live = half;
+    }
+    // SAFETY: as above.
+    unsafe { regs[0].reduce_halving() }
+}
+
+/// Adds the terms of register `r` (query register `x`, row register `y`) to one row's sums.
+#[inline(always)]
+unsafe fn term<V: F32x, M: MetricKind>(s: &mut [V::Acc; 3], r: usize, x: V, y: V) {
+    let [s0, s1, s2] = s;
+    let (s0, s1, s2) = (s0.as_mut(), s1.as_mut(), s2.as_mut());
+    // SAFETY: arithmetic intrinsics under the caller's features.
+    unsafe {
+        match M::METRIC {
+            FloatMetric::L2 => {
+                let d = x.sub(y);
+                s0[r] = s0[r].add(d.mul(d));
+            }
+            FloatMetric::Ip => s0[r] = s0[r].add(x.mul(y)),
+            FloatMetric::Cos => {
+                s0[r] = s0[r].add(x.mul(y));
+                if M::WITH_AA {
+                    s1[r] = s1[r].add(x.mul(x));
+                }
+                s2[r] = s2[r].add(y.mul(y));
+            }
+        }
+    }
+}
+
+/// Canonical sums `[sum, a.a, b.b]` of metric `M` of the query against each of `R` rows, each
+/// query register loaded once for all rows. Each row's result is bit-identical to the scalar
+/// fold of the query and that row (same lanes, same order, same tree); `a.a` only for [`Cos`],
+/// `b.b` for [`Cos`] and [`CosRows`], zero otherwise.
+///
+/// # Safety
+/// `V`'s features are enabled; every row has the query's length.
+#[inline(always)]
+pub(crate) unsafe fn fold_rows<V, M, const R: usize, Q, B>(q: Q, rows: &[B; R]) -> [[f32; 3]; R]
+where
+    V: F32x,
+    M: MetricKind,
+    Q: SimdOperand<V>,
+    B: SimdOperand<V>,
+{
+    let n = q.len();
+    let full = n - n % LANES;
+    let regs = LANES / V::N;
+    let passes = if M::SUMS == 3 { V::COS_PASSES } else { 1 };
+    let per_pass = regs / passes;
+    // The zero-padded last chunk, widened once with the scalar code (exact).
+    let mut xq = [0.0f32; LANES];
+    let mut xr = [[0.0f32; LANES]; R];
+    if full < n {
+        q.fill(full, &mut xq);
+        for (buf, row) in xr.iter_mut().zip(rows) {
+            row.fill(full, buf);
+        }
+    }
+    // SAFETY: the caller guarantees V's features.
+    let mut acc: [[V::Acc; 3]; R] = unsafe { [[V::acc_zero(); 3]; R] };
+    for pass in 0..passes {
+        let group = pass * per_pass..(pass + 1) * per_pass;
+        let mut i = 0;
+        while i < full {
+            for r in group.clone() {
+                let at = i + r * V::N;
+                // SAFETY: at + N <= i + 64 <= full <= n for the query and every row.
+                unsafe {
+                    let x = q.load_at(at);
+                    for (s, row) in acc.iter_mut().zip(rows) {
+                        term::<V, M>(s, r, x, row.load_at(at));
+                    }
+                }
+            }
+            i += LANES;
+        }
+        if full < n {
+            for r in group.clone() {
+                // SAFETY: the buffers hold 64 floats; r * N + N <= 64.
+                unsafe {
+                    let x = V::load(xq.as_ptr().add(r * V::N));
+                    for (s, buf) in acc.iter_mut().zip(&xr) {
+                        term::<V, M>(s, r, x, V::load(buf.as_ptr().add(r * V::N)));
+                    }
+                }
+            }
+        }
+    }
+    let mut out = [[0.0f32; 3]; R];
+    for (o, [a0, a1, a2]) in out.iter_mut().zip(acc) {
+        // SAFETY: the caller guarantees V's features.
+        unsafe {
+            o[0] = reduce::<V>(a0);
+            if M::WITH_AA {
+                o[1] = reduce::<V>(a1);
+            }
+            if M::SUMS == 3 {
+                o[2] = reduce::<V>(a2);
+            }
+        }
+    }
+    out
+}
+
+/// Canonical sums of one metric over two operands of equal length.
+///
+/// # Safety
+/// `V`'s features are enabled and `a.len() == b.len()`.
+#[inline(always)]
+pub(crate) unsafe fn fold<V: F32x, M: MetricKind, A: SimdOperand<V>, B: SimdOperand<V>>(
+    a: A,
+    b: B,
+) -> [f32; 3] {
+    // SAFETY: forwarded from the caller.
+    unsafe { fold_rows::<V, M, 1, A, B>(a, &[b])[0] }
+}
+
+/// Final distances of one query against rows, `R` rows per pass with [`fold_rows`] and the rest
+/// one by one. For cosine the query's own sum `a.a` is the same for every row, so it is computed
+/// once (as the dot product of the query with itself: the same terms `x * x` in the same lanes and
+/// order) and each row keeps two sums ([`CosRows`]).
+///
+/// # Safety
+/// `V`'s features are enabled; every row has the query's length and `out` has a slot per row.
+#[inline(always)]
+pub(crate) unsafe fn block_rows<V, M, const R: usize, Q, B>(
+    q: Q,
+    mut rows: impl Iterator<Item = B>,
+    out: &mut [f32],
+) where
+    V: F32x,
+    M: MetricKind,
+    Q: SimdOperand<V>,
+    B: SimdOperand<V>,
+{
+    if q.len() == 0 {
+        out.fill(finish(M::METRIC, [0.0; 3]));
+        return;
+    }
+    let qq = if M::SUMS == 3 {
+        // SAFETY: forwarded from the caller.
+        unsafe { fold_rows::<V, Ip, 1, Q, Q>(q, &[q])[0][0] }
+    } else {
+        0.0
+    };
+    let fin = |mut s: [f32; 3]| {
+        s[1] = qq;
+        finish(M::METRIC, s)
+    };
+    let mut groups = out.chunks_exact_mut(R);
+    for o in &mut groups {
+        let mut got: [Option<B>; R] = [None; R];
+        for g in got.iter_mut() {
+            *g = rows.next();
+        }
+        if got.iter().any(Option::is_none) {
+            return;
+        }
+        let group: [B; R] = got.map(|g| g.unwrap_or_else(|| unreachable!()));
+        // Ask for all of the group's lines at once: with several rows per pass the demand loads
+        // alone streamed from memory at less than half the one-row speed.
+        if R > 1 {
+            for b in &group {
+                b.prefetch();
+            }
+        }
+        // SAFETY: forwarded from the caller.
+        let s = unsafe {
+            if M::SUMS == 3 {
+                fold_rows::<V, CosRows, R, Q, B>(q, &group)
+            } else {
+                fold_rows::<V, M, R, Q, B>(q, &group)
+            }
+        };
+        for (d, s) in o.iter_mut().zip(s) {
+            *d = fin(s);
+        }
+    }
+    for (o, row) in groups.into_remainder().iter_mut().zip(rows) {
+        // SAFETY: forwarded from the caller.
+        let s = unsafe {
+            if M::SUMS == 3 {
+                fold_rows::<V, CosRows, 1, Q, B>(q, &[row])
+            } else {
+                fold_rows::<V, M, 1, Q, B>(q, &[row])
+            }
+        };
+        *o = fin(s[0]);
+    }
+}
+
+/// [`block_rows`] for a run-time metric: one monomorphized loop per metric, `RP` rows per pass for
+/// L2 and IP and `RC` for cosine (each ISA picks its counts by measurement).
+///
+/// # Safety
+/// As [`block_rows`].
+#[inline(always)]
+pub(crate) unsafe fn block<V: F32x, const RP: usize, const RC: usize, Q, B>(
+    metric: FloatMetric,
+    q: Q,
+    rows: impl Iterator<Item = B>,
+    out: &mut [f32],
+) where
+    Q: SimdOperand<V>,
+    B: SimdOperand<V>,
+{
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        match metric {
+            FloatMetric::L2 => block_rows::<V, L2, RP, Q, B>(q, rows, out),
+            FloatMetric::Ip => block_rows::<V, Ip, RP, Q, B>(q, rows, out),
+            FloatMetric::Cos => block_rows::<V, Cos, RC, Q, B>(q, rows, out),
+        }
+    }
+}

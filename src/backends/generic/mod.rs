@@ -1,0 +1,276 @@
+//! The kernels written once: every family over the vector traits of `vector.rs`, and the macros
+//! that make one ISA's `#[target_feature]` entry points from them.
+//!
+//! | family | file | trait |
+//! |---|---|---|
+//! | f32 / f16 / SQ8-fused sums, pairs and blocks (rows per pass a parameter) | `float.rs` | `F32x` |
+//! | PQ distance table | `pq.rs` | `F32x` |
+//! | f16 conversions, SQ8 encode / decode, top-K candidate filter | `convert.rs` | `F32x` |
+//! | i8 sums, pairs and blocks | `int.rs` | `I8x` |
+//! | Hamming, pairs and blocks | `hamming.rs` | `Bytes` |
+//!
+//! An ISA module invokes the macros below inside a module of its own with its feature string and
+//! its vector type; each macro generates the family's entry points and an `install` function
+//! that puts them into a kernel table. The entry points are the only `#[target_feature]`
+//! functions of the family: the generic code inlines into them, so it is compiled with the ISA's
+//! features, and each entry point's one `unsafe` block rests on the same two facts, stated once
+//! here:
+//!
+//! * **features**: an entry point runs only through a kernel table, which a token unlocks only
+//!   on a CPU with the table's features (`table.rs`); the feature string given to the macro
+//!   covers every intrinsic of the vector type's trait implementation;
+//! * **arguments**: the table contract (`table.rs`), checked by the public layer, gives the
+//!   generic kernels the lengths they require.
+
+pub(crate) mod convert;
+pub(crate) mod float;
+pub(crate) mod hamming;
+pub(crate) mod int;
+pub(crate) mod pq;
+
+/// f32 / f16 pair and block kernels, SQ8-fused distances and the PQ table over one [`F32x`]
+/// type, `$rp` rows per pass for L2 / IP blocks and `$rc` for cosine.
+///
+/// [`F32x`]: crate::backends::vector::F32x
+macro_rules! float_entries {
+    ($features:literal, $v:ty, rows: $rp:literal, cos_rows: $rc:literal) => {
+        use half::f16;
+        use $crate::backends::generic::float as g;
+        use $crate::backends::operand::Sq8Operand;
+        use $crate::backends::table::Kernels;
+        use $crate::vocab::{Cos, FloatMetric, Ip, L2, PqView, Sq8View};
+
+        // SAFETY (every unsafe block of this module): see `generic/mod.rs` (features, arguments).
+
+        #[target_feature(enable = $features)]
+        fn l2_f32(a: &[f32], b: &[f32]) -> f32 {
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { g::fold::<$v, L2, _, _>(a, b)[0] }
+        }
+        #[target_feature(enable = $features)]
+        fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { g::fold::<$v, Ip, _, _>(a, b)[0] }
+        }
+        #[target_feature(enable = $features)]
+        fn cos_f32(a: &[f32], b: &[f32]) -> [f32; 3] {
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { g::fold::<$v, Cos, _, _>(a, b) }
+        }
+        #[target_feature(enable = $features)]
+        fn l2_f16(a: &[f16], b: &[f16]) -> f32 {
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { g::fold::<$v, L2, _, _>(a, b)[0] }
+        }
+        #[target_feature(enable = $features)]
+        fn dot_f16(a: &[f16], b: &[f16]) -> f32 {
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { g::fold::<$v, Ip, _, _>(a, b)[0] }
+        }
+        #[target_feature(enable = $features)]
+        fn cos_f16(a: &[f16], b: &[f16]) -> [f32; 3] {
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { g::fold::<$v, Cos, _, _>(a, b) }
+        }
+        #[target_feature(enable = $features)]
+        fn block_f32(m: FloatMetric, q: &[f32], b: &[f32], out: &mut [f32]) {
+            let rows = b.chunks_exact(q.len().max(1));
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { g::block::<$v, $rp, $rc, _, _>(m, q, rows, out) }
+        }
+        #[target_feature(enable = $features)]
+        fn block_f16(m: FloatMetric, q: &[f16], b: &[f16], out: &mut [f32]) {
+            let rows = b.chunks_exact(q.len().max(1));
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { g::block::<$v, $rp, $rc, _, _>(m, q, rows, out) }
+        }
+        #[target_feature(enable = $features)]
+        fn sq8_block_f32(m: FloatMetric, q: &[f32], c: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
+            let rows = c
+                .chunks_exact(q.len().max(1))
+                .map(|codes| Sq8Operand { codes, p });
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { g::block::<$v, $rp, $rc, _, _>(m, q, rows, out) }
+        }
+        #[target_feature(enable = $features)]
+        fn sq8_block_f16(m: FloatMetric, q: &[f16], c: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
+            let rows = c
+                .chunks_exact(q.len().max(1))
+                .map(|codes| Sq8Operand { codes, p });
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { g::block::<$v, $rp, $rc, _, _>(m, q, rows, out) }
+        }
+        #[target_feature(enable = $features)]
+        fn sq8_dist_f32(m: FloatMetric, q: &[f32], c: &[i8], p: Sq8View<'_>) -> f32 {
+            let mut out = [0.0];
+            let row = core::iter::once(Sq8Operand { codes: c, p });
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { g::block::<$v, 1, 1, _, _>(m, q, row, &mut out) };
+            out[0]
+        }
+        #[target_feature(enable = $features)]
+        fn sq8_dist_f16(m: FloatMetric, q: &[f16], c: &[i8], p: Sq8View<'_>) -> f32 {
+            let mut out = [0.0];
+            let row = core::iter::once(Sq8Operand { codes: c, p });
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { g::block::<$v, 1, 1, _, _>(m, q, row, &mut out) };
+            out[0]
+        }
+        #[target_feature(enable = $features)]
+        fn pq_table(query: &[f32], cb: PqView<'_>, table: &mut [f32]) {
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { $crate::backends::generic::pq::table::<$v>(query, cb, table) }
+        }
+
+        /// Puts every kernel of this module into `k`.
+        #[allow(dead_code)]
+        pub(crate) const fn install(k: &mut Kernels) {
+            k.l2_f32 = l2_f32;
+            k.dot_f32 = dot_f32;
+            k.cos_f32 = cos_f32;
+            k.l2_f16 = l2_f16;
+            k.dot_f16 = dot_f16;
+            k.cos_f16 = cos_f16;
+            k.pq_table = pq_table;
+            install_blocks(k);
+        }
+
+        /// Puts the block and SQ8-fused kernels of this module into `k`.
+        pub(crate) const fn install_blocks(k: &mut Kernels) {
+            k.block_f32 = block_f32;
+            k.block_f16 = block_f16;
+            k.sq8_block_f32 = sq8_block_f32;
+            k.sq8_block_f16 = sq8_block_f16;
+            k.sq8_dist_f32 = sq8_dist_f32;
+            k.sq8_dist_f16 = sq8_dist_f16;
+        }
+    };
+}
+
+/// f16 conversions, SQ8 encode and decode and the top-K filter over one [`F32x`] type.
+///
+/// [`F32x`]: crate::backends::vector::F32x
+macro_rules! convert_entries {
+    ($features:literal, $v:ty) => {
+        use half::f16;
+        use $crate::backends::generic::convert as g;
+        use $crate::backends::table::Kernels;
+        use $crate::vocab::Sq8View;
+
+        // SAFETY (every unsafe block of this module): see `generic/mod.rs` (features, arguments).
+
+        #[target_feature(enable = $features)]
+        fn f16_to_f32(src: &[f16], dst: &mut [f32]) {
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { g::f16_to_f32::<$v>(src, dst) }
+        }
+        #[target_feature(enable = $features)]
+        fn f32_to_f16(src: &[f32], dst: &mut [f16]) {
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { g::f32_to_f16::<$v>(src, dst) }
+        }
+        #[target_feature(enable = $features)]
+        fn sq8_encode(x: &[f32], p: Sq8View<'_>, out: &mut [i8]) {
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { g::sq8_encode::<$v>(x, p, out) }
+        }
+        #[target_feature(enable = $features)]
+        fn sq8_decode_f32(codes: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { g::sq8_decode_f32::<$v>(codes, p, out) }
+        }
+        #[target_feature(enable = $features)]
+        fn sq8_decode_f16(codes: &[i8], p: Sq8View<'_>, out: &mut [f16]) {
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { g::sq8_decode_f16::<$v>(codes, p, out) }
+        }
+        #[target_feature(enable = $features)]
+        fn first_candidate(dists: &[f32], threshold: f32) -> usize {
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { g::first_candidate::<$v>(dists, threshold) }
+        }
+
+        /// Puts every kernel of this module into `k`.
+        pub(crate) const fn install(k: &mut Kernels) {
+            k.f16_to_f32 = f16_to_f32;
+            k.f32_to_f16 = f32_to_f16;
+            k.sq8_encode = sq8_encode;
+            k.sq8_decode_f32 = sq8_decode_f32;
+            k.sq8_decode_f16 = sq8_decode_f16;
+            k.first_candidate = first_candidate;
+        }
+    };
+}
+
+/// i8 pair and block kernels over one [`I8x`] type.
+///
+/// [`I8x`]: crate::backends::vector::I8x
+macro_rules! i8_entries {
+    ($features:literal, $v:ty) => {
+        use $crate::backends::generic::int as g;
+        use $crate::backends::table::Kernels;
+        use $crate::vocab::{Cos, FloatMetric, Ip, L2};
+
+        // SAFETY (every unsafe block of this module): see `generic/mod.rs` (features, arguments).
+
+        #[target_feature(enable = $features)]
+        fn l2_i8(a: &[i8], b: &[i8]) -> i32 {
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { g::sums::<$v, L2>(a, b)[0] }
+        }
+        #[target_feature(enable = $features)]
+        fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { g::sums::<$v, Ip>(a, b)[0] }
+        }
+        #[target_feature(enable = $features)]
+        fn cos_i8(a: &[i8], b: &[i8]) -> [i32; 3] {
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { g::sums::<$v, Cos>(a, b) }
+        }
+        #[target_feature(enable = $features)]
+        fn block_i8(m: FloatMetric, q: &[i8], b: &[i8], out: &mut [f32]) {
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { g::block::<$v>(m, q, b, out) }
+        }
+
+        /// Puts every kernel of this module into `k`.
+        pub(crate) const fn install(k: &mut Kernels) {
+            k.l2_i8 = l2_i8;
+            k.dot_i8 = dot_i8;
+            k.cos_i8 = cos_i8;
+            k.block_i8 = block_i8;
+        }
+    };
+}
+
+/// Hamming pair and block kernels over one [`Bytes`] type.
+///
+/// [`Bytes`]: crate::backends::vector::Bytes
+macro_rules! hamming_entries {
+    ($features:literal, $v:ty) => {
+        use $crate::backends::generic::hamming as g;
+        use $crate::backends::table::Kernels;
+
+        // SAFETY (every unsafe block of this module): see `generic/mod.rs` (features, arguments).
+
+        #[target_feature(enable = $features)]
+        fn hamming(a: &[u8], b: &[u8]) -> u64 {
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { g::hamming::<$v>(a, b) }
+        }
+        #[target_feature(enable = $features)]
+        fn block_hamming(q: &[u8], b: &[u8], out: &mut [f32]) {
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { g::block::<$v>(q, b, out) }
+        }
+
+        /// Puts every kernel of this module into `k`.
+        pub(crate) const fn install(k: &mut Kernels) {
+            k.hamming = hamming;
+            k.block_hamming = block_hamming;
+        }
+    };
+}
+
+pub(crate) use {convert_entries, float_entries, hamming_entries, i8_entries};

@@ -1,0 +1,161 @@
+//! CPU feature detection, done once and cached.
+//!
+//! [`cpu`] returns the features of this CPU (and OS) as bits: on x86-64 from
+//! `is_x86_feature_detected!` (which also checks that the OS saves the wide registers), on aarch64
+//! from `is_aarch64_feature_detected!`, and without `std` from the compile-time target features.
+//! The backends' tokens (`backends/*/mod.rs`) are made from these bits and nothing else.
+//!
+//! [`Cached`] is the one cache of the crate: a byte computed by a detection function at the first
+//! call and read with one relaxed load afterwards.
+
+use core::sync::atomic::{AtomicU8, Ordering};
+
+/// A byte computed once. `0` means "not computed yet", so the value is stored plus one.
+pub(crate) struct Cached(AtomicU8);
+
+impl Cached {
+    /// An empty cache.
+    pub(crate) const fn new() -> Cached {
+        Cached(AtomicU8::new(0))
+    }
+
+    /// The cached value, or `f()` (stored for next time). `f` must return at most 254 and be
+    /// deterministic: two threads racing at the first call both store the same value.
+    #[inline]
+    pub(crate) fn get(&self, f: impl FnOnce() -> u8) -> u8 {
+        let v = self.0.load(Ordering::Relaxed);
+        if v != 0 {
+            return v - 1;
+        }
+        let computed = f();
+        debug_assert!(computed < u8::MAX);
+        self.0.store(computed.saturating_add(1), Ordering::Relaxed);
+        computed
+    }
+}
+
+/// Feature bits of [`cpu`].
+#[allow(dead_code)] // each target uses its own bits
+pub(crate) mod bit {
+    /// x86-64: AVX2, FMA, F16C, POPCNT, PCLMULQDQ and SSE4.2 (the AVX2 backend).
+    pub const AVX2: u8 = 1;
+    /// x86-64: AVX-512 F, CD, BW, DQ and VL (the AVX-512 backend's base).
+    pub const AVX512: u8 = 2;
+    /// x86-64: AVX512-VNNI.
+    pub const VNNI: u8 = 4;
+    /// x86-64: AVX512-VPOPCNTDQ.
+    pub const VPOPCNTDQ: u8 = 8;
+    /// x86-64: VPCLMULQDQ.
+    pub const VPCLMULQDQ: u8 = 16;
+    /// aarch64: Advanced SIMD (NEON).
+    pub const NEON: u8 = 1;
+    /// aarch64: the dot-product extension.
+    pub const DOTPROD: u8 = 2;
+    /// aarch64: the CRC32 instructions.
+    pub const CRC: u8 = 4;
+    /// aarch64: PMULL (the `aes` feature).
+    pub const PMULL: u8 = 8;
+}
+
+static CPU: Cached = Cached::new();
+
+/// The features of this CPU as [`bit`]s (detected once).
+#[inline]
+pub(crate) fn cpu() -> u8 {
+    CPU.get(detect)
+}
+
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+fn detect() -> u8 {
+    use std::is_x86_feature_detected as has;
+    let mut b = 0;
+    if has!("avx2")
+        && has!("fma")
+        && has!("f16c")
+        && has!("popcnt")
+        && has!("pclmulqdq")
+        && has!("sse4.2")
+    {
+        b |= bit::AVX2;
+        if has!("avx512f")
+            && has!("avx512cd")
+            && has!("avx512bw")
+            && has!("avx512dq")
+            && has!("avx512vl")
+        {
+            b |= bit::AVX512;
+            if has!("avx512vnni") {
+                b |= bit::VNNI;
+            }
+            if has!("avx512vpopcntdq") {
+                b |= bit::VPOPCNTDQ;
+            }
+            if has!("vpclmulqdq") {
+                b |= bit::VPCLMULQDQ;
+            }
+        }
+    }
+    b
+}
+
+#[cfg(all(target_arch = "aarch64", feature = "std"))]
+fn detect() -> u8 {
+    use std::arch::is_aarch64_feature_detected as has;
+    let mut b = 0;
+    if has!("neon") {
+        b |= bit::NEON;
+        if has!("dotprod") {
+            b |= bit::DOTPROD;
+        }
+        if has!("crc") {
+            b |= bit::CRC;
+        }
+        if has!("aes") {
+            b |= bit::PMULL;
+        }
+    }
+    b
+}
+
+/// Without `std` (or on other targets): the features the build is compiled for.
+#[cfg(not(all(any(target_arch = "x86_64", target_arch = "aarch64"), feature = "std")))]
+fn detect() -> u8 {
+    let on = |yes: bool, b: u8| if yes { b } else { 0 };
+    if cfg!(target_arch = "x86_64") {
+        let avx2 = cfg!(all(
+            target_feature = "avx2",
+            target_feature = "fma",
+            target_feature = "f16c",
+            target_feature = "popcnt",
+            target_feature = "pclmulqdq",
+            target_feature = "sse4.2"
+        ));
+        let avx512 = avx2
+            && cfg!(all(
+                target_feature = "avx512f",
+                target_feature = "avx512cd",
+                target_feature = "avx512bw",
+                target_feature = "avx512dq",
+                target_feature = "avx512vl"
+            ));
+        on(avx2, bit::AVX2)
+            | on(avx512, bit::AVX512)
+            | on(avx512 && cfg!(target_feature = "avx512vnni"), bit::VNNI)
+            | on(
+                avx512 && cfg!(target_feature = "avx512vpopcntdq"),
+                bit::VPOPCNTDQ,
+            )
+            | on(
+                avx512 && cfg!(target_feature = "vpclmulqdq"),
+                bit::VPCLMULQDQ,
+            )
+    } else if cfg!(target_arch = "aarch64") {
+        let neon = cfg!(target_feature = "neon");
+        on(neon, bit::NEON)
+            | on(neon && cfg!(target_feature = "dotprod"), bit::DOTPROD)
+            | on(neon && cfg!(target_feature = "crc"), bit::CRC)
+            | on(neon && cfg!(target_feature = "aes"), bit::PMULL)
+    } else {
+        0
+    }
+}
