@@ -6,7 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rvf_kernels::{Backend, Engine, Error, Metric, f16};
+use rvf_kernels::{Engine, Error, Metric, Tier, f16};
 use rvf_kernels_fuzz::*;
 
 #[derive(Debug)]
@@ -44,7 +44,7 @@ fn check_batch<T: Copy>(
     let r = free(m, query, block, &mut out);
     check(
         &format!("free {what}"),
-        rvf_kernels::active_backend(),
+        rvf_kernels::active_tier(),
         case,
         &(r, out),
         &want,
@@ -56,7 +56,7 @@ fn check_batch<T: Copy>(
             expected: case.rows * case.dim,
             found: block.len(),
         });
-        check(&what, Backend::Scalar, case, &result, &err);
+        check(&what, Tier::SCALAR, case, &result, &err);
         require(
             untouched(&out),
             "a failed batch call leaves out untouched",
@@ -64,14 +64,14 @@ fn check_batch<T: Copy>(
         );
         return;
     }
-    check(&what, Backend::Scalar, case, &result, &Ok(()));
+    check(&what, Tier::SCALAR, case, &result, &Ok(()));
     let s = scalar();
     for r in 0..case.rows {
         let row = &block[r * case.dim..(r + 1) * case.dim];
         let single = pair(&s, m, query, row).expect("equal lengths");
         check(
             &format!("{what} row {r} vs the pair distance"),
-            Backend::Scalar,
+            Tier::SCALAR,
             case,
             &out[r],
             &single,

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rvf_kernels::{Backend, Error, f16, numerics};
+use rvf_kernels::{Error, Tier, f16, numerics};
 use rvf_kernels_fuzz::*;
 
 #[derive(Debug)]
@@ -47,13 +47,13 @@ fuzz_target!(|data: &[u8]| {
     let fr = rvf_kernels::f16_to_f32(h, &mut free);
     check(
         "free f16_to_f32",
-        rvf_kernels::active_backend(),
+        rvf_kernels::active_tier(),
         &case,
         &(fr, free),
         &(r, out.clone()),
     );
     if let Some(err) = mismatch {
-        check("f16_to_f32", Backend::Scalar, &case, &r, &Err(err));
+        check("f16_to_f32", Tier::SCALAR, &case, &r, &Err(err));
         require(
             untouched(&out),
             "f16_to_f32 leaves dst untouched on error",
@@ -61,18 +61,12 @@ fuzz_target!(|data: &[u8]| {
         );
     } else {
         let exact: Vec<f32> = h.iter().map(|x| x.to_f32()).collect();
-        check("f16_to_f32 vs half", Backend::Scalar, &case, &out, &exact);
+        check("f16_to_f32 vs half", Tier::SCALAR, &case, &out, &exact);
         let spec: Vec<f32> = h
             .iter()
             .map(|x| numerics::f16_bits_to_f32(x.to_bits()))
             .collect();
-        check(
-            "f16_to_f32 vs numerics",
-            Backend::Scalar,
-            &case,
-            &out,
-            &spec,
-        );
+        check("f16_to_f32 vs numerics", Tier::SCALAR, &case, &out, &spec);
     }
 
     // f32 -> f16.
@@ -86,13 +80,13 @@ fuzz_target!(|data: &[u8]| {
     let fr = rvf_kernels::f32_to_f16(x, &mut free);
     check(
         "free f32_to_f16",
-        rvf_kernels::active_backend(),
+        rvf_kernels::active_tier(),
         &case,
         &(fr, free),
         &(r, out.clone()),
     );
     if let Some(err) = mismatch {
-        check("f32_to_f16", Backend::Scalar, &case, &r, &Err(err));
+        check("f32_to_f16", Tier::SCALAR, &case, &r, &Err(err));
         require(
             out.iter().all(|v| v.to_bits() == F16_SENTINEL.to_bits()),
             "f32_to_f16 leaves dst untouched on error",
@@ -100,17 +94,11 @@ fuzz_target!(|data: &[u8]| {
         );
     } else {
         let rne: Vec<f16> = x.iter().map(|&v| f16::from_f32(v)).collect();
-        check("f32_to_f16 vs half", Backend::Scalar, &case, &out, &rne);
+        check("f32_to_f16 vs half", Tier::SCALAR, &case, &out, &rne);
         let spec: Vec<f16> = x
             .iter()
             .map(|&v| f16::from_bits(numerics::f32_to_f16_bits(v)))
             .collect();
-        check(
-            "f32_to_f16 vs numerics",
-            Backend::Scalar,
-            &case,
-            &out,
-            &spec,
-        );
+        check("f32_to_f16 vs numerics", Tier::SCALAR, &case, &out, &spec);
     }
 });

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rvf_kernels::Backend;
+use rvf_kernels::Tier;
 use rvf_kernels_fuzz::*;
 
 #[derive(Debug)]
@@ -13,7 +13,7 @@ struct Case {
     len: usize,
     offset: usize,
     start: u32,
-    splits: Vec<(usize, Backend)>,
+    splits: Vec<(usize, Tier)>,
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -38,7 +38,7 @@ fuzz_target!(|data: &[u8]| {
         }
         .min(n - at);
         let e = engines[inp.u8() as usize % engines.len()];
-        splits.push((step, e.backend()));
+        splits.push((step, e.tier()));
         at += step;
     }
     let (buf, o) = at_offset(inp.bytes(n), offset, 0u8);
@@ -54,14 +54,14 @@ fuzz_target!(|data: &[u8]| {
     let whole = all_agree("crc32c", &case, |e| e.crc32c(d));
     check(
         "crc32c vs bitwise oracle",
-        Backend::Scalar,
+        Tier::SCALAR,
         &case,
         &whole,
         &oracle,
     );
     check(
         "free crc32c",
-        rvf_kernels::active_backend(),
+        rvf_kernels::active_tier(),
         &case,
         &rvf_kernels::crc32c(d),
         &whole,
@@ -69,7 +69,7 @@ fuzz_target!(|data: &[u8]| {
     let from0 = all_agree("crc32c_append(0, data)", &case, |e| e.crc32c_append(0, d));
     check(
         "crc32c_append(0, data) vs crc32c",
-        Backend::Scalar,
+        Tier::SCALAR,
         &case,
         &from0,
         &whole,
@@ -78,13 +78,13 @@ fuzz_target!(|data: &[u8]| {
     let mut crc = 0;
     let mut at = 0;
     for &(step, b) in &case.splits {
-        let e = rvf_kernels::Engine::new(b).expect("available");
+        let e = rvf_kernels::Engine::with_tier(b).expect("available");
         crc = e.crc32c_append(crc, &d[at..at + step]);
         at += step;
     }
     check(
         "crc32c_append over splits vs one-shot",
-        Backend::Scalar,
+        Tier::SCALAR,
         &case,
         &crc,
         &whole,
@@ -95,7 +95,7 @@ fuzz_target!(|data: &[u8]| {
     });
     check(
         "crc32c_append(start, data) vs bitwise oracle",
-        Backend::Scalar,
+        Tier::SCALAR,
         &case,
         &cont,
         &crc32c_bitwise(start, d),

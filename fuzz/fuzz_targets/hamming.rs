@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rvf_kernels::{Backend, Error};
+use rvf_kernels::{Error, Tier};
 use rvf_kernels_fuzz::*;
 
 #[derive(Debug)]
@@ -47,7 +47,7 @@ fuzz_target!(|data: &[u8]| {
     let free = rvf_kernels::hamming(a, b);
     check(
         "free hamming",
-        rvf_kernels::active_backend(),
+        rvf_kernels::active_tier(),
         &case,
         &free,
         &want,
@@ -55,7 +55,7 @@ fuzz_target!(|data: &[u8]| {
     if n != len_b {
         check(
             "hamming",
-            Backend::Scalar,
+            Tier::SCALAR,
             &case,
             &want,
             &Err(Error::LengthMismatch {
@@ -72,7 +72,7 @@ fuzz_target!(|data: &[u8]| {
         .sum();
     check(
         "hamming vs popcount oracle",
-        Backend::Scalar,
+        Tier::SCALAR,
         &case,
         &want,
         &Ok(oracle),
@@ -100,7 +100,7 @@ fuzz_target!(|data: &[u8]| {
     let r32 = all_agree("hamming_raw::<u32>", &case, |e| e.hamming_raw(&a32, &b32));
     check(
         "hamming_raw::<u32> vs oracle",
-        Backend::Scalar,
+        Tier::SCALAR,
         &case,
         &r32,
         &Ok(prefix),
@@ -108,7 +108,7 @@ fuzz_target!(|data: &[u8]| {
     let r64 = all_agree("hamming_raw::<u64>", &case, |e| e.hamming_raw(&a64, &b64));
     check(
         "hamming_raw::<u64> vs oracle",
-        Backend::Scalar,
+        Tier::SCALAR,
         &case,
         &r64,
         &Ok(prefix),

@@ -7,7 +7,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rvf_kernels::{Backend, Error, PqCodebook};
+use rvf_kernels::{Error, PqCodebook, Tier};
 use rvf_kernels_fuzz::*;
 
 #[derive(Debug)]
@@ -110,7 +110,7 @@ fuzz_target!(|data: &[u8]| {
     let fr = rvf_kernels::pq_table(&cb, &query, &mut free);
     check(
         "free pq_table",
-        rvf_kernels::active_backend(),
+        rvf_kernels::active_tier(),
         &case,
         &(fr, free),
         &(r, table.clone()),
@@ -160,7 +160,7 @@ fuzz_target!(|data: &[u8]| {
         }
         check(
             "pq_table vs l2_f32 per subspace",
-            Backend::Scalar,
+            Tier::SCALAR,
             &case,
             &table,
             &l2,
@@ -190,7 +190,7 @@ fuzz_target!(|data: &[u8]| {
     let fr = rvf_kernels::pq_distances(&cb, &table, &codes, &mut free);
     check(
         "free pq_distances",
-        rvf_kernels::active_backend(),
+        rvf_kernels::active_tier(),
         &case,
         &(fr, free),
         &(r, out.clone()),
@@ -234,7 +234,7 @@ fuzz_target!(|data: &[u8]| {
         .collect();
     check(
         "pq_distances vs the in-order f32 sum",
-        Backend::Scalar,
+        Tier::SCALAR,
         &case,
         &out,
         &sums,

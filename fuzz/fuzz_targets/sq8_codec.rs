@@ -6,7 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rvf_kernels::{Backend, Error, SqParams, f16, numerics};
+use rvf_kernels::{Error, SqParams, Tier, f16, numerics};
 use rvf_kernels_fuzz::*;
 
 #[derive(Debug)]
@@ -146,14 +146,14 @@ fuzz_target!(|data: &[u8]| {
                 if let Ok(p) = &got {
                     check(
                         "SqParams::fit mins",
-                        Backend::Scalar,
+                        Tier::SCALAR,
                         &ctx,
                         &p.mins().to_vec(),
                         &mins,
                     );
                     check(
                         "SqParams::fit maxs",
-                        Backend::Scalar,
+                        Tier::SCALAR,
                         &ctx,
                         &p.maxs().to_vec(),
                         &maxs,
@@ -173,7 +173,7 @@ fuzz_target!(|data: &[u8]| {
         .collect();
     check(
         "SqParams::ranges",
-        Backend::Scalar,
+        Tier::SCALAR,
         &dim,
         &p.ranges().to_vec(),
         &ranges,
@@ -215,7 +215,7 @@ fuzz_target!(|data: &[u8]| {
     let fr = rvf_kernels::sq8_encode(&p, &x, &mut free);
     check(
         "free sq8_encode",
-        rvf_kernels::active_backend(),
+        rvf_kernels::active_tier(),
         &case,
         &(fr, free),
         &(r, codes.clone()),
@@ -235,7 +235,7 @@ fuzz_target!(|data: &[u8]| {
             .collect();
         check(
             "sq8_encode vs numerics::sq8_encode",
-            Backend::Scalar,
+            Tier::SCALAR,
             &case,
             &codes,
             &formula,
@@ -274,7 +274,7 @@ fuzz_target!(|data: &[u8]| {
             .collect();
         check(
             "sq8_decode_f32 vs numerics::sq8_decode",
-            Backend::Scalar,
+            Tier::SCALAR,
             &case,
             &dec,
             &formula,
@@ -282,7 +282,7 @@ fuzz_target!(|data: &[u8]| {
         let rounded: Vec<f16> = dec.iter().map(|&v| f16::from_f32(v)).collect();
         check(
             "sq8_decode_f16 vs the f32 decode rounded",
-            Backend::Scalar,
+            Tier::SCALAR,
             &case,
             &dech,
             &rounded,
@@ -298,7 +298,7 @@ fn check_rules(
 ) {
     let got = got.as_ref().map(|_| ()).map_err(|e| *e);
     match want {
-        Ok(()) => check(what, Backend::Scalar, ctx, &got, &Ok(())),
+        Ok(()) => check(what, Tier::SCALAR, ctx, &got, &Ok(())),
         Err(e) => expect_error(what, ctx, &got, e),
     }
 }

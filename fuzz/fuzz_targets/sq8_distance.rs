@@ -6,7 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rvf_kernels::{Backend, Error, Metric, SqParams};
+use rvf_kernels::{Error, Metric, SqParams, Tier};
 use rvf_kernels_fuzz::*;
 
 #[derive(Debug)]
@@ -110,7 +110,7 @@ fuzz_target!(|data: &[u8]| {
     let free = rvf_kernels::sq8_distance_f32(metric, &p, &q, &codes);
     check(
         "free sq8_distance_f32",
-        rvf_kernels::active_backend(),
+        rvf_kernels::active_tier(),
         &case,
         &free,
         &d32,
@@ -128,7 +128,7 @@ fuzz_target!(|data: &[u8]| {
             let via_decode = s.distance_f32(metric, &q, &dec);
             check(
                 "sq8_distance_f32 vs decode + distance_f32",
-                Backend::Scalar,
+                Tier::SCALAR,
                 &case,
                 &d32,
                 &via_decode,
@@ -136,7 +136,7 @@ fuzz_target!(|data: &[u8]| {
             let via_widen = s.sq8_distance_f32(metric, &p, &widened, &codes);
             check(
                 "sq8_distance_f16 vs the widened query",
-                Backend::Scalar,
+                Tier::SCALAR,
                 &case,
                 &d16,
                 &via_widen,
@@ -173,7 +173,7 @@ fuzz_target!(|data: &[u8]| {
                 let one = s.sq8_distance_f32(metric, &p, &q, row).expect("valid");
                 check(
                     "sq8_distances_f32 row vs sq8_distance_f32",
-                    Backend::Scalar,
+                    Tier::SCALAR,
                     &(&case, r),
                     &b32.1[r],
                     &one,
@@ -181,7 +181,7 @@ fuzz_target!(|data: &[u8]| {
                 let one = s.sq8_distance_f16(metric, &p, &qh, row).expect("valid");
                 check(
                     "sq8_distances_f16 row vs sq8_distance_f16",
-                    Backend::Scalar,
+                    Tier::SCALAR,
                     &(&case, r),
                     &b16.1[r],
                     &one,

@@ -8,7 +8,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use rvf_kernels::numerics::order_key;
-use rvf_kernels::{Backend, Engine, Error, Neighbor, TopK};
+use rvf_kernels::{Engine, Error, Neighbor, Tier, TopK};
 use rvf_kernels_fuzz::*;
 
 #[derive(Debug, Clone)]
@@ -161,7 +161,7 @@ fuzz_target!(|data: &[u8]| {
         let want = offered.clone();
         let ((len, empty, worst), sorted, result) = obs;
         let ctx = (&case, step);
-        check("TopK result of the step", Backend::Scalar, &ctx, result, &r);
+        check("TopK result of the step", Tier::SCALAR, &ctx, result, &r);
         let got: Vec<(u32, u64)> = sorted
             .iter()
             .map(|n| (order_key(n.distance), n.id))

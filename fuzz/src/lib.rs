@@ -6,8 +6,9 @@
 //!   the order of additions matters). When the bytes run out, a SplitMix64 stream seeded from the
 //!   whole input continues, so short inputs can still describe long vectors and every input is a
 //!   complete, reproducible test case.
-//! * [`engines`] is every backend available on this machine (`Backend::available()`), scalar
-//!   first: new backends are covered without touching the targets.
+//! * [`engines`] is every tier available on this machine (`Engine::all()`: each backend with each
+//!   set of its optional extensions), scalar first: new backends and tiers are covered without
+//!   touching the targets.
 //! * [`all_agree`] runs one operation on every engine and panics, naming the backend, the
 //!   operation, the input summary and both results, unless every backend returns the same bits as
 //!   scalar ([`Same`]: floats by `to_bits()`, NaN equal to NaN; errors by value).
@@ -15,7 +16,7 @@
 use std::fmt::{Debug, Write};
 use std::sync::OnceLock;
 
-use rvf_kernels::{Backend, Engine, Error, Metric, Neighbor, f16};
+use rvf_kernels::{Backend, Engine, Error, Metric, Neighbor, Tier, f16};
 
 /// Reads structured values from fuzz bytes; past the end, from a deterministic PRNG.
 pub struct Input<'a> {
@@ -229,17 +230,14 @@ pub const SPECIALS: [f32; 20] = [
     1e-20,        // squares underflow
 ];
 
-/// Every backend available on this machine, scalar first (listed on stderr at the first call).
+/// Every tier available on this machine (each backend with each set of its optional
+/// extensions, `Engine::all()`), scalar first (listed on stderr at the first call).
 pub fn engines() -> Vec<Engine> {
     static ENGINES: OnceLock<Vec<Engine>> = OnceLock::new();
     ENGINES
         .get_or_init(|| {
-            let v: Vec<Engine> = Backend::available()
-                .map(|b| {
-                    Engine::new(b).expect("Backend::available() lists only available backends")
-                })
-                .collect();
-            // As in the differential tests: a backend that CI requires must not be skipped.
+            let v: Vec<Engine> = Engine::all().collect();
+            // As in the differential tests: a tier that CI requires must not be skipped.
             for name in std::env::var("RVF_REQUIRE_BACKENDS")
                 .unwrap_or_default()
                 .split(',')
@@ -248,25 +246,19 @@ pub fn engines() -> Vec<Engine> {
                 if name.is_empty() {
                     continue;
                 }
-                let b: Backend = name
-                    .parse()
-                    .unwrap_or_else(|_| panic!("RVF_REQUIRE_BACKENDS: unknown backend {name:?}"));
+                let t: Tier = name.parse().unwrap_or_else(|_| {
+                    panic!("RVF_REQUIRE_BACKENDS: unknown backend or tier {name:?}")
+                });
                 assert!(
-                    v.iter().any(|e| e.backend() == b),
-                    "backend {b} is required by RVF_REQUIRE_BACKENDS but is not available here"
+                    v.iter().any(|e| e.tier() == t),
+                    "tier {t} is required by RVF_REQUIRE_BACKENDS but is not available here"
                 );
             }
-            let names: Vec<String> = v
-                .iter()
-                .map(|e| match e.backend().features() {
-                    "" => e.backend().name().to_string(),
-                    f => format!("{} ({f})", e.backend().name()),
-                })
-                .collect();
+            let names: Vec<String> = v.iter().map(|e| e.tier().to_string()).collect();
             eprintln!(
-                "rvf-kernels fuzz: comparing backends {} (active: {})",
+                "rvf-kernels fuzz: comparing tiers {} (active: {})",
                 names.join(", "),
-                rvf_kernels::active_backend()
+                rvf_kernels::active_tier()
             );
             v
         })
@@ -402,13 +394,13 @@ pub fn all_agree<T: Same>(what: &str, ctx: &dyn Debug, mut op: impl FnMut(Engine
     let want = op(s);
     for e in engines {
         let got = op(e);
-        check(what, e.backend(), ctx, &got, &want);
+        check(what, e.tier(), ctx, &got, &want);
     }
     want
 }
 
 /// Panics with a full description unless `got` is [`Same`] as `want`.
-pub fn check<T: Same>(what: &str, backend: Backend, ctx: &dyn Debug, got: &T, want: &T) {
+pub fn check<T: Same>(what: &str, backend: Tier, ctx: &dyn Debug, got: &T, want: &T) {
     if !got.same(want) {
         panic!(
             "DISAGREEMENT in {what}: backend {backend} gives {} but the reference gives {}\n  input: {ctx:?}",
@@ -496,12 +488,12 @@ pub fn check_pair<T: bytemuck::NoUninit>(ops: &PairOps<T>, a: &[T], b: &[T], ctx
         let what = format!("distance_{}({})", ops.ty, m.name());
         let want = all_agree(&what, ctx, |e| (ops.distance)(&e, m, a, b));
         if let Some(err) = mismatch {
-            check(&what, Backend::Scalar, ctx, &want, &Err(err));
+            check(&what, Tier::SCALAR, ctx, &want, &Err(err));
         }
         let free = (ops.free_distance)(m, a, b);
         check(
             &format!("free {what}"),
-            rvf_kernels::active_backend(),
+            rvf_kernels::active_tier(),
             ctx,
             &free,
             &want,
@@ -515,7 +507,7 @@ pub fn check_pair<T: bytemuck::NoUninit>(ops: &PairOps<T>, a: &[T], b: &[T], ctx
         if let Some(single) = single {
             check(
                 &format!("{what} vs its own function"),
-                Backend::Scalar,
+                Tier::SCALAR,
                 ctx,
                 &single,
                 &want,
@@ -531,7 +523,7 @@ pub fn check_pair<T: bytemuck::NoUninit>(ops: &PairOps<T>, a: &[T], b: &[T], ctx
             if mismatch.is_none() {
                 check(
                     &format!("{what} vs hamming_raw"),
-                    Backend::Scalar,
+                    Tier::SCALAR,
                     ctx,
                     &raw,
                     &want,
