@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 use crate::topk::TopK;
 use crate::{Metric, numerics::order_key};
 
-use super::HubError;
+use super::error::HubError;
 use super::protocol::MAX_NEIGHBORS;
 use super::vectors::VectorSet;
 

@@ -22,6 +22,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod error;
 mod fault;
 mod graph;
 mod protocol;
@@ -31,7 +32,6 @@ mod tile;
 mod vectors;
 
 use alloc::vec::Vec;
-use core::fmt;
 use core::ops::Range;
 use std::time::Duration;
 
@@ -39,76 +39,13 @@ use wasmi::{Config, Engine as WasmEngine, Module};
 
 use crate::{Metric, Neighbor, TopK, f16};
 
+pub use error::HubError;
 pub use fault::{Fault, InjectFault};
 pub use graph::Graph;
 pub use protocol::{MAX_DIM, MAX_K};
 pub use vectors::VectorSet;
 
 use tile::Tile;
-
-/// Errors of the hub API. Tile misbehaviour is never an error (it is a [`Fault`], handled by
-/// reassignment); these are invalid arguments and modules.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum HubError {
-    /// The wasm module failed to validate, instantiate, or lacks the tile exports.
-    Module(&'static str),
-    /// A hub needs at least one tile.
-    NoTiles,
-    /// No tile with this index.
-    TileIndex(usize),
-    /// `k` outside `1..=16` (a tile's top-K holds at most 16).
-    K(usize),
-    /// A set dimension outside what a tile accepts (`1..=1020`, SQ8 `..=768`).
-    Dim(usize),
-    /// Data length not a multiple of the row size.
-    Shape,
-    /// Query length differs from the set's dimension.
-    QueryDim {
-        /// The set's dimension.
-        expected: usize,
-        /// The query's length.
-        found: usize,
-    },
-    /// The metric does not suit the rows (binary takes only Hamming, the others not Hamming).
-    Metric(Metric),
-    /// A raw i8 set needs a query of integers in -128..=127.
-    QueryNotI8,
-    /// A graph that pull mode cannot use.
-    Graph(&'static str),
-    /// An error of the native kernels.
-    Kernel(crate::Error),
-}
-
-impl fmt::Display for HubError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            HubError::Module(why) => write!(f, "tile module: {why}"),
-            HubError::NoTiles => f.write_str("a hub needs at least one tile"),
-            HubError::TileIndex(i) => write!(f, "no tile {i}"),
-            HubError::K(k) => write!(f, "k = {k} is not in 1..=16 (the tile's top-K bound)"),
-            HubError::Dim(d) => write!(f, "dimension {d} is not supported by a tile"),
-            HubError::Shape => f.write_str("data length is not a multiple of the row size"),
-            HubError::QueryDim { expected, found } => {
-                write!(f, "query has {found} values, the set {expected}")
-            }
-            HubError::Metric(m) => write!(f, "metric {m:?} does not suit these rows"),
-            HubError::QueryNotI8 => {
-                f.write_str("raw i8 rows need a query of integers in -128..=127")
-            }
-            HubError::Graph(why) => write!(f, "graph: {why}"),
-            HubError::Kernel(e) => write!(f, "native kernel: {e}"),
-        }
-    }
-}
-
-impl core::error::Error for HubError {}
-
-impl From<crate::Error> for HubError {
-    fn from(e: crate::Error) -> HubError {
-        HubError::Kernel(e)
-    }
-}
 
 /// Hub settings.
 #[derive(Debug, Clone)]

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use wasmi::{Instance, Linker, Memory, Module, Store, TrapCode, TypedFunc};
 
-use super::HubError;
+use super::error::HubError;
 use super::fault::{Fault, InjectFault};
 use super::protocol::{self, MSG, Reply};
 

@@ -5,7 +5,7 @@ use core::ops::Range;
 
 use crate::{Engine, Metric, SqParams, f16};
 
-use super::HubError;
+use super::error::HubError;
 use super::protocol::{BLOCK_BYTES, MAX_DIM, MAX_SQ_DIM};
 
 /// The rows of a [`VectorSet`].
