@@ -111,3 +111,5 @@ grep -q 'Run /init' serial.txt || { echo "kernel did not reach /init:"; tail -30
 sed -n '/Run \/init/,$p' serial.txt | grep -vE '^\[ *[0-9.]+\] ' | tr -d '\r' | sed '/^ *$/d'
 echo "== wall time $(($(date +%s) - start)) s (Bochs $(($(date +%s) - boot)) s), exit code ${code:-none}"
 [ "$code" = 0 ]
+# The tests required the avx512 tier (RVF_REQUIRE_BACKENDS) and passed: record it for the summary.
+[ -z "${RVF_TIER_LOG_DIR:-}" ] || { mkdir -p "$RVF_TIER_LOG_DIR" && echo avx512 >>"$RVF_TIER_LOG_DIR/bochs"; }

@@ -54,6 +54,8 @@ wasm_tests() {
     RVF_REQUIRE_BACKENDS=scalar,wasm128 CARGO_TARGET_DIR="$root/target/wasm32" \
         /usr/bin/cargo test --release --target wasm32-wasip1 -Zbuild-std=std,panic_abort \
         --lib --tests -- --test-threads=1
+    # The tests required scalar and wasm128 and passed: record them for the tier summary.
+    [ -z "${RVF_TIER_LOG_DIR:-}" ] || printf 'scalar\nwasm128\n' >>"$RVF_TIER_LOG_DIR/node-wasi"
 }
 timed "crate tests on wasm32-wasip1 + simd128 (node WASI)" wasm_tests
 
