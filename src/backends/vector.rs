@@ -169,12 +169,8 @@ pub(crate) trait I8x: Copy {
     /// sum). The default copies through a zeroed buffer; AVX-512 uses a masked load.
     #[inline(always)]
     unsafe fn load_partial(p: *const i8, n: usize) -> Self {
-        let mut buf = [0i8; 64];
-        // SAFETY: n < N <= 64 elements are readable at p (caller), and buf holds 64.
-        unsafe {
-            core::ptr::copy_nonoverlapping(p, buf.as_mut_ptr(), n);
-            Self::load(buf.as_ptr())
-        }
+        // SAFETY: n < N <= 64 elements are readable at p (caller); the copy holds 64.
+        unsafe { Self::load(padded(p, n).as_ptr()) }
     }
     /// `acc + a * b` (products summed into the accumulator's lanes).
     unsafe fn dot(acc: Self::Acc, a: Self, b: Self) -> Self::Acc;
@@ -200,13 +196,8 @@ pub(crate) trait Bytes: Copy {
     /// zeroed buffers; AVX-512 uses masked loads.
     #[inline(always)]
     unsafe fn load_xor_partial(a: *const u8, b: *const u8, n: usize) -> Self {
-        let (mut x, mut y) = ([0u8; 64], [0u8; 64]);
-        // SAFETY: n < N <= 64 bytes are readable at a and b (caller); the buffers hold 64.
-        unsafe {
-            core::ptr::copy_nonoverlapping(a, x.as_mut_ptr(), n);
-            core::ptr::copy_nonoverlapping(b, y.as_mut_ptr(), n);
-            Self::load_xor(x.as_ptr(), y.as_ptr())
-        }
+        // SAFETY: n < N <= 64 bytes are readable at a and b (caller); the copies hold 64.
+        unsafe { Self::load_xor(padded(a, n).as_ptr(), padded(b, n).as_ptr()) }
     }
     /// `acc + popcount(v)`.
     unsafe fn popcnt_add(acc: Self::Acc, v: Self) -> Self::Acc;
@@ -225,4 +216,16 @@ pub(crate) trait Bytes: Copy {
     unsafe fn acc_add(a: Self::Acc, b: Self::Acc) -> Self::Acc;
     /// The sum of all lanes.
     unsafe fn hsum(acc: Self::Acc) -> u64;
+}
+
+/// The first `n` elements at `p`, then zeros, in a 64-element buffer.
+///
+/// # Safety
+/// `n <= 64` elements are readable at `p`.
+#[inline(always)]
+unsafe fn padded<T: Copy + Default>(p: *const T, n: usize) -> [T; 64] {
+    let mut buf = [T::default(); 64];
+    // SAFETY: the caller guarantees n <= 64 readable elements; buf holds 64.
+    unsafe { core::ptr::copy_nonoverlapping(p, buf.as_mut_ptr(), n) };
+    buf
 }

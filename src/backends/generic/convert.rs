@@ -64,11 +64,38 @@ pub(crate) unsafe fn sq8_encode<V: F32x>(x: &[f32], p: Sq8View<'_>, out: &mut [i
             i += V::N;
         }
     }
-    let tail = Sq8View {
-        min: &p.min[i..n],
-        range: &p.range[i..n],
-    };
-    scalar::sq8_encode(&x[i..n], tail, &mut out[i..n]);
+    scalar::sq8_encode(&x[i..n], tail(p, i, n), &mut out[i..n]);
+}
+
+/// SQ8 decoding of `N` codes at a time, each register handed to `store` with its index; the
+/// tail goes to `tail(start)`.
+///
+/// # Safety
+/// `V`'s features are enabled; `store` writes at most `N` elements at the index it is given.
+#[inline(always)]
+unsafe fn sq8_decode_with<V: F32x>(
+    codes: &[i8],
+    p: Sq8View<'_>,
+    n: usize,
+    mut store: impl FnMut(V, usize),
+) -> usize {
+    let n = n.min(codes.len()).min(p.min.len()).min(p.range.len());
+    let mut i = 0;
+    // SAFETY: V's features (caller); every access is below n.
+    unsafe {
+        while i + V::N <= n {
+            store(
+                sq8_decode(
+                    codes.as_ptr().add(i),
+                    p.min.as_ptr().add(i),
+                    p.range.as_ptr().add(i),
+                ),
+                i,
+            );
+            i += V::N;
+        }
+    }
+    i
 }
 
 /// SQ8 decoding to `f32` (`numerics::sq8_decode` per element).
@@ -77,29 +104,12 @@ pub(crate) unsafe fn sq8_encode<V: F32x>(x: &[f32], p: Sq8View<'_>, out: &mut [i
 /// `V`'s features are enabled; `codes`, `p.min`, `p.range` and `out` have one length.
 #[inline(always)]
 pub(crate) unsafe fn sq8_decode_f32<V: F32x>(codes: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
-    let n = codes
-        .len()
-        .min(out.len())
-        .min(p.min.len())
-        .min(p.range.len());
-    let mut i = 0;
-    // SAFETY: V's features (caller); every access is below n.
-    unsafe {
-        while i + V::N <= n {
-            let v: V = sq8_decode(
-                codes.as_ptr().add(i),
-                p.min.as_ptr().add(i),
-                p.range.as_ptr().add(i),
-            );
-            v.store(out.as_mut_ptr().add(i));
-            i += V::N;
-        }
-    }
-    let tail = Sq8View {
-        min: &p.min[i..n],
-        range: &p.range[i..n],
-    };
-    scalar::sq8_decode_f32(&codes[i..n], tail, &mut out[i..n]);
+    let n = out.len();
+    let o = out.as_mut_ptr();
+    // SAFETY: forwarded from the caller; `i + N <= n = out.len()` for every register stored.
+    let i = unsafe { sq8_decode_with::<V>(codes, p, n, |v, i| v.store(o.add(i))) };
+    let n = n.min(codes.len());
+    scalar::sq8_decode_f32(&codes[i..n], tail(p, i, n), &mut out[i..n]);
 }
 
 /// SQ8 decoding to `f16` (the `f32` decode, then rounding to nearest even).
@@ -108,29 +118,21 @@ pub(crate) unsafe fn sq8_decode_f32<V: F32x>(codes: &[i8], p: Sq8View<'_>, out: 
 /// As [`sq8_decode_f32`].
 #[inline(always)]
 pub(crate) unsafe fn sq8_decode_f16<V: F32x>(codes: &[i8], p: Sq8View<'_>, out: &mut [f16]) {
-    let n = codes
-        .len()
-        .min(out.len())
-        .min(p.min.len())
-        .min(p.range.len());
-    let mut i = 0;
-    // SAFETY: V's features (caller); every access is below n.
-    unsafe {
-        while i + V::N <= n {
-            let v: V = sq8_decode(
-                codes.as_ptr().add(i),
-                p.min.as_ptr().add(i),
-                p.range.as_ptr().add(i),
-            );
-            v.store_f16(out.as_mut_ptr().add(i));
-            i += V::N;
-        }
+    let n = out.len();
+    let o = out.as_mut_ptr();
+    // SAFETY: forwarded from the caller; `i + N <= n = out.len()` for every register stored.
+    let i = unsafe { sq8_decode_with::<V>(codes, p, n, |v, i| v.store_f16(o.add(i))) };
+    let n = n.min(codes.len());
+    scalar::sq8_decode_f16(&codes[i..n], tail(p, i, n), &mut out[i..n]);
+}
+
+/// Elements `i..n` of the parameters.
+#[inline(always)]
+fn tail<'a>(p: Sq8View<'a>, i: usize, n: usize) -> Sq8View<'a> {
+    Sq8View {
+        min: &p.min[i..n.min(p.min.len())],
+        range: &p.range[i..n.min(p.range.len())],
     }
-    let tail = Sq8View {
-        min: &p.min[i..n],
-        range: &p.range[i..n],
-    };
-    scalar::sq8_decode_f16(&codes[i..n], tail, &mut out[i..n]);
 }
 
 /// Index of the first `d` with `!(d > threshold)` (true for NaN), or `dists.len()`.

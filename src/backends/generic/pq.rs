@@ -2,6 +2,7 @@
 //! backend: gathers measured slower than its four interleaved rows).
 
 use crate::backends::generic::float::fold;
+use crate::backends::scalar::pq_table_with;
 use crate::backends::vector::F32x;
 use crate::vocab::{L2, PqView};
 
@@ -11,18 +12,7 @@ use crate::vocab::{L2, PqView};
 /// `V`'s features are enabled; the view is consistent with `query` and `table` (table contract).
 #[inline(always)]
 pub(crate) unsafe fn table<V: F32x>(query: &[f32], cb: PqView<'_>, table: &mut [f32]) {
-    let sd = cb.sub_dim;
-    for m in 0..cb.m {
-        let qs = &query[m * sd..(m + 1) * sd];
-        let cents = &cb.centroids[m * cb.k * sd..(m + 1) * cb.k * sd];
-        let row = &mut table[m * cb.k..(m + 1) * cb.k];
-        if sd == 0 {
-            row.fill(0.0);
-            continue;
-        }
-        for (t, c) in row.iter_mut().zip(cents.chunks_exact(sd)) {
-            // SAFETY: forwarded from the caller; qs and c both have sub_dim elements.
-            *t = unsafe { fold::<V, L2, _, _>(qs, c)[0] };
-        }
-    }
+    // SAFETY: forwarded from the caller; the loop passes sub-vectors of equal length.
+    let l2 = |a: &[f32], b: &[f32]| unsafe { fold::<V, L2, _, _>(a, b)[0] };
+    pq_table_with(query, cb, table, l2);
 }

@@ -147,25 +147,23 @@ pub(crate) fn block_f16(metric: FloatMetric, q: &[f16], b: &[f16], out: &mut [f3
     rows(metric, q, b.chunks_exact(q.len().max(1)), out)
 }
 
+/// Fused SQ8 distances of a query against code rows (one row for the `sq8_dist_*` kernels).
+fn sq8_rows<Q: Chunk>(metric: FloatMetric, q: Q, c: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
+    let r = c
+        .chunks_exact(q.len().max(1))
+        .map(|codes| Sq8Operand { codes, p });
+    rows(metric, q, r, out)
+}
+
 pub(crate) fn sq8_dist_f32(metric: FloatMetric, q: &[f32], codes: &[i8], p: Sq8View<'_>) -> f32 {
     let mut out = [0.0];
-    rows(
-        metric,
-        q,
-        core::iter::once(Sq8Operand { codes, p }),
-        &mut out,
-    );
+    sq8_rows(metric, q, codes, p, &mut out);
     out[0]
 }
 
 pub(crate) fn sq8_dist_f16(metric: FloatMetric, q: &[f16], codes: &[i8], p: Sq8View<'_>) -> f32 {
     let mut out = [0.0];
-    rows(
-        metric,
-        q,
-        core::iter::once(Sq8Operand { codes, p }),
-        &mut out,
-    );
+    sq8_rows(metric, q, codes, p, &mut out);
     out[0]
 }
 
@@ -176,10 +174,7 @@ pub(crate) fn sq8_block_f32(
     p: Sq8View<'_>,
     out: &mut [f32],
 ) {
-    let r = c
-        .chunks_exact(q.len().max(1))
-        .map(|codes| Sq8Operand { codes, p });
-    rows(metric, q, r, out)
+    sq8_rows(metric, q, c, p, out)
 }
 
 pub(crate) fn sq8_block_f16(
@@ -189,10 +184,7 @@ pub(crate) fn sq8_block_f16(
     p: Sq8View<'_>,
     out: &mut [f32],
 ) {
-    let r = c
-        .chunks_exact(q.len().max(1))
-        .map(|codes| Sq8Operand { codes, p });
-    rows(metric, q, r, out)
+    sq8_rows(metric, q, c, p, out)
 }
 
 pub(crate) fn f16_to_f32(src: &[f16], dst: &mut [f32]) {

@@ -4,6 +4,18 @@ use crate::vocab::PqView;
 
 /// `table[m * k + c]` = canonical squared L2 between query sub-vector `m` and centroid `c`.
 pub(crate) fn table(query: &[f32], cb: PqView<'_>, table: &mut [f32]) {
+    table_with(query, cb, table, super::float::l2_f32)
+}
+
+/// The PQ table loop, with `l2` the canonical squared L2 of two equal-length sub-vectors (the
+/// scalar one, or a SIMD one).
+#[inline(always)]
+pub(crate) fn table_with(
+    query: &[f32],
+    cb: PqView<'_>,
+    table: &mut [f32],
+    l2: impl Fn(&[f32], &[f32]) -> f32,
+) {
     let sd = cb.sub_dim;
     for m in 0..cb.m {
         let qs = &query[m * sd..(m + 1) * sd];
@@ -14,7 +26,7 @@ pub(crate) fn table(query: &[f32], cb: PqView<'_>, table: &mut [f32]) {
             continue;
         }
         for (t, c) in row.iter_mut().zip(cents.chunks_exact(sd)) {
-            *t = super::float::l2_f32(qs, c);
+            *t = l2(qs, c);
         }
     }
 }
