@@ -5,9 +5,13 @@
 //! peer's name otherwise (`simsimd`, `plain-loop`, `half`, `crc32c-crate`, `crc-fast`,
 //! `binary-heap`, `select-nth`). `scripts/bench-report.py` turns a run into the README table.
 //!
+//! This file is the bench target of `rvf-kernels-bench` (benches/Cargo.toml), a workspace member
+//! of its own so that the peer crates (criterion, simsimd, crc32c, crc-fast) are never built for
+//! the kernel crate's main job or tests. From the repository root:
+//!
 //! ```text
-//! cargo bench --bench kernels                      # everything (~10 minutes)
-//! cargo bench --bench kernels -- 'f32_l2/384'      # one group
+//! cargo bench -p rvf-kernels-bench                       # everything (~10 minutes)
+//! cargo bench -p rvf-kernels-bench -- 'f32_l2/384'       # one group
 //! ```
 
 use std::collections::BinaryHeap;
