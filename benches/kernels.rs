@@ -1,13 +1,18 @@
 //! Criterion benchmarks: every kernel on every backend available on this machine, side by side
 //! with the peers users would pick instead, in the same group (so one run gives the ratios).
 //!
-//! Group names are `<kernel>/<size>`; function names are `rvf-<backend>` for this crate and the
+//! Group names are `<kernel>/<size>`; function names are `rvf-<backend>` (its best tier; every
+//! tier with `RVF_BENCH_TIERS=all`, named `rvf-<tier>`) for this crate and the
 //! peer's name otherwise (`simsimd`, `plain-loop`, `half`, `crc32c-crate`, `crc-fast`,
 //! `binary-heap`, `select-nth`). `scripts/bench-report.py` turns a run into the README table.
 //!
+//! This file is the bench target of `rvf-kernels-bench` (benches/Cargo.toml), a workspace member
+//! of its own so that the peer crates (criterion, simsimd, crc32c, crc-fast) are never built for
+//! the kernel crate's main job or tests. From the repository root:
+//!
 //! ```text
-//! cargo bench --bench kernels                      # everything (~10 minutes)
-//! cargo bench --bench kernels -- 'f32_l2/384'      # one group
+//! cargo bench -p rvf-kernels-bench                       # everything (~10 minutes)
+//! cargo bench -p rvf-kernels-bench -- 'f32_l2/384'       # one group
 //! ```
 
 use std::collections::BinaryHeap;
@@ -17,20 +22,37 @@ use std::time::Duration;
 use criterion::{
     BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime,
 };
-use rvf_kernels::{Backend, Engine, Metric, PqCodebook, SqParams, TopK, f16};
+use rvf_kernels::{Backend, Engine, Metric, PqCodebook, SqParams, Tier, TopK, f16};
 use simsimd::{BinarySimilarity, SpatialSimilarity};
 
 const DIMS: [usize; 4] = [128, 384, 768, 1536];
 const ROWS: usize = 1000;
 
+/// The engines of each group: every available backend's best tier, named `rvf-<backend>`; with
+/// `RVF_BENCH_TIERS=all`, every available tier (each set of a backend's optional extensions),
+/// named `rvf-<tier>`; with `RVF_BENCH_TIERS=avx2,avx512+vnni,...`, the tiers named.
 fn engines() -> Vec<Engine> {
-    Backend::available()
-        .map(|b| Engine::new(b).expect("available"))
-        .collect()
+    match std::env::var("RVF_BENCH_TIERS").as_deref() {
+        Ok("all") => Engine::all().collect(),
+        Ok(list) if !list.trim().is_empty() => list
+            .split(',')
+            .map(|t| {
+                let tier: Tier = t.parse().expect("RVF_BENCH_TIERS: a tier name");
+                Engine::with_tier(tier).expect("RVF_BENCH_TIERS: an available tier")
+            })
+            .collect(),
+        _ => Backend::available()
+            .map(|b| Engine::new(b).expect("available"))
+            .collect(),
+    }
 }
 
 fn name(e: &Engine) -> String {
-    format!("rvf-{}", e.backend())
+    if Some(e.tier()) == e.backend().best_tier() && std::env::var("RVF_BENCH_TIERS").is_err() {
+        format!("rvf-{}", e.backend())
+    } else {
+        format!("rvf-{}", e.tier())
+    }
 }
 
 struct Rng(u64);

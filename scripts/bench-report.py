@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turn one criterion run of `benches/kernels.rs` into the README's performance table and a plot.
 
-    cargo bench --bench kernels            # one full run (about 10 minutes)
+    cargo bench -p rvf-kernels-bench       # one full run (about 10 minutes)
     python3 scripts/bench-report.py        # writes docs/performance.md, docs/throughput.svg,
                                            # and the table between the README's perf markers
 
@@ -19,7 +19,9 @@ import sys
 from collections import defaultdict
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CRIT = os.path.join(ROOT, "target", "criterion")
+# The benches are the workspace member `rvf-kernels-bench` (benches/Cargo.toml); criterion writes
+# into the workspace's target dir: target/criterion at the root, or $CARGO_TARGET_DIR/criterion.
+CRIT = os.path.join(ROOT, os.environ.get("CARGO_TARGET_DIR") or "target", "criterion")
 FLAGS = ["avx2", "fma", "f16c", "popcnt", "pclmulqdq", "vpclmulqdq", "avx512f", "avx512bw", "avx512vl",
          "avx512_vnni", "avx512_vpopcntdq", "avx512_bf16", "avx512_fp16", "asimd", "asimddp", "crc32", "pmull"]
 
@@ -153,13 +155,13 @@ def svg(rows, path):
 def main():
     rows = load()
     if not rows:
-        sys.exit("no criterion results under target/criterion: run `cargo bench --bench kernels` first")
+        sys.exit(f"no criterion results under {CRIT}: run `cargo bench -p rvf-kernels-bench` first")
     tbl, behind = table(rows)
     mach = machine()
     os.makedirs(os.path.join(ROOT, "docs"), exist_ok=True)
     has_plot = svg(rows, os.path.join(ROOT, "docs", "throughput.svg"))
     body = [f"Measured on: {mach}.", "",
-            "Medians of one `cargo bench --bench kernels` run; every row's peers ran in the same group of the same run.",
+            "Medians of one `cargo bench -p rvf-kernels-bench` run; every row's peers ran in the same group of the same run.",
             "", tbl, ""]
     body.append("Where a peer is ahead:" if behind else "No peer is ahead in any group of this run.")
     body += behind

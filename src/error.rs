@@ -13,14 +13,15 @@ use crate::vocab::{Backend, Tier};
 pub enum Error {
     /// Two slices that must have the same length do not.
     LengthMismatch {
-        /// What the first operand (or the parameter set) requires.
+        /// What the first operand (or the parameter set) requires (`usize::MAX` when that size
+        /// overflows `usize`).
         expected: usize,
         /// What was passed.
         found: usize,
     },
     /// A row-major block's length is not `rows * dim` (rows given by the output length).
     BlockShape {
-        /// `rows * dim`.
+        /// `rows * dim` (`usize::MAX` when the product overflows `usize`).
         expected: usize,
         /// The block's length.
         found: usize,

@@ -37,6 +37,8 @@ pub struct PqCodebook {
 impl PqCodebook {
     /// A codebook for vectors of `dim` dimensions split into `m` subspaces with `k` centroids
     /// each; `centroids.len()` must be `m * k * (dim / m)`, `m` must divide `dim`, `1 <= k <= 256`.
+    /// A wrong length is [`Error::LengthMismatch`], with `expected: usize::MAX` when the product
+    /// overflows `usize`.
     pub fn new(dim: usize, m: usize, k: usize, centroids: Vec<f32>) -> Result<PqCodebook> {
         if m == 0 || dim == 0 || !dim.is_multiple_of(m) {
             return Err(Error::InvalidDimension {
@@ -48,7 +50,12 @@ impl PqCodebook {
             return Err(Error::InvalidParameter("PQ K must be in 1..=256"));
         }
         let sub_dim = dim / m;
-        same_len(m * k * sub_dim, centroids.len())?;
+        // `m * k * sub_dim` is `k * dim`, which can exceed usize: no slice is that long.
+        let expected = m
+            .checked_mul(k)
+            .and_then(|mk| mk.checked_mul(sub_dim))
+            .unwrap_or(usize::MAX);
+        same_len(expected, centroids.len())?;
         Ok(PqCodebook {
             m,
             k,

@@ -6,7 +6,8 @@
 #   2. -cpu cortex-a53 (no dotprod, no fp16): the other side of every dispatch.
 # Both runs require the neon backend (RVF_REQUIRE_BACKENDS); cargo 1.96 also cross-compiles the
 # doc-tests and runs them through the same qemu runner. Then builds the benches and a no_std
-# library for aarch64. Idempotent: packages are installed only when missing,
+# library for aarch64. The benches are the workspace member rvf-kernels-bench (benches/),
+# built here with -p. Idempotent: packages are installed only when missing,
 # and builds reuse their own target dir.
 #
 # Environment: RVF_AARCH64_TARGET_DIR (default target/aarch64-qemu). The differential sweeps take
@@ -68,7 +69,7 @@ qemu cortex-a53
 lap "tests under qemu -cpu cortex-a53" "$t0"
 
 t0=$(date +%s)
-"${cargo[@]}" bench --no-run -Zbuild-std --target $target
+"${cargo[@]}" bench -p rvf-kernels-bench --no-run -Zbuild-std --target $target
 lap "benches build" "$t0"
 
 # Without `std` the NEON sub-paths are chosen from the compile-time target features.
