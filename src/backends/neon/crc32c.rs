@@ -1,12 +1,11 @@
-//! CRC32C with the ARMv8 CRC32 instructions (`crc32cx`/`crc32cb`), three interleaved streams
-//! combined with `pmull` for long inputs, and the scalar tables on CPUs without CRC32.
+//! CRC32C with the ARMv8 CRC32 instructions (`crc32cx`/`crc32cb`): three interleaved streams
+//! joined with `pmull` where PMULL is present, else serial. Without CRC32 the tables keep the
+//! scalar kernel (slicing-by-8 tables).
 //!
-//! Paths, chosen at detection (`mod.rs`):
-//! * `crc` + `aes` (PMULL): [`update_crc_pmull`]: rounds of three streams of `BLK` bytes, each
+//! * `crc` + `aes` (PMULL): [`update_pmull`]: rounds of three streams of `BLK` bytes, each
 //!   stream its own register (the first continues the running CRC, the other two start at 0),
 //!   then `crc = shift(c0, 2 BLK) ^ shift(c1, BLK) ^ c2`; then the serial path for the rest.
-//! * `crc` only: [`update_crc`], one `crc32cx` per 8 bytes, `crc32cb` for the last bytes.
-//! * neither: the scalar backend's slicing-by-8 tables.
+//! * `crc` only: [`serial`], one `crc32cx` per 8 bytes, `crc32cb` for the last bytes.
 //!
 //! Shifting (appending `L` zero bytes, `c * x^(8L) mod P`): with reflected operands, the 64-bit
 //! carry-less product of `c` and `K = x^(8L - 33) mod P` is the polynomial `c * K * x`, and
@@ -14,8 +13,6 @@
 //! The shifts are linear, so both products are XORed before one `crc32cx`.
 
 use core::arch::aarch64::*;
-
-use crate::backends::scalar;
 
 /// The reflected CRC32C polynomial without its `x^32` term.
 const POLY: u32 = 0x82F6_3B78;
@@ -48,9 +45,10 @@ fn word(d: &[u8], i: usize) -> u64 {
     u64::from_le_bytes(w)
 }
 
-/// One `crc32cx` per 8 bytes, then one `crc32cb` per byte.
+/// CRC32C update with the CRC32 instructions only: one `crc32cx` per 8 bytes, then one
+/// `crc32cb` per byte.
 #[target_feature(enable = "crc")]
-fn serial(mut crc: u32, data: &[u8]) -> u32 {
+pub(super) fn serial(mut crc: u32, data: &[u8]) -> u32 {
     let mut words = data.chunks_exact(8);
     for w in &mut words {
         crc = __crc32cd(crc, word(w, 0));
@@ -84,35 +82,18 @@ fn rounds(mut crc: u32, mut data: &[u8], blk: usize, keys: (u32, u32)) -> (u32, 
     (crc, data)
 }
 
+/// CRC32C update with CRC32 and PMULL: three streams, 1 KB then 128-byte rounds, then serial.
 #[target_feature(enable = "crc,aes")]
-fn update_pmull_tf(crc: u32, data: &[u8]) -> u32 {
+pub(super) fn update_pmull(crc: u32, data: &[u8]) -> u32 {
     let (crc, rest) = rounds(crc, data, BLK_LONG, KEYS_LONG);
     let (crc, rest) = rounds(crc, rest, BLK_SHORT, KEYS_SHORT);
     serial(crc, rest)
 }
 
-// Safe table entries: each is only in tables chosen after detecting its features (mod.rs).
-
-/// CRC32C update with CRC32 and PMULL (three streams).
-pub(super) fn update_crc_pmull(crc: u32, data: &[u8]) -> u32 {
-    // SAFETY: only in tables chosen when `crc` and `aes` (PMULL) were detected.
-    unsafe { update_pmull_tf(crc, data) }
-}
-
-/// CRC32C update with the CRC32 instructions only.
-pub(super) fn update_crc(crc: u32, data: &[u8]) -> u32 {
-    // SAFETY: only in tables chosen when `crc` was detected.
-    unsafe { serial(crc, data) }
-}
-
-/// CRC32C update without CRC32 instructions: the scalar tables.
-pub(super) fn update_table(crc: u32, data: &[u8]) -> u32 {
-    scalar::crc32c::update(crc, data)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backends::scalar;
 
     #[test]
     fn shift_keys_match_appending_zeros() {
@@ -121,10 +102,10 @@ mod tests {
             let (k1, k2) = shift_keys(blk);
             assert_eq!(k1, xpow(8 * blk - 33));
             let zeros = [0u8; 2 * BLK_LONG];
-            let via_table = scalar::crc32c::update(0x8000_0000, &zeros[..blk]);
+            let via_table = scalar::crc32c_update(0x8000_0000, &zeros[..blk]);
             assert_eq!(via_table, xpow(8 * blk));
             assert_eq!(
-                scalar::crc32c::update(0x8000_0000, &zeros[..2 * blk]),
+                scalar::crc32c_update(0x8000_0000, &zeros[..2 * blk]),
                 xpow(16 * blk)
             );
             assert_ne!(k1, k2);
