@@ -66,12 +66,12 @@ lap "build tests" "$t0"
 
 t0=$(date +%s)
 qemu max $tiers_max
-"${cargo[@]}" test --release -Zbuild-std --target $target
+RVF_TIER_LOG="${RVF_TIER_LOG_DIR:-$CARGO_TARGET_DIR}/qemu-max" "${cargo[@]}" test --release -Zbuild-std --target $target
 lap "tests under qemu -cpu max" "$t0"
 
 t0=$(date +%s)
 qemu cortex-a53 $tiers_a53
-"${cargo[@]}" test --release -Zbuild-std --target $target
+RVF_TIER_LOG="${RVF_TIER_LOG_DIR:-$CARGO_TARGET_DIR}/qemu-a53" "${cargo[@]}" test --release -Zbuild-std --target $target
 lap "tests under qemu -cpu cortex-a53" "$t0"
 
 t0=$(date +%s)
