@@ -224,10 +224,8 @@ impl Bytes for Bytes32 {
     unsafe fn popcnt_add4(acc: __m256i, v: [Self; 4]) -> __m256i {
         // SAFETY: see the impl. Four byte counts of at most 8 each stay below 256.
         unsafe {
-            let s = _mm256_add_epi8(
-                _mm256_add_epi8(popcnt_bytes(v[0].0), popcnt_bytes(v[1].0)),
-                _mm256_add_epi8(popcnt_bytes(v[2].0), popcnt_bytes(v[3].0)),
-            );
+            let [a, b, c, d] = v.map(|x| popcnt_bytes(x.0));
+            let s = _mm256_add_epi8(_mm256_add_epi8(a, b), _mm256_add_epi8(c, d));
             _mm256_add_epi64(acc, _mm256_sad_epu8(s, _mm256_setzero_si256()))
         }
     }

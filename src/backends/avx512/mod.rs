@@ -8,14 +8,10 @@
 //! | `vpopcntdq` (AVX512-VPOPCNTDQ) | Hamming with `vpopcntq` | the `vpshufb` nibble table |
 //! | `vpclmulqdq` (VPCLMULQDQ) | CRC32C from 1 KB with 512-bit carry-less folding (`crc32c.rs`) | the AVX2 `crc32` streams |
 //!
-//! | kernels | where |
-//! |---|---|
-//! | vector traits for `__m512`, 32 x i16, 64 bytes | `vector.rs` |
-//! | f32 / f16 blocks and SQ8-fused distances (2 rows per pass) | generic, over `__m512` |
-//! | f32 / f16 pairs, PQ table | the AVX2 backend's 256-bit kernels: for one pair (and the short sub-vectors of PQ tables) they measured 5-25 % faster on Zen 4, which runs 512-bit operations as two halves; same bits |
-//! | conversions, SQ8 encode / decode, top-K filter, i8, Hamming | generic, over `vector.rs` |
-//! | CRC32C | `crc32c.rs` with VPCLMULQDQ, else the AVX2 backend's |
-//! | PQ ADC scan | the scalar kernel |
+//! Every family is the generic kernel over `vector.rs` (`__m512`, 32 x i16, 64 bytes; blocks 2
+//! rows per pass), except: f32 / f16 pairs and the PQ table are the AVX2 backend's 256-bit kernels
+//! (for one pair and the short sub-vectors of PQ tables they measured 5-25 % faster on Zen 4, which
+//! runs 512-bit operations as two halves; same bits), and the PQ ADC scan is the scalar kernel.
 //!
 //! Every tier is addressable (`Tier`, `Engine::with_tier`), so every path runs in one process
 //! on a CPU with the extensions. All give the same bits.
@@ -31,68 +27,46 @@ use crate::vocab::{Backend, Tier, ext};
 // The generic families, each compiled with the tier's features.
 #[allow(dead_code)] // the 512-bit pair kernels: the tables use the AVX2 ones (see above)
 mod float {
-    crate::backends::generic::float_entries!("avx512f,avx512cd,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt", core::arch::x86_64::__m512, rows: 2, cos_rows: 2);
+    crate::backends::generic::float_entries! { "avx512f,avx512cd,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt", core::arch::x86_64::__m512, rows: 2, cos_rows: 2 }
 }
 mod convert {
-    crate::backends::generic::convert_entries!(
-        "avx512f,avx512cd,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt",
-        core::arch::x86_64::__m512
-    );
+    crate::backends::generic::convert_entries! { "avx512f,avx512cd,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt", core::arch::x86_64::__m512 }
 }
 mod int {
-    crate::backends::generic::i8_entries!(
-        "avx512f,avx512cd,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt",
-        super::vector::I16x32<false>
-    );
+    crate::backends::generic::i8_entries! { "avx512f,avx512cd,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt", super::vector::I16x32<false> }
 }
 mod int_vnni {
-    crate::backends::generic::i8_entries!(
-        "avx512f,avx512cd,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt,avx512vnni",
-        super::vector::I16x32<true>
-    );
+    crate::backends::generic::i8_entries! { "avx512f,avx512cd,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt,avx512vnni", super::vector::I16x32<true> }
 }
 mod bits {
-    crate::backends::generic::hamming_entries!(
-        "avx512f,avx512cd,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt",
-        super::vector::Bytes64<false>
-    );
+    crate::backends::generic::hamming_entries! { "avx512f,avx512cd,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt", super::vector::Bytes64<false> }
 }
 mod bits_vpopcnt {
-    crate::backends::generic::hamming_entries!(
-        "avx512f,avx512cd,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt,avx512vpopcntdq",
-        super::vector::Bytes64<true>
-    );
+    crate::backends::generic::hamming_entries! { "avx512f,avx512cd,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt,avx512vpopcntdq", super::vector::Bytes64<true> }
 }
 
 /// Proof that this CPU runs the AVX-512 backend's base (and the AVX2 backend).
 #[derive(Clone, Copy)]
 pub(crate) struct Avx512(());
-/// Proof of AVX512-VNNI (with [`Avx512`]).
+
+/// Proof that this CPU has the AVX-512 base and the extension `B` (a `detect::bit`).
 #[derive(Clone, Copy)]
-pub(crate) struct Avx512Vnni(());
-/// Proof of AVX512-VPOPCNTDQ (with [`Avx512`]).
-#[derive(Clone, Copy)]
-pub(crate) struct Avx512Vpopcntdq(());
-/// Proof of VPCLMULQDQ (with [`Avx512`]).
-#[derive(Clone, Copy)]
-pub(crate) struct Vpclmulqdq(());
+pub(crate) struct Ext<const B: u8>(());
 
 impl Avx512 {
     /// The token, if this CPU (and OS) runs AVX-512 F/CD/BW/DQ/VL and the AVX2 backend.
     pub(crate) fn detect() -> Option<Avx512> {
         (cpu() & (bit::AVX2 | bit::AVX512) == bit::AVX2 | bit::AVX512).then_some(Avx512(()))
     }
-    /// VNNI, if present.
-    pub(crate) fn vnni(self) -> Option<Avx512Vnni> {
-        (cpu() & bit::VNNI != 0).then_some(Avx512Vnni(()))
-    }
-    /// VPOPCNTDQ, if present.
-    pub(crate) fn vpopcntdq(self) -> Option<Avx512Vpopcntdq> {
-        (cpu() & bit::VPOPCNTDQ != 0).then_some(Avx512Vpopcntdq(()))
-    }
-    /// VPCLMULQDQ, if present.
-    pub(crate) fn vpclmulqdq(self) -> Option<Vpclmulqdq> {
-        (cpu() & bit::VPCLMULQDQ != 0).then_some(Vpclmulqdq(()))
+
+    /// `Some(None)` when the extension is not wanted, `Some(Some(proof))` when it is wanted and
+    /// present, `None` when it is wanted and absent.
+    fn ext<const B: u8>(self, want: bool) -> Option<Option<Ext<B>>> {
+        match (want, cpu() & B != 0) {
+            (false, _) => Some(None),
+            (true, true) => Some(Some(Ext(()))),
+            (true, false) => None,
+        }
     }
 }
 
@@ -100,60 +74,40 @@ impl Avx512 {
 #[derive(Clone, Copy)]
 pub(crate) struct Avx512Tier {
     _base: Avx512,
-    vnni: Option<Avx512Vnni>,
-    vpopcntdq: Option<Avx512Vpopcntdq>,
-    vpclmulqdq: Option<Vpclmulqdq>,
+    vnni: Option<Ext<{ bit::VNNI }>>,
+    vpopcntdq: Option<Ext<{ bit::VPOPCNTDQ }>>,
+    vpclmulqdq: Option<Ext<{ bit::VPCLMULQDQ }>>,
 }
 
 impl Avx512Tier {
     /// The tier with extension bits `e` (`vocab::ext`), if this CPU runs all of it.
     pub(crate) fn detect(e: u8) -> Option<Avx512Tier> {
         let base = Avx512::detect()?;
-        // Each wanted extension must be proven; an unwanted one stays `None`.
-        let want = |b: u8| e & b != 0;
-        let tier = Avx512Tier {
+        (e >> 3 == 0).then_some(())?;
+        Some(Avx512Tier {
             _base: base,
-            vnni: if want(ext::VNNI) {
-                Some(base.vnni()?)
-            } else {
-                None
-            },
-            vpopcntdq: if want(ext::VPOPCNTDQ) {
-                Some(base.vpopcntdq()?)
-            } else {
-                None
-            },
-            vpclmulqdq: if want(ext::VPCLMULQDQ) {
-                Some(base.vpclmulqdq()?)
-            } else {
-                None
-            },
-        };
-        (e >> 3 == 0).then_some(tier)
+            vnni: base.ext(e & ext::VNNI != 0)?,
+            vpopcntdq: base.ext(e & ext::VPOPCNTDQ != 0)?,
+            vpclmulqdq: base.ext(e & ext::VPCLMULQDQ != 0)?,
+        })
     }
 }
 
 /// The table of extension set `e`.
 const fn make(e: u8) -> Kernels {
     let mut k = SCALAR;
-    k.tier = match Tier::with_bits(Backend::Avx512, e) {
-        Some(t) => t,
-        None => panic!("AVX-512 has three extension bits"),
-    };
+    k.tier = Tier::with_bits(Backend::Avx512, e).expect("three extension bits");
     avx2::float::install(&mut k);
     float::install_blocks(&mut k);
     convert::install(&mut k);
-    if e & ext::VNNI != 0 {
-        int_vnni::install(&mut k);
-    } else {
-        int::install(&mut k);
-    }
-    if e & ext::VPOPCNTDQ != 0 {
-        bits_vpopcnt::install(&mut k);
-    } else {
-        bits::install(&mut k);
-    }
-    k.crc32c_update = if e & ext::VPCLMULQDQ != 0 {
+    // The extensions' kernels only for the bits `Avx512Tier::detect` proved.
+    #[rustfmt::skip]
+    let _ = (
+        if e & ext::VNNI != 0 { int_vnni::install(&mut k) } else { int::install(&mut k) },
+        if e & ext::VPOPCNTDQ != 0 { bits_vpopcnt::install(&mut k) } else { bits::install(&mut k) },
+    );
+    let vpclmul = e & ext::VPCLMULQDQ != 0;
+    k.crc32c_update = if vpclmul {
         crc32c::update
     } else {
         avx2::crc32c::update
@@ -161,16 +115,8 @@ const fn make(e: u8) -> Kernels {
     k
 }
 
-static TABLES: [Kernels; 8] = [
-    make(0),
-    make(1),
-    make(2),
-    make(3),
-    make(4),
-    make(5),
-    make(6),
-    make(7),
-];
+#[rustfmt::skip]
+static TABLES: [Kernels; 8] = [make(0), make(1), make(2), make(3), make(4), make(5), make(6), make(7)];
 
 // SAFETY: an `Avx512Tier` holds an `Avx512` (made only after `cpu()` reported AVX-512
 // F/CD/BW/DQ/VL and the AVX2 backend's features, which cover the base entry points and the
@@ -179,9 +125,10 @@ static TABLES: [Kernels; 8] = [
 // proved).
 unsafe impl Token for Avx512Tier {
     fn kernels(self) -> &'static Kernels {
-        let e = (self.vnni.is_some() as usize) * ext::VNNI as usize
-            + (self.vpopcntdq.is_some() as usize) * ext::VPOPCNTDQ as usize
-            + (self.vpclmulqdq.is_some() as usize) * ext::VPCLMULQDQ as usize;
+        let bit = |proved: bool, b: u8| if proved { b as usize } else { 0 };
+        let e = bit(self.vnni.is_some(), ext::VNNI)
+            | bit(self.vpopcntdq.is_some(), ext::VPOPCNTDQ)
+            | bit(self.vpclmulqdq.is_some(), ext::VPCLMULQDQ);
         &TABLES[e]
     }
 }

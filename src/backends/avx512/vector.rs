@@ -117,22 +117,6 @@ impl F32x for __m512 {
 #[derive(Clone, Copy)]
 pub(crate) struct I16x32<const VNNI: bool>(__m512i);
 
-impl<const VNNI: bool> I16x32<VNNI> {
-    /// `acc + madd(x, y)`.
-    #[inline(always)]
-    unsafe fn dp(acc: __m512i, x: __m512i, y: __m512i) -> __m512i {
-        // SAFETY: AVX-512BW, and AVX512-VNNI when VNNI (the entry points of the `VNNI` type are
-        // compiled with it), under the caller's features.
-        unsafe {
-            if VNNI {
-                _mm512_dpwssd_epi32(acc, x, y)
-            } else {
-                _mm512_add_epi32(acc, _mm512_madd_epi16(x, y))
-            }
-        }
-    }
-}
-
 impl<const VNNI: bool> I8x for I16x32<VNNI> {
     const N: usize = 32;
     type Acc = __m512i;
@@ -162,15 +146,21 @@ impl<const VNNI: bool> I8x for I16x32<VNNI> {
     }
     #[inline(always)]
     unsafe fn dot(acc: __m512i, a: Self, b: Self) -> __m512i {
-        // SAFETY: see the impl.
-        unsafe { Self::dp(acc, a.0, b.0) }
+        // SAFETY: see the impl (`vpdpwssd` only in the VNNI type's entry points).
+        unsafe {
+            if VNNI {
+                _mm512_dpwssd_epi32(acc, a.0, b.0)
+            } else {
+                _mm512_add_epi32(acc, _mm512_madd_epi16(a.0, b.0))
+            }
+        }
     }
     #[inline(always)]
     unsafe fn sq_diff(acc: __m512i, a: Self, b: Self) -> __m512i {
         // SAFETY: see the impl. |a - b| <= 255 fits i16.
         unsafe {
-            let d = _mm512_sub_epi16(a.0, b.0);
-            Self::dp(acc, d, d)
+            let d = I16x32(_mm512_sub_epi16(a.0, b.0));
+            Self::dot(acc, d, d)
         }
     }
     #[inline(always)]
@@ -233,11 +223,11 @@ impl<const VPOPCNT: bool> Bytes for Bytes64<VPOPCNT> {
         let k: __mmask64 = (1u64 << n) - 1;
         // SAFETY: see the impl; the masked loads touch only the first n < 64 bytes.
         unsafe {
-            let x = _mm512_maskz_loadu_epi8(k, a as *const i8);
-            Bytes64(_mm512_xor_si512(
-                x,
-                _mm512_maskz_loadu_epi8(k, b as *const i8),
-            ))
+            let (x, y) = (
+                _mm512_maskz_loadu_epi8(k, a as _),
+                _mm512_maskz_loadu_epi8(k, b as _),
+            );
+            Bytes64(_mm512_xor_si512(x, y))
         }
     }
     #[inline(always)]
@@ -258,18 +248,11 @@ impl<const VPOPCNT: bool> Bytes for Bytes64<VPOPCNT> {
         // 256, so they are added as bytes and widened once.
         unsafe {
             if VPOPCNT {
-                let s01 =
-                    _mm512_add_epi64(_mm512_popcnt_epi64(v[0].0), _mm512_popcnt_epi64(v[1].0));
-                let s23 =
-                    _mm512_add_epi64(_mm512_popcnt_epi64(v[2].0), _mm512_popcnt_epi64(v[3].0));
-                _mm512_add_epi64(acc, _mm512_add_epi64(s01, s23))
-            } else {
-                let s = _mm512_add_epi8(
-                    _mm512_add_epi8(popcnt_bytes(v[0].0), popcnt_bytes(v[1].0)),
-                    _mm512_add_epi8(popcnt_bytes(v[2].0), popcnt_bytes(v[3].0)),
-                );
-                _mm512_add_epi64(acc, _mm512_sad_epu8(s, _mm512_setzero_si512()))
+                return v.into_iter().fold(acc, |a, x| Self::popcnt_add(a, x));
             }
+            let [a, b, c, d] = v.map(|x| popcnt_bytes(x.0));
+            let s = _mm512_add_epi8(_mm512_add_epi8(a, b), _mm512_add_epi8(c, d));
+            _mm512_add_epi64(acc, _mm512_sad_epu8(s, _mm512_setzero_si512()))
         }
     }
     #[inline(always)]
