@@ -38,11 +38,16 @@
 //! ## Features
 //! * `std` (default): runtime CPU detection, `RVF_BACKEND`; implies `alloc`.
 //! * `alloc`: the owned types [`TopK`], [`SqParams`], [`PqCodebook`].
+//! * `tile`: the tile microkernel's exports (`kernel_exports`), built for wasm32 by
+//!   `scripts/build-tile.sh` (see `docs/tile.md`).
+//! * `hub` (implies `std`): the `hub` module, which runs `rvf-tile.wasm` tiles in wasmi
+//!   instances (see `docs/hub.md`).
 //!
 //! Without `std` the crate is `no_std`; x86-64 and aarch64 backends are then chosen from the
 //! compile-time target features.
 
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
