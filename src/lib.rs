@@ -6,7 +6,8 @@
 //! CRC32C.
 //!
 //! **One answer everywhere.** Every backend (scalar, AVX2, AVX-512, NEON, WASM SIMD128) returns the
-//! same bits for the same inputs: the order of every float reduction is fixed ([`numerics`]).
+//! same bits for the same inputs: the order of every float reduction is fixed ([`numerics`];
+//! the contract, including what it does not cover, is `docs/numerics.md` in the package).
 //!
 //! **Batch first.** Every distance has a one-query-against-a-block form (`distances_*`) that writes
 //! one distance per row of a row-major block, and [`TopK`] filters a whole slice of distances with
