@@ -46,6 +46,12 @@
 //!
 //! Without `std` the crate is `no_std`; x86-64 and aarch64 backends are then chosen from the
 //! compile-time target features.
+//!
+//! ## wasm32
+//! The SIMD128 backend is chosen at compile time: build with
+//! `RUSTFLAGS="-C target-feature=+simd128"`. Without it the build silently uses the scalar backend
+//! (same results, no SIMD); [`active_backend`] returns [`Backend::Wasm128`] or
+//! [`Backend::Scalar`], so an application can log or assert which one it got.
 
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
