@@ -64,6 +64,10 @@ pub(crate) fn i8_sums(k: &Kernels, metric: FloatMetric, a: &[i8], b: &[i8]) -> [
 api! {
     /// Squared L2 distance between two `f32` vectors, in the canonical order.
     ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
+    ///
     /// ```
     /// let d = rvf_kernels::l2_f32(&[1.0, 2.0], &[4.0, 6.0])?;
     /// assert_eq!(d, 25.0);
@@ -76,6 +80,10 @@ api! {
 
     /// Negative inner product `-(a . b)` of two `f32` vectors.
     ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
+    ///
     /// ```
     /// assert_eq!(rvf_kernels::ip_f32(&[1.0, 2.0], &[3.0, 4.0])?, -11.0);
     /// # Ok::<(), rvf_kernels::Error>(())
@@ -86,6 +94,10 @@ api! {
     }
 
     /// Cosine distance `1 - cos(a, b)` of two `f32` vectors (`1.0` if either has zero norm).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
     ///
     /// ```
     /// assert_eq!(rvf_kernels::cosine_f32(&[1.0, 0.0], &[0.0, 2.0])?, 1.0);
@@ -99,6 +111,10 @@ api! {
 
     /// Distance of one metric between two `f32` vectors; Hamming counts differing bits of the raw
     /// bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
     ///
     /// ```
     /// use rvf_kernels::Metric;
@@ -118,6 +134,10 @@ api! {
 
     /// Squared L2 distance between two `f16` vectors (widened exactly to `f32`).
     ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
+    ///
     /// ```
     /// use rvf_kernels::f16;
     /// let a = [f16::from_f32(1.0), f16::from_f32(2.0)];
@@ -132,6 +152,10 @@ api! {
 
     /// Negative inner product of two `f16` vectors.
     ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
+    ///
     /// ```
     /// use rvf_kernels::f16;
     /// let a = [f16::from_f32(1.0), f16::from_f32(2.0)];
@@ -145,6 +169,10 @@ api! {
 
     /// Cosine distance of two `f16` vectors.
     ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
+    ///
     /// ```
     /// use rvf_kernels::f16;
     /// let a = [f16::from_f32(3.0), f16::from_f32(4.0)];
@@ -157,6 +185,10 @@ api! {
     }
 
     /// Distance of one metric between two `f16` vectors (Hamming: raw bytes).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
     ///
     /// ```
     /// use rvf_kernels::{f16, Metric};
@@ -176,6 +208,10 @@ api! {
 
     /// Squared L2 distance between two `i8` vectors: an exact integer sum, rounded once to `f32`.
     ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
+    ///
     /// ```
     /// assert_eq!(rvf_kernels::l2_i8(&[-128, 127], &[127, -128])?, 130050.0);
     /// # Ok::<(), rvf_kernels::Error>(())
@@ -186,6 +222,10 @@ api! {
     }
 
     /// Negative inner product of two `i8` vectors (exact sum, rounded once).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
     ///
     /// ```
     /// assert_eq!(rvf_kernels::ip_i8(&[1, 2], &[3, 4])?, -11.0);
@@ -199,6 +239,10 @@ api! {
     /// Cosine distance of two `i8` vectors (exact sums, each rounded to `f32`, then the cosine
     /// formula).
     ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
+    ///
     /// ```
     /// assert_eq!(rvf_kernels::cosine_i8(&[1, 0], &[0, 1])?, 1.0);
     /// # Ok::<(), rvf_kernels::Error>(())
@@ -209,6 +253,10 @@ api! {
     }
 
     /// Distance of one metric between two `i8` vectors (Hamming: raw bytes).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
     ///
     /// ```
     /// use rvf_kernels::Metric;
@@ -225,6 +273,10 @@ api! {
 
     /// Hamming distance between two packed bit vectors: the number of differing bits.
     ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
+    ///
     /// ```
     /// assert_eq!(rvf_kernels::hamming(&[0b1010_1010, 0xFF], &[0b0101_0101, 0xFF])?, 8);
     /// # Ok::<(), rvf_kernels::Error>(())
@@ -235,6 +287,10 @@ api! {
     }
 
     /// Hamming distance over the raw bytes of two slices of any plain element type.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
     ///
     /// ```
     /// assert_eq!(rvf_kernels::hamming_raw(&[1u32, 2], &[1u32, 3])?, 1);
@@ -250,6 +306,11 @@ api! {
     ///
     /// The number of rows is `out.len()`; `block.len()` must be `out.len() * query.len()`. The
     /// results are bit-identical to calling [`distance_f32`] row by row. Hamming compares raw bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BlockShape`] if `block.len()` is not `query.len() * out.len()` (the number of rows
+    /// is `out.len()`).
     ///
     /// ```
     /// use rvf_kernels::Metric;
@@ -270,6 +331,11 @@ api! {
 
     /// One `f16` query against a row-major `f16` block (see [`distances_f32`]).
     ///
+    /// # Errors
+    ///
+    /// [`Error::BlockShape`] if `block.len()` is not `query.len() * out.len()` (the number of rows
+    /// is `out.len()`).
+    ///
     /// ```
     /// use rvf_kernels::{f16, Metric};
     /// let h = |v: f32| f16::from_f32(v);
@@ -289,6 +355,11 @@ api! {
     }
 
     /// One `i8` query against a row-major `i8` block (see [`distances_f32`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BlockShape`] if `block.len()` is not `query.len() * out.len()` (the number of rows
+    /// is `out.len()`).
     ///
     /// ```
     /// use rvf_kernels::Metric;
@@ -314,6 +385,11 @@ api! {
 
     /// One packed-bit query against a row-major block of packed-bit rows: Hamming distances.
     ///
+    /// # Errors
+    ///
+    /// [`Error::BlockShape`] if `block.len()` is not `query.len() * out.len()` (the number of rows
+    /// is `out.len()`).
+    ///
     /// ```
     /// let mut out = [0.0f32; 2];
     /// rvf_kernels::hamming_distances(&[0x0F], &[0x0F, 0xF0], &mut out)?;
@@ -327,6 +403,10 @@ api! {
     }
 
     /// Widens `f16` to `f32` exactly (`dst.len()` must equal `src.len()`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `dst.len() != src.len()` (`expected` is `src.len()`).
     ///
     /// ```
     /// use rvf_kernels::f16;
@@ -342,6 +422,10 @@ api! {
     }
 
     /// Rounds `f32` to `f16`, to nearest even (`dst.len()` must equal `src.len()`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `dst.len() != src.len()` (`expected` is `src.len()`).
     ///
     /// ```
     /// use rvf_kernels::f16;

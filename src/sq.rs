@@ -32,6 +32,14 @@ pub struct SqParams {
 
 impl SqParams {
     /// Parameters from per-dimension minimums and maximums (finite, `min <= max`).
+    ///
+    /// # Errors
+    ///
+    /// * [`Error::LengthMismatch`] if `maxs.len() != mins.len()`;
+    /// * [`Error::InvalidDimension`] if both are empty;
+    /// * [`Error::InvalidParameter`] if a minimum or maximum is not finite (NaN, infinite), a
+    ///   minimum exceeds its maximum, or `max - min` overflows `f32` (for example `-3e38` and
+    ///   `3e38`).
     pub fn new(mins: Vec<f32>, maxs: Vec<f32>) -> Result<SqParams> {
         same_len(mins.len(), maxs.len())?;
         if mins.is_empty() {
@@ -57,6 +65,11 @@ impl SqParams {
 
     /// Parameters from the tile's interleaved layout `(min_0, max_0, min_1, max_1, ..)`.
     ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] if `pairs.len()` is odd; otherwise those of [`SqParams::new`]
+    /// (an empty slice is [`Error::InvalidDimension`]).
+    ///
     /// ```
     /// let p = rvf_kernels::SqParams::from_interleaved(&[0.0, 1.0, -2.0, 2.0])?;
     /// assert_eq!(p.dim(), 2);
@@ -75,6 +88,13 @@ impl SqParams {
 
     /// Per-dimension minimum and maximum of a row-major data set of `dim`-element rows (NaN
     /// values are skipped; an all-NaN dimension gets `min = max = 0`).
+    ///
+    /// # Errors
+    ///
+    /// * [`Error::InvalidDimension`] if `dim == 0`, `data` is empty, or `data.len()` is not a
+    ///   multiple of `dim`;
+    /// * [`Error::InvalidParameter`] if `data` holds an infinity, or a dimension's values are so
+    ///   far apart that `max - min` overflows `f32` (see [`SqParams::new`]).
     pub fn fit(data: &[f32], dim: usize) -> Result<SqParams> {
         if dim == 0 || data.is_empty() || !data.len().is_multiple_of(dim) {
             return Err(Error::InvalidDimension {
@@ -149,6 +169,11 @@ api! {
     /// Encodes rows of `f32` values to SQ8 codes (`x.len()` a multiple of the dimension,
     /// `out.len() == x.len()`).
     ///
+    /// # Errors
+    ///
+    /// * [`Error::LengthMismatch`] if `out.len() != x.len()`;
+    /// * [`Error::InvalidDimension`] if `x.len()` is not a multiple of `params.dim()`.
+    ///
     /// ```
     /// use rvf_kernels::SqParams;
     /// let p = SqParams::new(vec![0.0, 0.0], vec![1.0, 2.0])?;
@@ -169,6 +194,11 @@ api! {
 
     /// Decodes rows of SQ8 codes to `f32`.
     ///
+    /// # Errors
+    ///
+    /// * [`Error::LengthMismatch`] if `out.len() != codes.len()`;
+    /// * [`Error::InvalidDimension`] if `codes.len()` is not a multiple of `params.dim()`.
+    ///
     /// ```
     /// use rvf_kernels::SqParams;
     /// let p = SqParams::new(vec![0.0], vec![255.0])?;
@@ -188,6 +218,11 @@ api! {
     }
 
     /// Decodes rows of SQ8 codes to `f16` (the `f32` decode rounded to nearest even).
+    ///
+    /// # Errors
+    ///
+    /// * [`Error::LengthMismatch`] if `out.len() != codes.len()`;
+    /// * [`Error::InvalidDimension`] if `codes.len()` is not a multiple of `params.dim()`.
     ///
     /// ```
     /// use rvf_kernels::{f16, SqParams};
@@ -211,6 +246,13 @@ api! {
     /// the decoded vector: bit-identical to decoding to `f32` and calling [`distance_f32`](crate::distance_f32).
     /// Hamming is not defined here ([`Error::UnsupportedMetric`]).
     ///
+    /// # Errors
+    ///
+    /// Checked in this order:
+    /// * [`Error::UnsupportedMetric`] for [`Metric::Hamming`];
+    /// * [`Error::LengthMismatch`] if `query.len()` or `codes.len()` is not `params.dim()`
+    ///   (`expected` is `params.dim()`).
+    ///
     /// ```
     /// use rvf_kernels::{Metric, SqParams};
     /// let p = SqParams::new(vec![0.0, 0.0], vec![255.0, 255.0])?;
@@ -228,6 +270,13 @@ api! {
     /// Fused asymmetric distance of an `f16` query to one SQ8-coded vector (see
     /// [`sq8_distance_f32`]; the query is widened exactly).
     ///
+    /// # Errors
+    ///
+    /// Checked in this order:
+    /// * [`Error::UnsupportedMetric`] for [`Metric::Hamming`];
+    /// * [`Error::LengthMismatch`] if `query.len()` or `codes.len()` is not `params.dim()`
+    ///   (`expected` is `params.dim()`).
+    ///
     /// ```
     /// use rvf_kernels::{f16, Metric, SqParams};
     /// let p = SqParams::new(vec![0.0], vec![255.0])?;
@@ -243,6 +292,13 @@ api! {
     }
 
     /// Fused asymmetric distances of an `f32` query to a block of SQ8-coded rows (`out.len()` rows).
+    ///
+    /// # Errors
+    ///
+    /// Checked in this order:
+    /// * [`Error::UnsupportedMetric`] for [`Metric::Hamming`];
+    /// * [`Error::LengthMismatch`] if `query.len() != params.dim()`;
+    /// * [`Error::BlockShape`] if `codes.len()` is not `params.dim() * out.len()`.
     ///
     /// ```
     /// use rvf_kernels::{Metric, SqParams};
@@ -261,6 +317,13 @@ api! {
     }
 
     /// Fused asymmetric distances of an `f16` query to a block of SQ8-coded rows.
+    ///
+    /// # Errors
+    ///
+    /// Checked in this order:
+    /// * [`Error::UnsupportedMetric`] for [`Metric::Hamming`];
+    /// * [`Error::LengthMismatch`] if `query.len() != params.dim()`;
+    /// * [`Error::BlockShape`] if `codes.len()` is not `params.dim() * out.len()`.
     ///
     /// ```
     /// use rvf_kernels::{f16, Metric, SqParams};
