@@ -95,6 +95,24 @@ api! {
 
     /// Cosine distance `1 - cos(a, b)` of two `f32` vectors (`1.0` if either has zero norm).
     ///
+    /// # Range
+    ///
+    /// The three sums (`a.b`, `a.a`, `b.b`) are `f32`, so the result is meaningful only for
+    /// magnitudes they can hold. With `n = a.len()`:
+    ///
+    /// * **Upper edge.** If every element's magnitude is at most `E(n)`, about
+    ///   `sqrt(f32::MAX / n)` (`1.8e19 / sqrt(n)`: `9.4e17` for `n = 384`), every sum is finite.
+    ///   Above it a squared norm can overflow, and the result is NaN (`inf / inf`) or a wrong
+    ///   `1.0` (`dot / inf`): `cosine_f32(&[1e20, 1e20], &[1e20, 1e20])` is NaN.
+    /// * **Lower edge.** An element of magnitude at most `2^-75` (about `2.6e-23`) squares to
+    ///   zero; a vector made only of such elements has zero norm, so the zero-norm rule gives
+    ///   `1.0` even for parallel vectors. Elements below `2^-63` (about `1.1e-19`) have subnormal
+    ///   squares: a vector made of them loses accuracy.
+    ///
+    /// Multiplying both vectors by the same power of two does not change the result's bits as
+    /// long as nothing leaves the range, so out-of-range data can be rescaled first. The measured
+    /// edges are in `docs/numerics.md`. [`cosine_f16`] and [`cosine_i8`] have no such limits.
+    ///
     /// # Errors
     ///
     /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
@@ -110,7 +128,7 @@ api! {
     }
 
     /// Distance of one metric between two `f32` vectors; Hamming counts differing bits of the raw
-    /// bytes.
+    /// bytes. [`Metric::Cosine`] has the range of [`cosine_f32`].
     ///
     /// # Errors
     ///
@@ -168,6 +186,10 @@ api! {
     }
 
     /// Cosine distance of two `f16` vectors.
+    ///
+    /// Unlike [`cosine_f32`] it has no magnitude limits: the squares of `f16` values, from the
+    /// smallest subnormal (`2^-24`) to `f16::MAX`, are normal `f32` numbers, and no sum of fewer
+    /// than `7.9e28` of them overflows.
     ///
     /// # Errors
     ///
@@ -306,6 +328,7 @@ api! {
     ///
     /// The number of rows is `out.len()`; `block.len()` must be `out.len() * query.len()`. The
     /// results are bit-identical to calling [`distance_f32`] row by row. Hamming compares raw bytes.
+    /// [`Metric::Cosine`] has the range of [`cosine_f32`].
     ///
     /// # Errors
     ///

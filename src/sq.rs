@@ -244,7 +244,8 @@ api! {
 
     /// Fused asymmetric distance of an `f32` query to one SQ8-coded vector, without materializing
     /// the decoded vector: bit-identical to decoding to `f32` and calling [`distance_f32`](crate::distance_f32).
-    /// Hamming is not defined here ([`Error::UnsupportedMetric`]).
+    /// Hamming is not defined here ([`Error::UnsupportedMetric`]). Cosine has the range of
+    /// [`cosine_f32`](crate::cosine_f32), applied to the query and the decoded values.
     ///
     /// # Errors
     ///

@@ -141,17 +141,17 @@ fn every_vector_inside_the_upper_edge_is_finite_and_accurate() {
             let mut gen_vec = || -> Vec<f32> {
                 (0..n)
                     .map(|i| {
-                        let m = if i % 5 == round % 5 { e } else { e * rng.unit() };
+                        let m = if i % 5 == round % 5 {
+                            e
+                        } else {
+                            e * rng.unit()
+                        };
                         if rng.next() & 1 == 0 { m } else { -m }
                     })
                     .collect()
             };
             let a = gen_vec();
-            let b = if round == 0 {
-                a.clone()
-            } else {
-                gen_vec()
-            };
+            let b = if round == 0 { a.clone() } else { gen_vec() };
             let got = cos_all(&a, &b);
             assert!((0.0..=2.0).contains(&got), "n = {n}: {got}");
             let want = reference(&a, &b);
@@ -214,7 +214,11 @@ fn power_of_two_rescaling_changes_no_bits() {
             let s = 2f32.powi(k);
             let sa: Vec<f32> = a.iter().map(|v| v * s).collect();
             let sb: Vec<f32> = b.iter().map(|v| v * s).collect();
-            assert_eq!(cos_all(&sa, &sb).to_bits(), want.to_bits(), "n = {n}, 2^{k}");
+            assert_eq!(
+                cos_all(&sa, &sb).to_bits(),
+                want.to_bits(),
+                "n = {n}, 2^{k}"
+            );
         }
     }
     // The remedy for the out-of-range example: scale both operands down by 2^-64 first.
