@@ -295,6 +295,11 @@ api! {
 
     /// Hamming distance between two packed bit vectors: the number of differing bits.
     ///
+    /// It is a `u64`, the exact count. The block form [`hamming_distances`] and
+    /// [`Metric::Hamming`] return the same count as an `f32`, `hamming(a, b)? as f32` exactly
+    /// (exact up to `2^24` differing bits, rounded to nearest even beyond), so mixing the two
+    /// forms gives the same distances.
+    ///
     /// # Errors
     ///
     /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).

@@ -94,6 +94,7 @@ mod backends;
 mod crc32c;
 mod distance;
 mod error;
+mod interop;
 mod metric;
 pub mod numerics;
 #[cfg(feature = "alloc")]
@@ -118,6 +119,7 @@ pub use crc32c::*;
 pub use distance::*;
 pub use error::{Error, Result};
 pub use half::f16;
+pub use interop::*;
 pub use metric::Metric;
 #[cfg(feature = "alloc")]
 pub use pq::*;
