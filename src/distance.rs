@@ -65,6 +65,10 @@ pub(crate) fn i8_sums(k: &Kernels, metric: FloatMetric, a: &[i8], b: &[i8]) -> [
 api! {
     /// Squared L2 distance between two `f32` vectors, in the canonical order.
     ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
+    ///
     /// ```
     /// let d = rvf_kernels::l2_f32(&[1.0, 2.0], &[4.0, 6.0])?;
     /// assert_eq!(d, 25.0);
@@ -77,6 +81,10 @@ api! {
 
     /// Negative inner product `-(a . b)` of two `f32` vectors.
     ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
+    ///
     /// ```
     /// assert_eq!(rvf_kernels::ip_f32(&[1.0, 2.0], &[3.0, 4.0])?, -11.0);
     /// # Ok::<(), rvf_kernels::Error>(())
@@ -87,6 +95,28 @@ api! {
     }
 
     /// Cosine distance `1 - cos(a, b)` of two `f32` vectors (`1.0` if either has zero norm).
+    ///
+    /// # Range
+    ///
+    /// The three sums (`a.b`, `a.a`, `b.b`) are `f32`, so the result is meaningful only for
+    /// magnitudes they can hold. With `n = a.len()`:
+    ///
+    /// * **Upper edge.** If every element's magnitude is at most `E(n)`, about
+    ///   `sqrt(f32::MAX / n)` (`1.8e19 / sqrt(n)`: `9.4e17` for `n = 384`), every sum is finite.
+    ///   Above it a squared norm can overflow, and the result is NaN (`inf / inf`) or a wrong
+    ///   `1.0` (`dot / inf`): `cosine_f32(&[1e20, 1e20], &[1e20, 1e20])` is NaN.
+    /// * **Lower edge.** An element of magnitude at most `2^-75` (about `2.6e-23`) squares to
+    ///   zero; a vector made only of such elements has zero norm, so the zero-norm rule gives
+    ///   `1.0` even for parallel vectors. Elements below `2^-63` (about `1.1e-19`) have subnormal
+    ///   squares: a vector made of them loses accuracy.
+    ///
+    /// Multiplying both vectors by the same power of two does not change the result's bits as
+    /// long as nothing leaves the range, so out-of-range data can be rescaled first. The measured
+    /// edges are in `docs/numerics.md`. [`cosine_f16`] and [`cosine_i8`] have no such limits.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
     ///
     /// ```
     /// assert_eq!(rvf_kernels::cosine_f32(&[1.0, 0.0], &[0.0, 2.0])?, 1.0);
@@ -99,7 +129,11 @@ api! {
     }
 
     /// Distance of one metric between two `f32` vectors; Hamming counts differing bits of the raw
-    /// bytes.
+    /// bytes. [`Metric::Cosine`] has the range of [`cosine_f32`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
     ///
     /// ```
     /// use rvf_kernels::Metric;
@@ -119,6 +153,10 @@ api! {
 
     /// Squared L2 distance between two `f16` vectors (widened exactly to `f32`).
     ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
+    ///
     /// ```
     /// use rvf_kernels::f16;
     /// let a = [f16::from_f32(1.0), f16::from_f32(2.0)];
@@ -133,6 +171,10 @@ api! {
 
     /// Negative inner product of two `f16` vectors.
     ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
+    ///
     /// ```
     /// use rvf_kernels::f16;
     /// let a = [f16::from_f32(1.0), f16::from_f32(2.0)];
@@ -146,6 +188,14 @@ api! {
 
     /// Cosine distance of two `f16` vectors.
     ///
+    /// Unlike [`cosine_f32`] it has no magnitude limits: the squares of `f16` values, from the
+    /// smallest subnormal (`2^-24`) to `f16::MAX`, are normal `f32` numbers, and no sum of fewer
+    /// than `7.9e28` of them overflows.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
+    ///
     /// ```
     /// use rvf_kernels::f16;
     /// let a = [f16::from_f32(3.0), f16::from_f32(4.0)];
@@ -158,6 +208,10 @@ api! {
     }
 
     /// Distance of one metric between two `f16` vectors (Hamming: raw bytes).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
     ///
     /// ```
     /// use rvf_kernels::{f16, Metric};
@@ -177,6 +231,10 @@ api! {
 
     /// Squared L2 distance between two `i8` vectors: an exact integer sum, rounded once to `f32`.
     ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
+    ///
     /// ```
     /// assert_eq!(rvf_kernels::l2_i8(&[-128, 127], &[127, -128])?, 130050.0);
     /// # Ok::<(), rvf_kernels::Error>(())
@@ -187,6 +245,10 @@ api! {
     }
 
     /// Negative inner product of two `i8` vectors (exact sum, rounded once).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
     ///
     /// ```
     /// assert_eq!(rvf_kernels::ip_i8(&[1, 2], &[3, 4])?, -11.0);
@@ -200,6 +262,10 @@ api! {
     /// Cosine distance of two `i8` vectors (exact sums, each rounded to `f32`, then the cosine
     /// formula).
     ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
+    ///
     /// ```
     /// assert_eq!(rvf_kernels::cosine_i8(&[1, 0], &[0, 1])?, 1.0);
     /// # Ok::<(), rvf_kernels::Error>(())
@@ -210,6 +276,10 @@ api! {
     }
 
     /// Distance of one metric between two `i8` vectors (Hamming: raw bytes).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
     ///
     /// ```
     /// use rvf_kernels::Metric;
@@ -226,6 +296,15 @@ api! {
 
     /// Hamming distance between two packed bit vectors: the number of differing bits.
     ///
+    /// It is a `u64`, the exact count. The block form [`hamming_distances`] and
+    /// [`Metric::Hamming`] return the same count as an `f32`, `hamming(a, b)? as f32` exactly
+    /// (exact up to `2^24` differing bits, rounded to nearest even beyond), so mixing the two
+    /// forms gives the same distances.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
+    ///
     /// ```
     /// assert_eq!(rvf_kernels::hamming(&[0b1010_1010, 0xFF], &[0b0101_0101, 0xFF])?, 8);
     /// # Ok::<(), rvf_kernels::Error>(())
@@ -236,6 +315,10 @@ api! {
     }
 
     /// Hamming distance over the raw bytes of two slices of any plain element type.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `a.len() != b.len()` (`expected` is `a.len()`).
     ///
     /// ```
     /// assert_eq!(rvf_kernels::hamming_raw(&[1u32, 2], &[1u32, 3])?, 1);
@@ -251,6 +334,12 @@ api! {
     ///
     /// The number of rows is `out.len()`; `block.len()` must be `out.len() * query.len()`. The
     /// results are bit-identical to calling [`distance_f32`] row by row. Hamming compares raw bytes.
+    /// [`Metric::Cosine`] has the range of [`cosine_f32`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BlockShape`] if `block.len()` is not `query.len() * out.len()` (the number of rows
+    /// is `out.len()`).
     ///
     /// ```
     /// use rvf_kernels::Metric;
@@ -271,6 +360,11 @@ api! {
 
     /// One `f16` query against a row-major `f16` block (see [`distances_f32`]).
     ///
+    /// # Errors
+    ///
+    /// [`Error::BlockShape`] if `block.len()` is not `query.len() * out.len()` (the number of rows
+    /// is `out.len()`).
+    ///
     /// ```
     /// use rvf_kernels::{f16, Metric};
     /// let h = |v: f32| f16::from_f32(v);
@@ -290,6 +384,11 @@ api! {
     }
 
     /// One `i8` query against a row-major `i8` block (see [`distances_f32`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BlockShape`] if `block.len()` is not `query.len() * out.len()` (the number of rows
+    /// is `out.len()`).
     ///
     /// ```
     /// use rvf_kernels::Metric;
@@ -315,6 +414,11 @@ api! {
 
     /// One packed-bit query against a row-major block of packed-bit rows: Hamming distances.
     ///
+    /// # Errors
+    ///
+    /// [`Error::BlockShape`] if `block.len()` is not `query.len() * out.len()` (the number of rows
+    /// is `out.len()`).
+    ///
     /// ```
     /// let mut out = [0.0f32; 2];
     /// rvf_kernels::hamming_distances(&[0x0F], &[0x0F, 0xF0], &mut out)?;
@@ -328,6 +432,10 @@ api! {
     }
 
     /// Widens `f16` to `f32` exactly (`dst.len()` must equal `src.len()`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `dst.len() != src.len()` (`expected` is `src.len()`).
     ///
     /// ```
     /// use rvf_kernels::f16;
@@ -343,6 +451,10 @@ api! {
     }
 
     /// Rounds `f32` to `f16`, to nearest even (`dst.len()` must equal `src.len()`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `dst.len() != src.len()` (`expected` is `src.len()`).
     ///
     /// ```
     /// use rvf_kernels::f16;

@@ -6,7 +6,8 @@
 //! CRC32C.
 //!
 //! **One answer everywhere.** Every backend (scalar, AVX2, AVX-512, NEON, WASM SIMD128) returns the
-//! same bits for the same inputs: the order of every float reduction is fixed ([`numerics`]).
+//! same bits for the same inputs: the order of every float reduction is fixed ([`numerics`];
+//! the contract, including what it does not cover, is `docs/numerics.md` in the package).
 //!
 //! **Batch first.** Every distance has a one-query-against-a-block form (`distances_*`) that writes
 //! one distance per row of a row-major block, and [`TopK`] filters a whole slice of distances with
@@ -38,11 +39,22 @@
 //! ## Features
 //! * `std` (default): runtime CPU detection, `RVF_BACKEND`; implies `alloc`.
 //! * `alloc`: the owned types [`TopK`], [`SqParams`], [`PqCodebook`].
+//! * `tile`: the tile microkernel's exports (`kernel_exports`), built for wasm32 by
+//!   `scripts/build-tile.sh` (see `docs/tile.md`).
+//! * `hub` (implies `std`): the `hub` module, which runs `rvf-tile.wasm` tiles in wasmi
+//!   instances (see `docs/hub.md`).
 //!
 //! Without `std` the crate is `no_std`; x86-64 and aarch64 backends are then chosen from the
 //! compile-time target features.
+//!
+//! ## wasm32
+//! The SIMD128 backend is chosen at compile time: build with
+//! `RUSTFLAGS="-C target-feature=+simd128"`. Without it the build silently uses the scalar backend
+//! (same results, no SIMD); [`active_backend`] returns [`Backend::Wasm128`] or
+//! [`Backend::Scalar`], so an application can log or assert which one it got.
 
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
@@ -81,6 +93,7 @@ mod crc32c;
 mod detect;
 mod distance;
 mod error;
+mod interop;
 mod metric;
 pub mod numerics;
 #[cfg(feature = "alloc")]
@@ -106,6 +119,7 @@ pub use crc32c::*;
 pub use distance::*;
 pub use error::{Error, Result};
 pub use half::f16;
+pub use interop::*;
 pub use metric::Metric;
 #[cfg(feature = "alloc")]
 pub use pq::*;

@@ -34,6 +34,10 @@ impl Metric {
     ];
 
     /// The metric with the given RVF code.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] for a code above 3.
     pub fn from_code(code: u8) -> Result<Metric, Error> {
         match code {
             0 => Ok(Metric::L2),

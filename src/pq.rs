@@ -37,8 +37,13 @@ pub struct PqCodebook {
 impl PqCodebook {
     /// A codebook for vectors of `dim` dimensions split into `m` subspaces with `k` centroids
     /// each; `centroids.len()` must be `m * k * (dim / m)`, `m` must divide `dim`, `1 <= k <= 256`.
-    /// A wrong length is [`Error::LengthMismatch`], with `expected: usize::MAX` when the product
-    /// overflows `usize`.
+    ///
+    /// # Errors
+    ///
+    /// * [`Error::InvalidDimension`] if `dim == 0`, `m == 0` or `m` does not divide `dim`;
+    /// * [`Error::InvalidParameter`] if `k` is not in `1..=256`;
+    /// * [`Error::LengthMismatch`] if `centroids.len()` is not `m * k * (dim / m)` (`expected`,
+    ///   which is `usize::MAX` when that product overflows `usize`).
     pub fn new(dim: usize, m: usize, k: usize, centroids: Vec<f32>) -> Result<PqCodebook> {
         if m == 0 || dim == 0 || !dim.is_multiple_of(m) {
             return Err(Error::InvalidDimension {
@@ -126,6 +131,11 @@ api! {
     /// Builds the ADC table of `query` (`dim` elements) into `table` (`M * K` elements).
     ///
     /// See [`PqCodebook`] for an example.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `query.len()` is not `codebook.dim()`, or `table.len()` is not
+    /// `codebook.table_len()` (`M * K`).
     pub fn pq_table(&self, codebook: &PqCodebook, query: &[f32], table: &mut [f32]) -> Result<()> {
         same_len(codebook.dim(), query.len())?;
         same_len(codebook.table_len(), table.len())?;
@@ -137,6 +147,13 @@ api! {
     /// be below `K` ([`Error::CodeOutOfRange`] names the first that is not).
     ///
     /// See [`PqCodebook`] for an example.
+    ///
+    /// # Errors
+    ///
+    /// Checked in this order:
+    /// * [`Error::LengthMismatch`] if `table.len()` is not `codebook.table_len()` (`M * K`);
+    /// * [`Error::BlockShape`] if `codes.len()` is not `M * out.len()`;
+    /// * [`Error::CodeOutOfRange`] for the first code `>= K` (its index, its value and `K`).
     pub fn pq_distances(&self, codebook: &PqCodebook, table: &[f32], codes: &[u8], out: &mut [f32]) -> Result<()> {
         same_len(codebook.table_len(), table.len())?;
         block_shape(codebook.m(), out.len(), codes.len())?;

@@ -52,11 +52,19 @@ pub struct TopK {
 
 impl TopK {
     /// A selector of the `k` best on the active backend; `k = 0` is [`Error::InvalidK`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidK`] if `k == 0`.
     pub fn new(k: usize) -> Result<TopK> {
         TopK::with_engine(k, Engine::active())
     }
 
     /// A selector whose slice scans run on `engine`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidK`] if `k == 0`.
     pub fn with_engine(k: usize, engine: Engine) -> Result<TopK> {
         if k == 0 {
             return Err(Error::InvalidK);
@@ -118,6 +126,10 @@ impl TopK {
     }
 
     /// Offers `dists[i]` with id `ids[i]`; the slices must have the same length.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] if `ids.len() != dists.len()`; nothing is offered then.
     ///
     /// ```
     /// let mut top = rvf_kernels::TopK::new(1)?;

@@ -6,6 +6,10 @@
 #
 # Env: RVF_DIFF_MAX_LEN (default 100), TEST_FILTER (default: every test), BOCHS_TIMEOUT (seconds,
 # default 1500), KEEP=1 keeps the work folder. Needs root (apt-get, mknod) and Debian 12.
+#
+# Bochs's display runs on an Xvfb server that this script starts itself (not through xvfb-run,
+# whose server and temp folder outlived a killed run); an EXIT trap stops Bochs and Xvfb and
+# removes the work folder on every exit, including failures and interrupts.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -25,7 +29,33 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 W=$(mktemp -d /tmp/rvf-bochs.XXXXXX)
-[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$W"' EXIT
+bpid=""
+xpid=""
+stop() { # pid: TERM, then KILL after 5 s; reaps it
+    local pid=$1 i
+    kill "$pid" 2>/dev/null || return 0
+    for i in $(seq 1 50); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    [ -z "$bpid" ] || stop "$bpid"
+    [ -z "$xpid" ] || stop "$xpid"
+    if [ "${KEEP:-0}" = 1 ]; then
+        echo "== work folder kept: $W"
+    else
+        rm -rf "$W"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 echo "== kernel"
 (
@@ -94,7 +124,17 @@ echo c >dbgcmds # Debian's Bochs starts in its debugger: continue.
 echo "== boot (corei7_skylake_x) after $(($(date +%s) - start)) s"
 boot=$(date +%s)
 : >serial.txt
-xvfb-run -a bochs -q -rc dbgcmds -f bochsrc >bochs.out 2>&1 </dev/null &
+# A private X server on a free display (-displayfd writes its number once it accepts clients).
+Xvfb -displayfd 3 -screen 0 800x600x24 -nolisten tcp 3>"$W/display" >"$W/xvfb.log" 2>&1 </dev/null &
+xpid=$!
+for _ in $(seq 1 100); do
+    [ -s "$W/display" ] && break
+    kill -0 "$xpid" 2>/dev/null || break
+    sleep 0.1
+done
+disp=$(head -1 "$W/display" 2>/dev/null || true)
+[ -n "$disp" ] || { echo "Xvfb did not start:"; cat "$W/xvfb.log"; exit 2; }
+DISPLAY=":$disp" bochs -q -rc dbgcmds -f bochsrc >bochs.out 2>&1 </dev/null &
 bpid=$!
 code=""
 for _ in $(seq 1 "$TIMEOUT"); do
@@ -104,8 +144,10 @@ for _ in $(seq 1 "$TIMEOUT"); do
     sleep 1
 done
 sleep 2
-kill "$bpid" 2>/dev/null || true
-wait "$bpid" 2>/dev/null || true
+stop "$bpid"
+bpid=""
+stop "$xpid"
+xpid=""
 
 grep -q 'Run /init' serial.txt || { echo "kernel did not reach /init:"; tail -30 serial.txt; exit 2; }
 sed -n '/Run \/init/,$p' serial.txt | grep -vE '^\[ *[0-9.]+\] ' | tr -d '\r' | sed '/^ *$/d'

@@ -3,7 +3,8 @@
 #
 #  1. the crate's tests (unit tests, the differential harness and the other test files) built for
 #     wasm32-wasip1 with +simd128 and run under node's WASI (a real engine, V8), with the wasm128
-#     backend required;
+#     backend required; a failing assertion prints its message (scripts/ci/wasi-run.mjs turns
+#     libtest's output capture off: with panic=abort a captured message dies with the process);
 #  2. the tile (scripts/build-tile.sh --scalar: SIMD128 build, size check, scalar build);
 #  3. the tile host tests: every export through wasmi (simd) against the native crate, bit for
 #     bit, on the SIMD128 build and on the scalar build;
