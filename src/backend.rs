@@ -253,6 +253,11 @@ pub fn active_tier() -> Tier {
 /// Returns [`Error::BackendUnavailable`] if this CPU or build cannot run it; the active backend is
 /// then unchanged. To use a backend in one place only, prefer an [`Engine`].
 ///
+/// # Errors
+///
+/// [`Error::BackendUnavailable`] if this CPU or build cannot run `backend`; the active backend is
+/// then unchanged.
+///
 /// ```
 /// use rvf_kernels::{force_backend, active_backend, Backend};
 /// force_backend(Backend::Scalar).unwrap();
@@ -268,7 +273,9 @@ pub fn force_backend(backend: Backend) -> Result<()> {
 
 /// Makes every free function of this crate use `tier` from now on (all threads).
 ///
-/// Returns [`Error::TierUnavailable`] if this CPU or build cannot run it; the active tier is then
+/// # Errors
+///
+/// [`Error::TierUnavailable`] if this CPU or build cannot run it; the active tier is then
 /// unchanged.
 ///
 /// ```
@@ -304,6 +311,10 @@ pub struct Engine {
 
 impl Engine {
     /// An engine on `backend`, or [`Error::BackendUnavailable`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BackendUnavailable`] if this CPU or build cannot run `backend`.
     pub fn new(backend: Backend) -> Result<Engine> {
         let tier = backend
             .best_tier()
@@ -311,8 +322,11 @@ impl Engine {
         Engine::with_tier(tier)
     }
 
-    /// An engine on one tier (a backend with a chosen set of its extensions), or
-    /// [`Error::TierUnavailable`].
+    /// An engine on one tier (a backend with a chosen set of its extensions).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TierUnavailable`] if this CPU or build cannot run `tier`.
     ///
     /// ```
     /// use rvf_kernels::{Engine, Tier};

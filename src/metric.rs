@@ -2,7 +2,7 @@
 
 use crate::error::Error;
 
-/// A distance metric. The discriminants are the RVF metric codes (`shared/spec/formats.md`).
+/// A distance metric. The discriminants are the RVF format's metric codes.
 ///
 /// Every distance is an `f32` where smaller means closer.
 ///

@@ -38,6 +38,11 @@ impl Graph {
     /// message), and a new layer every `stride` nodes until a layer has at most `m` nodes.
     /// `dists(a, out)` writes the distance from node `a` to every node `0..n` into `out`. The
     /// entry point is the first node of the top layer.
+    ///
+    /// # Errors
+    ///
+    /// * [`HubError::Graph`] unless `n >= 1`, `1 <= m <= 252` and `stride >= 2`;
+    /// * any error that `dists` returns.
     pub fn build(
         n: usize,
         m: usize,
@@ -81,6 +86,12 @@ impl Graph {
 
     /// Builds the graph of a vector set with the native kernels: the distance from node `a` to
     /// `b` is the distance of row `a` taken as a query ([`VectorSet::row_as_query`]) to row `b`.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Graph::build`] with `n = set.len()` (so an empty set is [`HubError::Graph`]), and
+    /// those of the query checks of [`Hub::search`](super::Hub::search) for each row as a query
+    /// ([`HubError::Metric`] for a metric that does not suit the rows).
     pub fn build_for(
         set: &VectorSet,
         metric: Metric,

@@ -153,6 +153,12 @@ fn check_k(k: usize) -> Result<(), HubError> {
 
 impl Hub {
     /// Compiles `wasm` (the bytes of `rvf-tile.wasm`) once and starts `cfg.tiles` instances.
+    ///
+    /// # Errors
+    ///
+    /// * [`HubError::NoTiles`] if `cfg.tiles == 0`;
+    /// * [`HubError::Module`] if `wasm` does not validate, does not instantiate without imports,
+    ///   or lacks the tile's `memory` (at least 2 pages) or `rvf_message` export.
     pub fn new(wasm: &[u8], cfg: HubConfig) -> Result<Hub, HubError> {
         if cfg.tiles == 0 {
             return Err(HubError::NoTiles);
@@ -181,6 +187,11 @@ impl Hub {
 
     /// Replaces tile `i` with a fresh instance of the hub's module (clean memory and state,
     /// injected faults cleared).
+    ///
+    /// # Errors
+    ///
+    /// * [`HubError::TileIndex`] if there is no tile `i`;
+    /// * [`HubError::Module`] if the hub's module no longer instantiates (it did in [`Hub::new`]).
     pub fn restart_tile(&mut self, i: usize) -> Result<(), HubError> {
         let t = Tile::new(
             &self.module,
@@ -193,6 +204,12 @@ impl Hub {
 
     /// Replaces tile `i` with an instance of another module (for fault tests: a module that traps
     /// or never answers). [`Hub::restart_tile`] puts the hub's own module back.
+    ///
+    /// # Errors
+    ///
+    /// * [`HubError::Module`] if `wasm` does not validate, does not instantiate without imports,
+    ///   or lacks the tile's `memory` (at least 2 pages) or `rvf_message` export;
+    /// * [`HubError::TileIndex`] if there is no tile `i`.
     pub fn load_tile_module(&mut self, i: usize, wasm: &[u8]) -> Result<(), HubError> {
         let module = compile(wasm)?;
         let t = Tile::new(
@@ -205,6 +222,10 @@ impl Hub {
     }
 
     /// Injects a fault into tile `i` (tests, demonstrations).
+    ///
+    /// # Errors
+    ///
+    /// [`HubError::TileIndex`] if there is no tile `i`.
     pub fn inject_fault(&mut self, i: usize, f: InjectFault) -> Result<(), HubError> {
         self.tiles
             .get_mut(i)
@@ -215,6 +236,18 @@ impl Hub {
 
     /// Push-mode top-`k` search of `query` over `set` with `metric` on the healthy tiles.
     /// Equal, bit for bit, to [`native_search`]; `k` must be in `1..=16`.
+    ///
+    /// # Errors
+    ///
+    /// Tile faults are not errors (the work is reassigned). Checked in this order:
+    ///
+    /// * [`HubError::K`] if `k` is not in `1..=16`;
+    /// * [`HubError::QueryDim`] if `query.len()` is not the set's dimension;
+    /// * [`HubError::Metric`] for Hamming on non-binary rows, or another metric on binary rows;
+    /// * [`HubError::QueryNotI8`] for raw `i8` rows and a query that is not integers in
+    ///   `-128..=127`;
+    /// * [`HubError::Kernel`] if the native kernels reject the arguments (not expected after
+    ///   these checks).
     pub fn search(
         &mut self,
         set: &VectorSet,
@@ -354,6 +387,17 @@ impl Hub {
     /// Pull-mode greedy descent of `query` over `graph` (whose nodes are the rows of `set`) with
     /// `metric`, driven by the first healthy tile; on a fault the next tile starts over, and
     /// without one the host runs [`native_greedy`]. Path and result equal [`native_greedy`].
+    ///
+    /// # Errors
+    ///
+    /// Tile faults are not errors (the walk restarts on the next tile or the host).
+    ///
+    /// * [`HubError::QueryDim`] if `query.len()` is not the set's dimension;
+    /// * [`HubError::Metric`] for Hamming on non-binary rows, or another metric on binary rows;
+    /// * [`HubError::QueryNotI8`] for raw `i8` rows and a query that is not integers in
+    ///   `-128..=127`;
+    /// * [`HubError::Graph`] if the graph's number of nodes differs from the set's rows;
+    /// * [`HubError::Kernel`] from the native kernels.
     pub fn greedy(
         &mut self,
         graph: &Graph,
@@ -417,6 +461,11 @@ fn host_scan(
 }
 
 /// The native brute-force top-`k` (the crate's kernels + [`TopK`]) that [`Hub::search`] equals.
+///
+/// # Errors
+///
+/// Those of [`Hub::search`]: [`HubError::K`], then the query checks ([`HubError::QueryDim`],
+/// [`HubError::Metric`], [`HubError::QueryNotI8`]), then [`HubError::Kernel`].
 pub fn native_search(
     set: &VectorSet,
     query: &[f16],
@@ -432,6 +481,11 @@ pub fn native_search(
 
 /// The host-side greedy descent with the native kernels (path, node, distance) that
 /// [`Hub::greedy`] equals.
+///
+/// # Errors
+///
+/// Those of [`Hub::greedy`]: the query checks ([`HubError::QueryDim`], [`HubError::Metric`],
+/// [`HubError::QueryNotI8`]), [`HubError::Graph`], [`HubError::Kernel`].
 pub fn native_greedy(
     graph: &Graph,
     set: &VectorSet,

@@ -44,6 +44,11 @@ fn check(dim: usize, values: usize, per_row: usize) -> Result<usize, HubError> {
 
 impl VectorSet {
     /// f32 rows of `dim` values (`1..=1020`).
+    ///
+    /// # Errors
+    ///
+    /// * [`HubError::Dim`] if `dim` is not in `1..=1020`;
+    /// * [`HubError::Shape`] if `data.len()` is not a multiple of `dim`.
     pub fn f32(dim: usize, data: Vec<f32>) -> Result<VectorSet, HubError> {
         let len = check(dim, data.len(), dim.max(1))?;
         Ok(VectorSet {
@@ -54,6 +59,11 @@ impl VectorSet {
     }
 
     /// f16 rows of `dim` values.
+    ///
+    /// # Errors
+    ///
+    /// * [`HubError::Dim`] if `dim` is not in `1..=1020`;
+    /// * [`HubError::Shape`] if `data.len()` is not a multiple of `dim`.
     pub fn f16(dim: usize, data: Vec<f16>) -> Result<VectorSet, HubError> {
         let len = check(dim, data.len(), dim.max(1))?;
         Ok(VectorSet {
@@ -64,6 +74,11 @@ impl VectorSet {
     }
 
     /// Raw i8 rows (queries must then be integers in -128..=127).
+    ///
+    /// # Errors
+    ///
+    /// * [`HubError::Dim`] if `dim` is not in `1..=1020`;
+    /// * [`HubError::Shape`] if `data.len()` is not a multiple of `dim`.
     pub fn i8(dim: usize, data: Vec<i8>) -> Result<VectorSet, HubError> {
         let len = check(dim, data.len(), dim.max(1))?;
         Ok(VectorSet {
@@ -74,6 +89,11 @@ impl VectorSet {
     }
 
     /// SQ8 codes with their parameters (`params.dim()` is the dimension, at most 768).
+    ///
+    /// # Errors
+    ///
+    /// * [`HubError::Dim`] if `params.dim()` is above 768;
+    /// * [`HubError::Shape`] if `codes.len()` is not a multiple of `params.dim()`.
     pub fn sq8(codes: Vec<i8>, params: SqParams) -> Result<VectorSet, HubError> {
         let dim = params.dim();
         if dim > MAX_SQ_DIM {
@@ -88,6 +108,11 @@ impl VectorSet {
     }
 
     /// Binary rows of `dim` bits, `ceil(dim / 8)` bytes each, bit `d % 8` of byte `d / 8`.
+    ///
+    /// # Errors
+    ///
+    /// * [`HubError::Dim`] if `dim` is not in `1..=1020`;
+    /// * [`HubError::Shape`] if `data.len()` is not a multiple of `ceil(dim / 8)`.
     pub fn binary(dim: usize, data: Vec<u8>) -> Result<VectorSet, HubError> {
         let len = check(dim, data.len(), dim.div_ceil(8).max(1))?;
         Ok(VectorSet {
