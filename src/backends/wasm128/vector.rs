@@ -1,7 +1,7 @@
 //! The vector traits for SIMD128: [`F32x`] for `v128` (four lanes, so the 64 canonical lanes are
-//! sixteen registers), [`I8x`] for eight `i8` sign-extended to `i16` on load
-//! (`i16x8.load8x8_s`, then `i32x4.dot_i16x8_s`), [`Bytes`] for sixteen bytes (`i8x16.popcnt`, a
-//! special instruction, with the byte counts widened pairwise).
+//! sixteen registers), [`I8x`] for sixteen `i8` sign-extended to two `i16x8` halves
+//! (`i32x4.dot_i16x8_s`), [`Bytes`] for sixteen bytes (`i8x16.popcnt`, a special instruction, with
+//! the byte counts widened pairwise).
 //!
 //! SIMD128 is on for the whole build (see `mod.rs`), so the arithmetic intrinsics are safe calls;
 //! only loads and stores are `unsafe`, and their pointers' extents are the callers' (the traits'
@@ -151,12 +151,12 @@ impl F32x for v128 {
     }
 }
 
-/// Eight `i8` sign-extended to `i16` lanes by the load itself.
+/// Sixteen `i8` sign-extended to two `i16x8` halves.
 #[derive(Clone, Copy)]
-pub(crate) struct I16x8(v128);
+pub(crate) struct I16x16(v128, v128);
 
-impl I8x for I16x8 {
-    const N: usize = 8;
+impl I8x for I16x16 {
+    const N: usize = 16;
     type Acc = v128;
 
     #[inline(always)]
@@ -165,18 +165,21 @@ impl I8x for I16x8 {
     }
     #[inline(always)]
     unsafe fn load(p: *const i8) -> Self {
-        // SAFETY: the caller guarantees 8 readable bytes at p; no alignment needed.
-        I16x8(unsafe { i16x8_load_extend_i8x8(p) })
+        // SAFETY: the caller guarantees 16 readable bytes at p; no alignment needed.
+        let v = unsafe { v128_load(p as *const v128) };
+        I16x16(i16x8_extend_low_i8x16(v), i16x8_extend_high_i8x16(v))
     }
     #[inline(always)]
     unsafe fn dot(acc: v128, a: Self, b: Self) -> v128 {
-        i32x4_add(acc, i32x4_dot_i16x8(a.0, b.0))
+        let p = i32x4_add(i32x4_dot_i16x8(a.0, b.0), i32x4_dot_i16x8(a.1, b.1));
+        i32x4_add(acc, p)
     }
     #[inline(always)]
     unsafe fn sq_diff(acc: v128, a: Self, b: Self) -> v128 {
         // |a - b| <= 255 fits i16.
-        let d = i16x8_sub(a.0, b.0);
-        i32x4_add(acc, i32x4_dot_i16x8(d, d))
+        let (d0, d1) = (i16x8_sub(a.0, b.0), i16x8_sub(a.1, b.1));
+        let p = i32x4_add(i32x4_dot_i16x8(d0, d0), i32x4_dot_i16x8(d1, d1));
+        i32x4_add(acc, p)
     }
     #[inline(always)]
     unsafe fn acc_add(a: v128, b: v128) -> v128 {
