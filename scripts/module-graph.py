@@ -28,6 +28,8 @@ def strip_comments(text):
     text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
     text = re.sub(r"//[^\n]*", "", text)
     text = re.sub(r'"(\\.|[^"\\])*"', '""', text)
+    # Visibility paths (`pub(in crate::backends)`) name a scope, not an import.
+    text = re.sub(r"pub\(in [\w:]+\)", "pub", text)
     # Unit-test modules (`#[cfg(test)] mod tests { .. }`, last in their file) are not part of
     # the library's graph, and their `super::` means the file's own module.
     return re.split(r"#\[cfg\(test\)\]\s*mod \w+\s*\{", text)[0]

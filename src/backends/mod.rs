@@ -10,8 +10,8 @@
 //! | `generic/` | every kernel family written once over the traits, and the entry-point macros | `vector`, `operand`, `scalar`, `table` |
 //! | `avx2/` | x86-64 AVX2: trait impls, CRC32C, token and table | `generic`, `vector`, `table` |
 //! | `avx512/` | x86-64 AVX-512 (+VNNI, VPOPCNTDQ, VPCLMULQDQ tiers) | `avx2`, `generic`, `vector`, `table` |
-//! | `neon/` | aarch64 NEON (+dotprod, CRC, PMULL tiers) | `generic`, `vector`, `table`, `scalar` |
-//! | `wasm128/` | wasm32 SIMD128 | `generic`, `vector`, `table`, `scalar` |
+//! | `neon/` | aarch64 NEON (+dotprod, CRC, PMULL tiers) | `generic`, `vector`, `table` |
+//! | `wasm128/` | wasm32 SIMD128 | `generic`, `vector`, `table` |
 //!
 //! [`kernels`] is the only way out: it makes the tier's token (the CPU check) and returns the
 //! table the token unlocks.
