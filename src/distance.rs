@@ -383,6 +383,33 @@ api! {
         Ok(())
     }
 
+    /// One `f32` query against a row-major `f16` block: each row is widened exactly and the
+    /// canonical sums run in `f32`, so a query need not be rounded to `f16` first. Equal to
+    /// [`distances_f32`] of the query and the widened rows, bit for bit. Hamming compares the raw
+    /// bytes, which needs operands of one type: it is [`Error::UnsupportedMetric`] here.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BlockShape`] if `block.len()` is not `query.len() * out.len()` (the number of rows
+    /// is `out.len()`); [`Error::UnsupportedMetric`] for [`Metric::Hamming`].
+    ///
+    /// ```
+    /// use rvf_kernels::{f16, Metric};
+    /// let h = |v: f32| f16::from_f32(v);
+    /// let block = [h(1.0), h(0.0), h(0.0), h(1.0)];
+    /// let mut out = [0.0f32; 2];
+    /// // 0.1 is not an f16: the query keeps its f32 value.
+    /// rvf_kernels::distances_f32_f16(Metric::InnerProduct, &[0.1, 0.0], &block, &mut out)?;
+    /// assert_eq!(out, [-0.1, 0.0]);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn distances_f32_f16(&self, metric: Metric, query: &[f32], block: &[f16], out: &mut [f32]) -> Result<()> {
+        block_shape(query.len(), out.len(), block.len())?;
+        let m = float_metric(metric).ok_or(Error::UnsupportedMetric)?;
+        self.k.block_f32_f16(m, query, block, out);
+        Ok(())
+    }
+
     /// One `i8` query against a row-major `i8` block (see [`distances_f32`]).
     ///
     /// # Errors

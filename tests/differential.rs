@@ -293,6 +293,18 @@ fn blocks_f32_f16_i8_binary() {
                         e.distances_f16(m, &qh, blkh, &mut got).unwrap();
                         s.distances_f16(m, &qh, blkh, &mut want).unwrap();
                         assert_same_slice("distances_f16", &e, &d, &got, &want);
+                        if m != Metric::Hamming {
+                            // An f32 query against f16 rows: the f32 kernel on the widened rows.
+                            e.distances_f32_f16(m, &q, blkh, &mut got).unwrap();
+                            let wide: Vec<f32> = blkh.iter().map(|h| h.to_f32()).collect();
+                            s.distances_f32(m, &q, &wide, &mut want).unwrap();
+                            assert_same_slice("distances_f32_f16", &e, &d, &got, &want);
+                        } else {
+                            assert_eq!(
+                                e.distances_f32_f16(m, &q, blkh, &mut got),
+                                Err(rvf_kernels::Error::UnsupportedMetric)
+                            );
+                        }
                     }
                 }
                 for extreme in [false, true] {
@@ -404,6 +416,38 @@ fn sq_params(rng: &mut Rng, dim: usize) -> SqParams {
         })
         .collect();
     SqParams::new(mins, maxs).unwrap()
+}
+
+/// Every one of the 256 codes decodes to the same bits on every tier, for parameters where the
+/// decode is `u / 255` itself (min 0, range 1) and for others: the SIMD decodes compute `u / 255`
+/// without a division (FMA refinement), which must equal the correctly rounded quotient.
+#[test]
+fn sq8_decode_every_code() {
+    let s = scalar();
+    let codes: Vec<i8> = (-128..=127).collect();
+    let n = codes.len();
+    for (lo, hi) in [
+        (0.0f32, 1.0f32),
+        (-1.0, 1.0),
+        (-3.7, 12.25),
+        (1e-3, 2e-3),
+        (-5e4, 7e4),
+    ] {
+        let p = SqParams::new(vec![lo; n], vec![hi; n]).unwrap();
+        let mut want = vec![0.0f32; n];
+        s.sq8_decode_f32(&p, &codes, &mut want).unwrap();
+        if (lo, hi) == (0.0, 1.0) {
+            for (q, w) in codes.iter().zip(&want) {
+                let exact = rvf_kernels::numerics::sq8_unit(*q);
+                assert_eq!(w.to_bits(), exact.to_bits(), "scalar decode of {q}");
+            }
+        }
+        for e in engines_under_test() {
+            let mut got = vec![0.0f32; n];
+            e.sq8_decode_f32(&p, &codes, &mut got).unwrap();
+            assert_same_slice("sq8_decode every code", &e, &(lo, hi), &got, &want);
+        }
+    }
 }
 
 #[test]

@@ -99,6 +99,8 @@ kernels! {
     fn cos_f16(a: &[f16], b: &[f16]) -> [f32; 3];
     /// Final distances of an `f16` query against a row-major block.
     fn block_f16(metric: FloatMetric, q: &[f16], block: &[f16], out: &mut [f32]);
+    /// Final distances of an `f32` query against a row-major `f16` block (rows widened exactly).
+    fn block_f32_f16(metric: FloatMetric, q: &[f32], block: &[f16], out: &mut [f32]);
     /// Exact L2 sum of two `i8` vectors (at most `I8_CHUNK` elements).
     fn l2_i8(a: &[i8], b: &[i8]) -> i32;
     /// Exact dot product of two `i8` vectors (at most `I8_CHUNK` elements).

@@ -16,6 +16,7 @@
 use half::f16;
 
 use crate::backends::operand::{Operand, Sq8Operand};
+use crate::numerics::LANES;
 
 /// One `f32` SIMD register type of an ISA.
 pub(crate) trait F32x: Copy {
@@ -23,10 +24,12 @@ pub(crate) trait F32x: Copy {
     const N: usize;
     /// `64 / N` registers, as an array type (`[Self; 64 / N]`).
     type Acc: Copy + AsRef<[Self]> + AsMut<[Self]>;
-    /// Passes over the data for cosine's three sums: 1 where `3 * 64 / N` accumulators fit the
-    /// register file, 2 where they do not (each pass keeps a group of lanes; lanes are
-    /// independent, so the order of every lane and the halving tree are unchanged).
-    const COS_PASSES: usize = 1;
+    /// How many accumulator registers a kernel may keep live next to its operands. A kernel that
+    /// needs more (`rows x sums x 64 / N`: cosine's three sums, several rows per pass) runs in
+    /// passes over groups of lanes, each pass keeping at most this many: lanes are independent,
+    /// so the order of every lane and the halving tree are unchanged (`numerics.md` allows lane
+    /// groups in separate passes), and no accumulator goes through the stack.
+    const ACC_BUDGET: usize;
 
     /// An accumulator set of `64 / N` zero registers.
     unsafe fn acc_zero() -> Self::Acc;
@@ -34,6 +37,14 @@ pub(crate) trait F32x: Copy {
     unsafe fn splat(x: f32) -> Self;
     /// `N` floats from `p` (no alignment needed).
     unsafe fn load(p: *const f32) -> Self;
+    /// The first `n <= N` floats from `p` (only those are read: `p` may point past the end when
+    /// `n == 0`), `+0.0` in the other lanes. The default copies through a zeroed buffer; AVX2
+    /// and AVX-512 use masked loads, which never touch the masked-off lanes.
+    #[inline(always)]
+    unsafe fn load_partial(p: *const f32, n: usize) -> Self {
+        // SAFETY: n <= N <= 64 floats are readable at p (caller); the copy holds 64.
+        unsafe { Self::load(padded(p, n).as_ptr()) }
+    }
     /// `N` halves from `p`, widened exactly.
     unsafe fn load_f16(p: *const f16) -> Self;
     /// `N` signed bytes from `p`, converted exactly.
@@ -45,12 +56,36 @@ pub(crate) trait F32x: Copy {
     unsafe fn store_f16(self, p: *mut f16);
     /// Stores lanes that hold integers `0..=255` as the `i8` values `lane - 128`.
     unsafe fn store_codes(self, p: *mut i8);
+    /// [`F32x::store_codes`] of four registers (`4 N` codes). An ISA whose narrowing packs
+    /// several registers at once (AVX2's `vpackssdw` + `vpacksswb`) overrides it.
+    #[inline(always)]
+    unsafe fn store_codes4(v: [Self; 4], p: *mut i8) {
+        // SAFETY: forwarded from the caller (4 N writable bytes at p).
+        unsafe {
+            for (k, x) in v.into_iter().enumerate() {
+                x.store_codes(p.add(k * Self::N));
+            }
+        }
+    }
     unsafe fn add(self, o: Self) -> Self;
     unsafe fn sub(self, o: Self) -> Self;
     unsafe fn mul(self, o: Self) -> Self;
     unsafe fn div(self, o: Self) -> Self;
     /// `min(max(x, 0), 1)` where NaN gives `0` (the SQ8 encoding's clamp).
     unsafe fn clamp_unit(self) -> Self;
+    /// `x / 255`, correctly rounded, for lanes that hold integers `0..=255` (the SQ8 decode's
+    /// `u / 255`). The default divides. An ISA with fused multiply-add overrides it without a
+    /// division: `q = u * (1/255)`, the exact residual `e = u - 255 q` (one FMA), then
+    /// `q + e * (1/255)` (one FMA). For each of the 256 integers that is the correctly rounded
+    /// quotient, the same bits as the division (checked exhaustively by `sq8_decode_every_code` in
+    /// tests/differential.rs on every tier); a division costs 5 to 10 times the throughput of
+    /// the three operations, and SQ8 decodes one per element. (Only the value of `u / 255` uses
+    /// FMA: the canonical sums never do.)
+    #[inline(always)]
+    unsafe fn unit255(self) -> Self {
+        // SAFETY: forwarded from the caller.
+        unsafe { self.div(Self::splat(255.0)) }
+    }
     /// Halving inside the register: for `s = N/2, .., 1`, `lane[j] += lane[j + s]`; returns lane 0.
     unsafe fn reduce_halving(self) -> f32;
     /// Bit `j` set where `!(lane[j] > t)` (true for NaN lanes), for `j < N`.
@@ -61,6 +96,12 @@ pub(crate) trait F32x: Copy {
 pub(crate) trait SimdOperand<V: F32x>: Operand {
     /// Elements `i .. i + V::N` (all in bounds).
     unsafe fn load_at(&self, i: usize) -> V;
+    /// The last partial chunk (elements `full ..`, fewer than 64), prepared once per call.
+    type Tail: Copy;
+    /// Prepares the tail from element `full` (`full < len`, `len - full < 64`).
+    unsafe fn tail(&self, full: usize) -> Self::Tail;
+    /// Register `r` of the tail, zero-padded: lanes past the end are `+0.0`.
+    unsafe fn tail_at(t: &Self::Tail, r: usize) -> V;
     /// Asks the cache for the operand's first lines (a hint; no effect on results).
     #[inline(always)]
     fn prefetch(&self) {}
@@ -104,6 +145,21 @@ impl<V: F32x> SimdOperand<V> for &[f32] {
         // SAFETY: the caller guarantees i + N <= len.
         unsafe { V::load(self.as_ptr().add(i)) }
     }
+    /// The tail in place: masked loads (no copy).
+    type Tail = (*const f32, usize);
+    #[inline(always)]
+    unsafe fn tail(&self, full: usize) -> Self::Tail {
+        // SAFETY: the caller guarantees full < len.
+        (unsafe { self.as_ptr().add(full) }, self.len() - full)
+    }
+    #[inline(always)]
+    unsafe fn tail_at(t: &Self::Tail, r: usize) -> V {
+        let (p, rem) = *t;
+        let at = r * V::N;
+        // One (masked) load whatever the count, so that the tail has no branches.
+        // SAFETY: `load_partial` reads only the `cnt` elements that exist below `rem`.
+        unsafe { V::load_partial(p.wrapping_add(at), rem.saturating_sub(at).min(V::N)) }
+    }
 }
 
 impl<V: F32x> SimdOperand<V> for &[f16] {
@@ -118,6 +174,18 @@ impl<V: F32x> SimdOperand<V> for &[f16] {
     unsafe fn load_at(&self, i: usize) -> V {
         // SAFETY: the caller guarantees i + N <= len.
         unsafe { V::load_f16(self.as_ptr().add(i)) }
+    }
+    type Tail = [f32; LANES];
+    #[inline(always)]
+    unsafe fn tail(&self, full: usize) -> Self::Tail {
+        let mut buf = [0.0f32; LANES];
+        self.fill(full, &mut buf);
+        buf
+    }
+    #[inline(always)]
+    unsafe fn tail_at(t: &Self::Tail, r: usize) -> V {
+        // SAFETY: r * N + N <= 64, the buffer's length.
+        unsafe { V::load(t.as_ptr().add(r * V::N)) }
     }
 }
 
@@ -135,11 +203,23 @@ pub(crate) unsafe fn sq8_decode<V: F32x>(
     // SAFETY: forwarded from the caller.
     unsafe {
         let u = V::load_i8(codes).add(V::splat(128.0));
-        V::load(min).add(u.div(V::splat(255.0)).mul(V::load(range)))
+        V::load(min).add(u.unit255().mul(V::load(range)))
     }
 }
 
 impl<V: F32x> SimdOperand<V> for Sq8Operand<'_> {
+    type Tail = [f32; LANES];
+    #[inline(always)]
+    unsafe fn tail(&self, full: usize) -> Self::Tail {
+        let mut buf = [0.0f32; LANES];
+        self.fill(full, &mut buf);
+        buf
+    }
+    #[inline(always)]
+    unsafe fn tail_at(t: &Self::Tail, r: usize) -> V {
+        // SAFETY: r * N + N <= 64, the buffer's length.
+        unsafe { V::load(t.as_ptr().add(r * V::N)) }
+    }
     #[inline(always)]
     unsafe fn load_at(&self, i: usize) -> V {
         // SAFETY: the caller guarantees i + N <= len, and min/range have the codes' length.

@@ -1,53 +1,19 @@
-//! CRC32C with SSE4.2 `crc32` and PCLMULQDQ.
+//! CRC32C with SSE4.2 `crc32` and PCLMULQDQ. Short inputs: `crc32` on 8 bytes at a time. Longer
+//! inputs: three independent `crc32` streams over consecutive blocks of `B` bytes (2048, 256, 32: the
+//! instruction's latency is three times its throughput), joined by multiplying a block's register by
+//! `x^(8n) mod P` (one carry-less multiply) and reducing the product with one `crc32`. 128-bit
+//! PCLMULQDQ folding measured 2.5x slower than the streams on Zen 4 (190 against 76 us per MB);
+//! the 128-bit folding helpers below serve the AVX-512 backend's VPCLMULQDQ path.
 //!
-//! * Short inputs: `crc32` on 8 bytes at a time.
-//! * Longer inputs: three independent `crc32` streams over consecutive blocks of `B` bytes
-//!   (2048, then 256, then 32; the instruction's latency is three times its throughput), then
-//!   joined: the register of a block followed by `n` more bytes is multiplied by `x^(8n) mod P`
-//!   with one carry-less multiply and reduced with one `crc32` of the 64-bit product.
-//!
-//! 128-bit PCLMULQDQ folding (eight accumulators) measured 2.5x slower than the three streams on
-//! long inputs on the AMD EPYC (Zen 4) this was tuned on (about 190 us against 76 us per MB), so
-//! this backend does not use it for bulk data; the helpers for 128-bit folding below serve the
-//! AVX-512 backend's VPCLMULQDQ path, which folds 64 bytes per instruction pair.
-//!
-//! Representation (reflected): bit `i` of a 128-bit block is the coefficient of `x^(127 - i)`
-//! within the block. Folding a block forward by `F` bits multiplies its first 64 bits by
-//! `x^(F + 32) mod P` and its last 64 bits by `x^(F - 32) mod P`, each constant stored as a
-//! reflected 33-bit value (bit `j` is the coefficient of `x^(32 - j)`); the extra `x^32` of the
-//! 64 x 33-bit product's position is accounted for in those exponents. The constants are computed
-//! at compile time from the polynomial, and every helper here is `#[inline(always)]` so that the
+//! Representation (reflected): bit `i` of a 128-bit block is the coefficient of `x^(127 - i)`.
+//! Folding a block forward by `F` bits multiplies its first 64 bits by `x^(F + 32) mod P` and its
+//! last 64 bits by `x^(F - 32) mod P`, each a reflected 33-bit constant (bit `j` is the coefficient
+//! of `x^(32 - j)`) computed at compile time; the helpers are `#[inline(always)]` so that the
 //! AVX-512 backend reuses them inside its own `#[target_feature]` functions.
 
 use core::arch::x86_64::*;
 
-/// The CRC32C polynomial in normal (non-reflected) form, without the `x^32` term.
-const POLY_NORMAL: u32 = 0x1EDC_6F41;
-
-/// `x^n mod P` in normal form (bit `d` is the coefficient of `x^d`).
-const fn xpow_mod(n: u32) -> u32 {
-    let mut v: u32 = 1;
-    let mut i = 0;
-    while i < n {
-        let carry = v & 0x8000_0000 != 0;
-        v <<= 1;
-        if carry {
-            v ^= POLY_NORMAL;
-        }
-        i += 1;
-    }
-    v
-}
-
-/// `x^n mod P` as a reflected 33-bit multiplier (bit `j` is the coefficient of `x^(32 - j)`).
-pub(crate) const fn k33(n: u32) -> u64 {
-    (xpow_mod(n).reverse_bits() as u64) << 1
-}
-
-/// Fold constants `[first half, second half]` for a forward move of `bits` bits.
-pub(crate) const fn fold_k(bits: u32) -> [u64; 2] {
-    [k33(bits + 32), k33(bits - 32)]
-}
+pub(crate) use crate::backends::scalar::crc32c::{fold_k, k33};
 
 const K128: [u64; 2] = fold_k(128);
 
@@ -58,10 +24,8 @@ const B_LONG: usize = 256;
 const B_SHORT: usize = 32;
 const J_HUGE: [u64; 2] = [k33(8 * 2 * B_HUGE as u32 - 32), k33(8 * B_HUGE as u32 - 32)];
 const J_LONG: [u64; 2] = [k33(8 * 2 * B_LONG as u32 - 32), k33(8 * B_LONG as u32 - 32)];
-const J_SHORT: [u64; 2] = [
-    k33(8 * 2 * B_SHORT as u32 - 32),
-    k33(8 * B_SHORT as u32 - 32),
-];
+#[rustfmt::skip]
+const J_SHORT: [u64; 2] = [k33(8 * 2 * B_SHORT as u32 - 32), k33(8 * B_SHORT as u32 - 32)];
 
 #[inline(always)]
 unsafe fn ld64(p: *const u8) -> u64 {

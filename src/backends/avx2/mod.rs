@@ -22,7 +22,7 @@ mod convert {
     crate::backends::generic::convert_entries!("avx2,fma,f16c,popcnt", core::arch::x86_64::__m256);
 }
 mod int {
-    crate::backends::generic::i8_entries!("avx2,fma,f16c,popcnt", super::vector::I16x16);
+    crate::backends::generic::i8_entries!("avx2,fma,f16c,popcnt", super::vector::I16x16, rows: 1);
 }
 mod bits {
     crate::backends::generic::hamming_entries!("avx2,fma,f16c,popcnt", super::vector::Bytes32);

@@ -11,9 +11,9 @@ use crate::backends::vector::{Bytes, F32x, I8x};
 impl F32x for __m256 {
     const N: usize = 8;
     type Acc = [__m256; 8];
+    const ACC_BUDGET: usize = 12; // 16 ymm registers
 
-    // SAFETY (every unsafe block of this impl): AVX2, FMA and F16C are enabled in every caller
-    // (the trait's contract), and the caller guarantees the pointers' extents.
+    // SAFETY (each unsafe block): the trait's contract (the features, the pointers' extents).
 
     #[inline(always)]
     unsafe fn acc_zero() -> Self::Acc {
@@ -29,6 +29,14 @@ impl F32x for __m256 {
     unsafe fn load(p: *const f32) -> Self {
         // SAFETY: see the impl.
         unsafe { _mm256_loadu_ps(p) }
+    }
+    #[inline(always)]
+    unsafe fn load_partial(p: *const f32, n: usize) -> Self {
+        // SAFETY: see the impl; `vmaskmovps` reads only the first n <= 8 floats (none for 0).
+        unsafe {
+            let lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+            _mm256_maskload_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(n as i32), lane))
+        }
     }
     #[inline(always)]
     unsafe fn load_f16(p: *const f16) -> Self {
@@ -65,6 +73,22 @@ impl F32x for __m256 {
         }
     }
     #[inline(always)]
+    unsafe fn store_codes4(v: [Self; 4], p: *mut i8) {
+        // SAFETY: see the impl (32 bytes). Per 128-bit half the packs give
+        // [a0-3 b0-3 c0-3 d0-3 | a4-7 b4-7 c4-7 d4-7]; the permutation puts them in order.
+        unsafe {
+            let k = _mm256_set1_epi32(128);
+            let a = _mm256_sub_epi32(_mm256_cvttps_epi32(v[0]), k);
+            let b = _mm256_sub_epi32(_mm256_cvttps_epi32(v[1]), k);
+            let c = _mm256_sub_epi32(_mm256_cvttps_epi32(v[2]), k);
+            let d = _mm256_sub_epi32(_mm256_cvttps_epi32(v[3]), k);
+            let bytes = _mm256_packs_epi16(_mm256_packs_epi32(a, b), _mm256_packs_epi32(c, d));
+            let bytes =
+                _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+            _mm256_storeu_si256(p as *mut __m256i, bytes)
+        }
+    }
+    #[inline(always)]
     unsafe fn add(self, o: Self) -> Self {
         // SAFETY: see the impl.
         unsafe { _mm256_add_ps(self, o) }
@@ -92,6 +116,17 @@ impl F32x for __m256 {
                 _mm256_max_ps(self, _mm256_setzero_ps()),
                 _mm256_set1_ps(1.0),
             )
+        }
+    }
+    #[inline(always)]
+    unsafe fn unit255(self) -> Self {
+        // SAFETY: see the impl (FMA is one of the backend's features). The exact `u / 255`
+        // without a division: see `F32x::unit255`.
+        unsafe {
+            let r = _mm256_set1_ps(1.0 / 255.0);
+            let q = _mm256_mul_ps(self, r);
+            let e = _mm256_fnmadd_ps(q, _mm256_set1_ps(255.0), self);
+            _mm256_fmadd_ps(e, r, q)
         }
     }
     #[inline(always)]
@@ -125,8 +160,7 @@ impl I8x for I16x16 {
     const N: usize = 16;
     type Acc = __m256i;
 
-    // SAFETY (every unsafe block of this impl): AVX2 is enabled in every caller (the trait's
-    // contract), and the caller guarantees the pointers' extents.
+    // SAFETY (each unsafe block): the trait's contract (the features, the pointers' extents).
 
     #[inline(always)]
     unsafe fn acc_zero() -> __m256i {
@@ -196,8 +230,7 @@ impl Bytes for Bytes32 {
     const SHORT: usize = 256;
     type Acc = __m256i;
 
-    // SAFETY (every unsafe block of this impl): AVX2 is enabled in every caller (the trait's
-    // contract), and the caller guarantees the pointers' extents.
+    // SAFETY (each unsafe block): the trait's contract (the features, the pointers' extents).
 
     #[inline(always)]
     unsafe fn acc_zero() -> __m256i {
@@ -224,7 +257,8 @@ impl Bytes for Bytes32 {
     unsafe fn popcnt_add4(acc: __m256i, v: [Self; 4]) -> __m256i {
         // SAFETY: see the impl. Four byte counts of at most 8 each stay below 256.
         unsafe {
-            let [a, b, c, d] = v.map(|x| popcnt_bytes(x.0));
+            let (a, b) = (popcnt_bytes(v[0].0), popcnt_bytes(v[1].0));
+            let (c, d) = (popcnt_bytes(v[2].0), popcnt_bytes(v[3].0));
             let s = _mm256_add_epi8(_mm256_add_epi8(a, b), _mm256_add_epi8(c, d));
             _mm256_add_epi64(acc, _mm256_sad_epu8(s, _mm256_setzero_si256()))
         }

@@ -1,10 +1,6 @@
-//! CRC32C on AVX-512 machines.
-//!
-//! Without VPCLMULQDQ every input uses the AVX2 backend's three-way SSE4.2 `crc32` streams. With
-//! VPCLMULQDQ, inputs of at least 1 KB fold with 512-bit carry-less multiplies: four 512-bit
-//! accumulators (sixteen 128-bit lanes, 256 bytes per step, each lane folded forward by 2048
-//! bits), reduced to one 128-bit value and finished by the shared code. Same representation and
-//! constants as `avx2/crc32c.rs`.
+//! CRC32C with VPCLMULQDQ (without it, the AVX2 backend's `crc32` streams): from 1 KB, four 512-bit
+//! accumulators (sixteen 128-bit lanes, 256 bytes per step, each lane folded forward by 2048 bits),
+//! reduced to one 128-bit value and finished by the shared code of `avx2/crc32c.rs`.
 
 use core::arch::x86_64::*;
 

@@ -12,9 +12,7 @@
 //! rows per pass), except: f32 / f16 pairs and the PQ table are the AVX2 backend's 256-bit kernels
 //! (for one pair and the short sub-vectors of PQ tables they measured 5-25 % faster on Zen 4, which
 //! runs 512-bit operations as two halves; same bits), and the PQ ADC scan is the scalar kernel.
-//!
-//! Every tier is addressable (`Tier`, `Engine::with_tier`), so every path runs in one process
-//! on a CPU with the extensions. All give the same bits.
+//! Every tier is addressable (`Tier`, `Engine::with_tier`); all give the same bits.
 
 mod crc32c;
 mod vector;
@@ -33,10 +31,10 @@ mod convert {
     crate::backends::generic::convert_entries! { "avx512f,avx512cd,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt", core::arch::x86_64::__m512 }
 }
 mod int {
-    crate::backends::generic::i8_entries! { "avx512f,avx512cd,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt", super::vector::I16x32<false> }
+    crate::backends::generic::i8_entries! { "avx512f,avx512cd,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt", super::vector::I16x32<false>, rows: 4 }
 }
 mod int_vnni {
-    crate::backends::generic::i8_entries! { "avx512f,avx512cd,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt,avx512vnni", super::vector::I16x32<true> }
+    crate::backends::generic::i8_entries! { "avx512f,avx512cd,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt,avx512vnni", super::vector::I16x32<true>, rows: 4 }
 }
 mod bits {
     crate::backends::generic::hamming_entries! { "avx512f,avx512cd,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt", super::vector::Bytes64<false> }
@@ -48,7 +46,6 @@ mod bits_vpopcnt {
 /// Proof that this CPU runs the AVX-512 backend's base (and the AVX2 backend).
 #[derive(Clone, Copy)]
 pub(crate) struct Avx512(());
-
 /// Proof that this CPU has the AVX-512 base and the extension `B` (a `detect::bit`).
 #[derive(Clone, Copy)]
 pub(crate) struct Ext<const B: u8>(());
@@ -62,11 +59,7 @@ impl Avx512 {
     /// `Some(None)` when the extension is not wanted, `Some(Some(proof))` when it is wanted and
     /// present, `None` when it is wanted and absent.
     fn ext<const B: u8>(self, want: bool) -> Option<Option<Ext<B>>> {
-        match (want, cpu() & B != 0) {
-            (false, _) => Some(None),
-            (true, true) => Some(Some(Ext(()))),
-            (true, false) => None,
-        }
+        (!want || cpu() & B != 0).then(|| want.then_some(Ext(())))
     }
 }
 

@@ -12,10 +12,9 @@ use crate::backends::vector::{Bytes, F32x, I8x};
 impl F32x for __m512 {
     const N: usize = 16;
     type Acc = [__m512; 4];
+    const ACC_BUDGET: usize = 24; // 32 zmm registers
 
-    // SAFETY (every unsafe block of this impl): AVX-512 F/BW/DQ/VL and the AVX2 backend's
-    // features are enabled in every caller (the trait's contract), and the caller guarantees the
-    // pointers' extents.
+    // SAFETY (each unsafe block): the trait's contract (the features, the pointers' extents).
 
     #[inline(always)]
     unsafe fn acc_zero() -> Self::Acc {
@@ -31,6 +30,11 @@ impl F32x for __m512 {
     unsafe fn load(p: *const f32) -> Self {
         // SAFETY: see the impl.
         unsafe { _mm512_loadu_ps(p) }
+    }
+    #[inline(always)]
+    unsafe fn load_partial(p: *const f32, n: usize) -> Self {
+        // SAFETY: see the impl; the masked load reads only the first n <= 16 floats.
+        unsafe { _mm512_maskz_loadu_ps(((1u32 << n) - 1) as __mmask16, p) }
     }
     #[inline(always)]
     unsafe fn load_f16(p: *const f16) -> Self {
@@ -95,6 +99,17 @@ impl F32x for __m512 {
         }
     }
     #[inline(always)]
+    unsafe fn unit255(self) -> Self {
+        // SAFETY: see the impl (AVX-512F has the FMAs). The exact `u / 255` without a
+        // division: see `F32x::unit255`.
+        unsafe {
+            let r = _mm512_set1_ps(1.0 / 255.0);
+            let q = _mm512_mul_ps(self, r);
+            let e = _mm512_fnmadd_ps(q, _mm512_set1_ps(255.0), self);
+            _mm512_fmadd_ps(e, r, q)
+        }
+    }
+    #[inline(always)]
     unsafe fn reduce_halving(self) -> f32 {
         // SAFETY: see the impl.
         unsafe {
@@ -121,8 +136,7 @@ impl<const VNNI: bool> I8x for I16x32<VNNI> {
     const N: usize = 32;
     type Acc = __m512i;
 
-    // SAFETY (every unsafe block of this impl): AVX-512 F/BW (+VNNI for `VNNI`) are enabled in
-    // every caller (the trait's contract), and the caller guarantees the pointers' extents.
+    // SAFETY (each unsafe block): the trait's contract (the features, the pointers' extents).
 
     #[inline(always)]
     unsafe fn acc_zero() -> __m512i {
@@ -202,8 +216,7 @@ impl<const VPOPCNT: bool> Bytes for Bytes64<VPOPCNT> {
     const N: usize = 64;
     type Acc = __m512i;
 
-    // SAFETY (every unsafe block of this impl): AVX-512 F/BW (+VPOPCNTDQ for `VPOPCNT`) are
-    // enabled in every caller (the trait's contract), and the caller guarantees the extents.
+    // SAFETY (each unsafe block): the trait's contract (the features, the pointers' extents).
 
     #[inline(always)]
     unsafe fn acc_zero() -> __m512i {
@@ -244,13 +257,16 @@ impl<const VPOPCNT: bool> Bytes for Bytes64<VPOPCNT> {
     }
     #[inline(always)]
     unsafe fn popcnt_add4(acc: __m512i, v: [Self; 4]) -> __m512i {
-        // SAFETY: see the impl. Without VPOPCNTDQ, four byte counts of at most 8 each stay below
-        // 256, so they are added as bytes and widened once.
+        // SAFETY: see the impl. Four byte counts (at most 8 each) are added as bytes, widened once.
         unsafe {
             if VPOPCNT {
-                return v.into_iter().fold(acc, |a, x| Self::popcnt_add(a, x));
+                let (a, b) = (_mm512_popcnt_epi64(v[0].0), _mm512_popcnt_epi64(v[1].0));
+                let (c, d) = (_mm512_popcnt_epi64(v[2].0), _mm512_popcnt_epi64(v[3].0));
+                let s = _mm512_add_epi64(_mm512_add_epi64(a, b), _mm512_add_epi64(c, d));
+                return _mm512_add_epi64(acc, s);
             }
-            let [a, b, c, d] = v.map(|x| popcnt_bytes(x.0));
+            let (a, b) = (popcnt_bytes(v[0].0), popcnt_bytes(v[1].0));
+            let (c, d) = (popcnt_bytes(v[2].0), popcnt_bytes(v[3].0));
             let s = _mm512_add_epi8(_mm512_add_epi8(a, b), _mm512_add_epi8(c, d));
             _mm512_add_epi64(acc, _mm512_sad_epu8(s, _mm512_setzero_si512()))
         }

@@ -4,7 +4,7 @@
 use half::f16;
 
 use crate::backends::scalar;
-use crate::backends::vector::{F32x, sq8_decode};
+use crate::backends::vector::{F32x, sq8_decode as decode};
 use crate::vocab::Sq8View;
 
 /// Exact widening of `src` into `dst` (equal lengths).
@@ -55,75 +55,100 @@ pub(crate) unsafe fn sq8_encode<V: F32x>(x: &[f32], p: Sq8View<'_>, out: &mut [i
     let mut i = 0;
     // SAFETY: V's features (caller); every access is below n.
     unsafe {
-        let magic = V::splat(8_388_608.0);
+        // A function, not a closure: it must inline into the entry point with its features.
+        #[inline(always)]
+        unsafe fn codes<V: F32x>(x: *const f32, min: *const f32, range: *const f32) -> V {
+            // SAFETY: forwarded from the caller.
+            unsafe {
+                let t = V::load(x)
+                    .sub(V::load(min))
+                    .div(V::load(range))
+                    .clamp_unit();
+                let magic = V::splat(8_388_608.0);
+                t.mul(V::splat(255.0)).add(magic).sub(magic)
+            }
+        }
+        let (px, pm, pr) = (x.as_ptr(), p.min.as_ptr(), p.range.as_ptr());
+        let unit = |j: usize| (px.add(j), pm.add(j), pr.add(j));
+        while i + 4 * V::N <= n {
+            let [a, b, c, d] = [i, i + V::N, i + 2 * V::N, i + 3 * V::N].map(unit);
+            let u: [V; 4] = [
+                codes(a.0, a.1, a.2),
+                codes(b.0, b.1, b.2),
+                codes(c.0, c.1, c.2),
+                codes(d.0, d.1, d.2),
+            ];
+            V::store_codes4(u, out.as_mut_ptr().add(i));
+            i += 4 * V::N;
+        }
         while i + V::N <= n {
-            let d = V::load(x.as_ptr().add(i)).sub(V::load(p.min.as_ptr().add(i)));
-            let t = d.div(V::load(p.range.as_ptr().add(i))).clamp_unit();
-            let u = t.mul(V::splat(255.0)).add(magic).sub(magic);
-            u.store_codes(out.as_mut_ptr().add(i));
+            let (a, b, c) = unit(i);
+            codes::<V>(a, b, c).store_codes(out.as_mut_ptr().add(i));
             i += V::N;
         }
     }
     scalar::sq8_encode(&x[i..n], tail(p, i, n), &mut out[i..n]);
 }
 
-/// SQ8 decoding of `N` codes at a time, each register handed to `store` with its index; the
-/// tail goes to `tail(start)`.
-///
-/// # Safety
-/// `V`'s features are enabled; `store` writes at most `N` elements at the index it is given.
-#[inline(always)]
-unsafe fn sq8_decode_with<V: F32x>(
-    codes: &[i8],
-    p: Sq8View<'_>,
-    n: usize,
-    mut store: impl FnMut(V, usize),
-) -> usize {
-    let n = n.min(codes.len()).min(p.min.len()).min(p.range.len());
-    let mut i = 0;
-    // SAFETY: V's features (caller); every access is below n.
-    unsafe {
-        while i + V::N <= n {
-            store(
-                sq8_decode(
-                    codes.as_ptr().add(i),
-                    p.min.as_ptr().add(i),
-                    p.range.as_ptr().add(i),
-                ),
-                i,
-            );
-            i += V::N;
-        }
-    }
-    i
+/// An output element type of the SQ8 decode: how a register of decoded values is stored.
+/// A trait rather than a closure, so that the store inlines into the SIMD entry points with their
+/// target features.
+pub(crate) trait Out: Copy {
+    /// Stores the `N` lanes of `v` at `p`.
+    unsafe fn put<V: F32x>(v: V, p: *mut Self);
+    /// The scalar decode of the tail.
+    fn tail(codes: &[i8], p: Sq8View<'_>, out: &mut [Self]);
 }
 
-/// SQ8 decoding to `f32` (`numerics::sq8_decode` per element).
+impl Out for f32 {
+    #[inline(always)]
+    unsafe fn put<V: F32x>(v: V, p: *mut f32) {
+        // SAFETY: forwarded from the caller.
+        unsafe { v.store(p) }
+    }
+    #[inline(always)]
+    fn tail(codes: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
+        scalar::sq8_decode_f32(codes, p, out)
+    }
+}
+
+impl Out for f16 {
+    #[inline(always)]
+    unsafe fn put<V: F32x>(v: V, p: *mut f16) {
+        // SAFETY: forwarded from the caller.
+        unsafe { v.store_f16(p) }
+    }
+    #[inline(always)]
+    fn tail(codes: &[i8], p: Sq8View<'_>, out: &mut [f16]) {
+        scalar::sq8_decode_f16(codes, p, out)
+    }
+}
+
+/// SQ8 decoding (`numerics::sq8_decode` per element) to `f32` or, rounded to nearest even, `f16`.
 ///
 /// # Safety
 /// `V`'s features are enabled; `codes`, `p.min`, `p.range` and `out` have one length.
 #[inline(always)]
-pub(crate) unsafe fn sq8_decode_f32<V: F32x>(codes: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
-    let n = out.len();
-    let o = out.as_mut_ptr();
-    // SAFETY: forwarded from the caller; `i + N <= n = out.len()` for every register stored.
-    let i = unsafe { sq8_decode_with::<V>(codes, p, n, |v, i| v.store(o.add(i))) };
-    let n = n.min(codes.len());
-    scalar::sq8_decode_f32(&codes[i..n], tail(p, i, n), &mut out[i..n]);
-}
-
-/// SQ8 decoding to `f16` (the `f32` decode, then rounding to nearest even).
-///
-/// # Safety
-/// As [`sq8_decode_f32`].
-#[inline(always)]
-pub(crate) unsafe fn sq8_decode_f16<V: F32x>(codes: &[i8], p: Sq8View<'_>, out: &mut [f16]) {
-    let n = out.len();
-    let o = out.as_mut_ptr();
-    // SAFETY: forwarded from the caller; `i + N <= n = out.len()` for every register stored.
-    let i = unsafe { sq8_decode_with::<V>(codes, p, n, |v, i| v.store_f16(o.add(i))) };
-    let n = n.min(codes.len());
-    scalar::sq8_decode_f16(&codes[i..n], tail(p, i, n), &mut out[i..n]);
+pub(crate) unsafe fn sq8_decode<V: F32x, T: Out>(codes: &[i8], p: Sq8View<'_>, out: &mut [T]) {
+    let n = out
+        .len()
+        .min(codes.len())
+        .min(p.min.len())
+        .min(p.range.len());
+    let mut i = 0;
+    // SAFETY: V's features (caller); every access is below n.
+    unsafe {
+        while i + V::N <= n {
+            let v: V = decode(
+                codes.as_ptr().add(i),
+                p.min.as_ptr().add(i),
+                p.range.as_ptr().add(i),
+            );
+            T::put(v, out.as_mut_ptr().add(i));
+            i += V::N;
+        }
+    }
+    T::tail(&codes[i..n], tail(p, i, n), &mut out[i..n]);
 }
 
 /// Elements `i..n` of the parameters.

@@ -62,6 +62,103 @@ unsafe fn term<V: F32x, M: MetricKind>(s: &mut [V::Acc; 3], r: usize, x: V, y: V
 ///
 /// # Safety
 /// `V`'s features are enabled; every row has the query's length.
+/// Lane-group passes of a fold: enough that the live accumulators of one pass
+/// (`rows x sums x registers / passes`) fit `V::ACC_BUDGET`. A compile-time constant.
+struct Passes<V, M, const R: usize>(core::marker::PhantomData<(V, M)>);
+
+impl<V: F32x, M: MetricKind, const R: usize> Passes<V, M, R> {
+    const SUMS: usize = match M::METRIC {
+        FloatMetric::Cos if M::WITH_AA => 3,
+        FloatMetric::Cos => 2,
+        _ => 1,
+    };
+    const REGS: usize = LANES / V::N;
+    const COUNT: usize = {
+        let mut p = 1;
+        while R * Self::SUMS * Self::REGS / p > V::ACC_BUDGET && p < Self::REGS {
+            p *= 2;
+        }
+        p
+    };
+    const PER_PASS: usize = Self::REGS / Self::COUNT;
+}
+
+/// The tails of the query and the rows, and the number of elements in them.
+type Tails<V, Q, B, const R: usize> = (
+    <Q as SimdOperand<V>>::Tail,
+    [<B as SimdOperand<V>>::Tail; R],
+    usize,
+);
+
+/// Pass `P` of [`fold_rows`]: registers `P * PER_PASS ..` of every full chunk, then of the tail.
+/// `P` is a constant so that every register index is one: the accumulators stay in registers.
+///
+/// # Safety
+/// As [`fold_rows`]; `tails` are the operands' tails when `full < n`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn pass<V, M, const R: usize, const P: usize, Q, B>(
+    q: &Q,
+    rows: &[B; R],
+    acc: &mut [[V::Acc; 3]; R],
+    full: usize,
+    tails: Option<&Tails<V, Q, B, R>>,
+) where
+    V: F32x,
+    M: MetricKind,
+    Q: SimdOperand<V>,
+    B: SimdOperand<V>,
+{
+    if P >= Passes::<V, M, R>::COUNT {
+        return;
+    }
+    let lo = P * Passes::<V, M, R>::PER_PASS;
+    let hi = lo + Passes::<V, M, R>::PER_PASS;
+    let mut i = 0;
+    while i < full {
+        for r in lo..hi {
+            let at = i + r * V::N;
+            // SAFETY: at + N <= i + 64 <= full <= n for the query and every row.
+            unsafe {
+                let x = q.load_at(at);
+                for j in 0..R {
+                    term::<V, M>(&mut acc[j], r, x, rows[j].load_at(at));
+                }
+            }
+        }
+        i += LANES;
+    }
+    // The last partial chunk (`SimdOperand::tail`: masked loads for `f32`, an exact widening
+    // into a zero-padded buffer for `f16` and SQ8), zero lanes past the end. Zero terms leave
+    // every lane as it is (an accumulator is never `-0.0`, see `numerics.rs`), so the result is
+    // the scalar fold's; each register gets its tail terms after all of its full chunks.
+    if let Some((tq, tr, rem)) = tails {
+        for r in lo..hi {
+            // Registers past the end add only zero terms: skip them (short vectors, PQ
+            // sub-vectors). The bound is a constant, so the indices stay constant.
+            if r * V::N >= *rem {
+                continue;
+            }
+            // SAFETY: `tail_at` reads only the operands' remaining elements.
+            unsafe {
+                let x = Q::tail_at(tq, r);
+                for j in 0..R {
+                    term::<V, M>(&mut acc[j], r, x, B::tail_at(&tr[j], r));
+                }
+            }
+        }
+    }
+}
+
+/// Canonical sums `[sum, a.a, b.b]` of metric `M` of the query against each of `R` rows, each
+/// query register loaded once for all rows. Each row's result is bit-identical to the scalar
+/// fold of the query and that row (same lanes, same order, same tree); `a.a` only for [`Cos`],
+/// `b.b` for [`Cos`] and [`CosRows`], zero otherwise. The lanes run in groups (passes) when
+/// their accumulators would not fit the registers (`numerics.md` allows lane groups in separate
+/// passes).
+///
+/// # Safety
+/// `V`'s features are enabled; every row has the query's length.
 #[inline(always)]
 pub(crate) unsafe fn fold_rows<V, M, const R: usize, Q, B>(q: Q, rows: &[B; R]) -> [[f32; 3]; R]
 where
@@ -72,60 +169,31 @@ where
 {
     let n = q.len();
     let full = n - n % LANES;
-    let regs = LANES / V::N;
-    let passes = if M::SUMS == 3 { V::COS_PASSES } else { 1 };
-    let per_pass = regs / passes;
+    // SAFETY: full < n = len of the query and of every row.
+    let tails =
+        (full < n).then(|| unsafe { (q.tail(full), rows.map(|row| row.tail(full)), n - full) });
+    let t = tails.as_ref();
     // SAFETY: the caller guarantees V's features.
     let mut acc: [[V::Acc; 3]; R] = unsafe { [[V::acc_zero(); 3]; R] };
-    for pass in 0..passes {
-        let group = pass * per_pass..(pass + 1) * per_pass;
-        let mut i = 0;
-        while i < full {
-            for r in group.clone() {
-                let at = i + r * V::N;
-                // SAFETY: at + N <= i + 64 <= full <= n for the query and every row.
-                unsafe {
-                    let x = q.load_at(at);
-                    for (s, row) in acc.iter_mut().zip(rows) {
-                        term::<V, M>(s, r, x, row.load_at(at));
-                    }
-                }
-            }
-            i += LANES;
-        }
+    // SAFETY: forwarded from the caller (at most 8 passes: 64 lanes in registers of >= 8 lanes
+    // need at most 8 registers per sum).
+    unsafe {
+        pass::<V, M, R, 0, Q, B>(&q, rows, &mut acc, full, t);
+        pass::<V, M, R, 1, Q, B>(&q, rows, &mut acc, full, t);
+        pass::<V, M, R, 2, Q, B>(&q, rows, &mut acc, full, t);
+        pass::<V, M, R, 3, Q, B>(&q, rows, &mut acc, full, t);
     }
-    // The zero-padded last chunk, widened once with the scalar code (exact), made only when there
-    // is one (zeroing the buffers on every call cost 5-15 % of a 384-dim SIMD128 L2 kernel). Each
-    // register still gets its tail terms after all of its full chunks, as in the scalar fold.
-    if full < n {
-        let mut xq = [0.0f32; LANES];
-        let mut xr = [[0.0f32; LANES]; R];
-        q.fill(full, &mut xq);
-        for (buf, row) in xr.iter_mut().zip(rows) {
-            row.fill(full, buf);
-        }
-        for pass in 0..passes {
-            for r in pass * per_pass..(pass + 1) * per_pass {
-                // SAFETY: the buffers hold 64 floats; r * N + N <= 64.
-                unsafe {
-                    let x = V::load(xq.as_ptr().add(r * V::N));
-                    for (s, buf) in acc.iter_mut().zip(&xr) {
-                        term::<V, M>(s, r, x, V::load(buf.as_ptr().add(r * V::N)));
-                    }
-                }
-            }
-        }
-    }
+    const { assert!(Passes::<V, M, R>::COUNT <= 4) };
     let mut out = [[0.0f32; 3]; R];
-    for (o, [a0, a1, a2]) in out.iter_mut().zip(acc) {
+    for j in 0..R {
         // SAFETY: the caller guarantees V's features.
         unsafe {
-            o[0] = reduce::<V>(a0);
+            out[j][0] = reduce::<V>(acc[j][0]);
             if M::WITH_AA {
-                o[1] = reduce::<V>(a1);
+                out[j][1] = reduce::<V>(acc[j][1]);
             }
             if M::SUMS == 3 {
-                o[2] = reduce::<V>(a2);
+                out[j][2] = reduce::<V>(acc[j][2]);
             }
         }
     }

@@ -6,21 +6,31 @@ use crate::backends::vector::Bytes;
 /// where the entry point enables it).
 #[inline(always)]
 pub(crate) fn popcnt64(a: &[u8], b: &[u8]) -> u64 {
-    let word = |s: &[u8]| u64::from_le_bytes(s.try_into().unwrap_or([0; 8]));
-    let (mut c, mut i, n) = ([0u64; 4], 0, a.len().min(b.len()));
-    while i + 32 <= n {
-        for (k, ck) in c.iter_mut().enumerate() {
-            let at = i + 8 * k;
-            *ck += (word(&a[at..at + 8]) ^ word(&b[at..at + 8])).count_ones() as u64;
+    let n = a.len().min(b.len());
+    let (pa, pb) = (a.as_ptr(), b.as_ptr());
+    let mut c = [0u64; 4];
+    let mut i = 0;
+    // SAFETY: every read is of 8 (or 1) bytes below n in both slices.
+    unsafe {
+        let x = |i: usize| {
+            let w = (pa.add(i) as *const u64).read_unaligned();
+            (w ^ (pb.add(i) as *const u64).read_unaligned()).count_ones() as u64
+        };
+        while i + 32 <= n {
+            c[0] += x(i);
+            c[1] += x(i + 8);
+            c[2] += x(i + 16);
+            c[3] += x(i + 24);
+            i += 32;
         }
-        i += 32;
-    }
-    while i + 8 <= n {
-        c[0] += (word(&a[i..i + 8]) ^ word(&b[i..i + 8])).count_ones() as u64;
-        i += 8;
-    }
-    for (x, y) in a[i..n].iter().zip(&b[i..n]) {
-        c[1] += (x ^ y).count_ones() as u64;
+        while i + 8 <= n {
+            c[0] += x(i);
+            i += 8;
+        }
+        while i < n {
+            c[1] += (*pa.add(i) ^ *pb.add(i)).count_ones() as u64;
+            i += 1;
+        }
     }
     c[0] + c[1] + c[2] + c[3]
 }
@@ -41,8 +51,12 @@ pub(crate) unsafe fn hamming<V: Bytes>(a: &[u8], b: &[u8]) -> u64 {
         let (mut c0, mut c1) = (V::acc_zero(), V::acc_zero());
         let mut i = 0;
         while i + 4 * V::N <= n {
-            let x = |k: usize| V::load_xor(pa.add(i + k * V::N), pb.add(i + k * V::N));
-            c0 = V::popcnt_add4(c0, [x(0), x(1), x(2), x(3)]);
+            let (j, k, l) = (i + V::N, i + 2 * V::N, i + 3 * V::N);
+            let x0 = V::load_xor(pa.add(i), pb.add(i));
+            let x1 = V::load_xor(pa.add(j), pb.add(j));
+            let x2 = V::load_xor(pa.add(k), pb.add(k));
+            let x3 = V::load_xor(pa.add(l), pb.add(l));
+            c0 = V::popcnt_add4(c0, [x0, x1, x2, x3]);
             i += 4 * V::N;
         }
         while i + V::N <= n {

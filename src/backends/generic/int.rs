@@ -61,18 +61,95 @@ pub(crate) unsafe fn sums<V: I8x, M: MetricKind>(a: &[i8], b: &[i8]) -> [i32; 3]
     }
 }
 
-/// Final distances of an `i8` query against a row-major block.
+/// `[L2 sum or a.b, 0, b.b]` of the query against each of `R` rows, the query loaded once per
+/// step for all rows (`b.b` for cosine only; the query's own `a.a` is computed once per block).
+///
+/// # Safety
+/// As [`sums`]; every row has the query's length.
+#[inline(always)]
+unsafe fn sums_rows<V: I8x, M: MetricKind, const R: usize>(
+    q: &[i8],
+    rows: [&[i8]; R],
+) -> [[i32; 3]; R] {
+    let n = q.len();
+    // SAFETY: V's features (caller); full loads read N elements below n, partial ones the rest.
+    unsafe {
+        let mut s = [[V::acc_zero(); 2]; R];
+        let mut i = 0;
+        while i < n {
+            let part = n - i < V::N;
+            let x = if part {
+                V::load_partial(q.as_ptr().add(i), n - i)
+            } else {
+                V::load(q.as_ptr().add(i))
+            };
+            for (sj, row) in s.iter_mut().zip(&rows) {
+                let p = row.as_ptr().add(i);
+                let y = if part {
+                    V::load_partial(p, n - i)
+                } else {
+                    V::load(p)
+                };
+                match M::METRIC {
+                    FloatMetric::L2 => sj[0] = V::sq_diff(sj[0], x, y),
+                    FloatMetric::Ip => sj[0] = V::dot(sj[0], x, y),
+                    FloatMetric::Cos => {
+                        sj[0] = V::dot(sj[0], x, y);
+                        sj[1] = V::dot(sj[1], y, y);
+                    }
+                }
+            }
+            i += V::N;
+        }
+        s.map(|[a, b]| [V::hsum(a), 0, if M::SUMS == 3 { V::hsum(b) } else { 0 }])
+    }
+}
+
+/// Final distances of an `i8` query against a row-major block, `R` rows per pass (the query
+/// loaded once for all of them) and the rest one by one; cosine computes the query's `a.a` once.
 ///
 /// # Safety
 /// As [`sums`]; `block.len() == out.len() * q.len()`.
 #[inline(always)]
-pub(crate) unsafe fn block<V: I8x>(metric: FloatMetric, q: &[i8], block: &[i8], out: &mut [f32]) {
+pub(crate) unsafe fn block<V: I8x, const R: usize>(
+    metric: FloatMetric,
+    q: &[i8],
+    block: &[i8],
+    out: &mut [f32],
+) {
     #[inline(always)]
-    unsafe fn rows<V: I8x, M: MetricKind>(q: &[i8], block: &[i8], out: &mut [f32]) {
-        for (row, o) in block.chunks_exact(q.len()).zip(out.iter_mut()) {
+    unsafe fn rows<V: I8x, M: MetricKind, const R: usize>(q: &[i8], block: &[i8], out: &mut [f32]) {
+        let dim = q.len();
+        if R == 1 {
+            // One row per pass: the two-accumulator pair kernel, row by row.
+            for (row, o) in block.chunks_exact(dim).zip(out.iter_mut()) {
+                // SAFETY: forwarded from the caller.
+                let s = unsafe { sums::<V, M>(q, row) };
+                *o = finish_i64(M::METRIC, s.map(i64::from));
+            }
+            return;
+        }
+        let qq = if M::SUMS == 3 {
+            // SAFETY: forwarded from the caller.
+            unsafe { sums::<V, Ip>(q, q)[0] }
+        } else {
+            0
+        };
+        let fin = |s: [i32; 3]| finish_i64(M::METRIC, [s[0] as i64, qq as i64, s[2] as i64]);
+        let mut groups = out.chunks_exact_mut(R);
+        let mut it = block.chunks_exact(dim);
+        for o in &mut groups {
+            let g: [&[i8]; R] = core::array::from_fn(|_| it.next().unwrap_or(&[]));
+            // SAFETY: forwarded from the caller; a group is R whole rows (out has a slot per row).
+            let s = unsafe { sums_rows::<V, M, R>(q, g) };
+            for (d, s) in o.iter_mut().zip(s) {
+                *d = fin(s);
+            }
+        }
+        for (o, row) in groups.into_remainder().iter_mut().zip(it) {
             // SAFETY: forwarded from the caller.
             let s = unsafe { sums::<V, M>(q, row) };
-            *o = finish_i64(M::METRIC, s.map(i64::from));
+            *o = fin([s[0], 0, s[2]]);
         }
     }
     if q.is_empty() {
@@ -82,9 +159,9 @@ pub(crate) unsafe fn block<V: I8x>(metric: FloatMetric, q: &[i8], block: &[i8], 
     // SAFETY: forwarded from the caller.
     unsafe {
         match metric {
-            FloatMetric::L2 => rows::<V, L2>(q, block, out),
-            FloatMetric::Ip => rows::<V, Ip>(q, block, out),
-            FloatMetric::Cos => rows::<V, Cos>(q, block, out),
+            FloatMetric::L2 => rows::<V, L2, R>(q, block, out),
+            FloatMetric::Ip => rows::<V, Ip, R>(q, block, out),
+            FloatMetric::Cos => rows::<V, Cos, R>(q, block, out),
         }
     }
 }

@@ -85,6 +85,12 @@ macro_rules! float_entries {
             unsafe { g::block::<$v, $rp, $rc, _, _>(m, q, rows, out) }
         }
         #[target_feature(enable = $features)]
+        fn block_f32_f16(m: FloatMetric, q: &[f32], b: &[f16], out: &mut [f32]) {
+            let rows = b.chunks_exact(q.len().max(1));
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { g::block::<$v, $rp, $rc, _, _>(m, q, rows, out) }
+        }
+        #[target_feature(enable = $features)]
         fn sq8_block_f32(m: FloatMetric, q: &[f32], c: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
             let rows = c
                 .chunks_exact(q.len().max(1))
@@ -139,6 +145,7 @@ macro_rules! float_entries {
         pub(crate) const fn install_blocks(k: &mut Kernels) {
             k.block_f32 = block_f32;
             k.block_f16 = block_f16;
+            k.block_f32_f16 = block_f32_f16;
             k.sq8_block_f32 = sq8_block_f32;
             k.sq8_block_f16 = sq8_block_f16;
             k.sq8_dist_f32 = sq8_dist_f32;
@@ -177,12 +184,12 @@ macro_rules! convert_entries {
         #[target_feature(enable = $features)]
         fn sq8_decode_f32(codes: &[i8], p: Sq8View<'_>, out: &mut [f32]) {
             // SAFETY: features and arguments, see the module docs.
-            unsafe { g::sq8_decode_f32::<$v>(codes, p, out) }
+            unsafe { g::sq8_decode::<$v, f32>(codes, p, out) }
         }
         #[target_feature(enable = $features)]
         fn sq8_decode_f16(codes: &[i8], p: Sq8View<'_>, out: &mut [f16]) {
             // SAFETY: features and arguments, see the module docs.
-            unsafe { g::sq8_decode_f16::<$v>(codes, p, out) }
+            unsafe { g::sq8_decode::<$v, f16>(codes, p, out) }
         }
         #[target_feature(enable = $features)]
         fn first_candidate(dists: &[f32], threshold: f32) -> usize {
@@ -202,11 +209,11 @@ macro_rules! convert_entries {
     };
 }
 
-/// i8 pair and block kernels over one [`I8x`] type.
+/// i8 pair and block kernels over one [`I8x`] type, `$r` rows per pass in the blocks.
 ///
 /// [`I8x`]: crate::backends::vector::I8x
 macro_rules! i8_entries {
-    ($features:literal, $v:ty) => {
+    ($features:literal, $v:ty, rows: $r:literal) => {
         use $crate::backends::generic::int as g;
         use $crate::backends::table::Kernels;
         use $crate::vocab::{Cos, FloatMetric, Ip, L2};
@@ -231,7 +238,7 @@ macro_rules! i8_entries {
         #[target_feature(enable = $features)]
         fn block_i8(m: FloatMetric, q: &[i8], b: &[i8], out: &mut [f32]) {
             // SAFETY: features and arguments, see the module docs.
-            unsafe { g::block::<$v>(m, q, b, out) }
+            unsafe { g::block::<$v, $r>(m, q, b, out) }
         }
 
         /// Puts every kernel of this module into `k`.

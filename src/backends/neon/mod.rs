@@ -10,7 +10,7 @@
 //! | kernels | where |
 //! |---|---|
 //! | vector traits for `float32x4_t`, 16 x i8, 16 bytes | `vector.rs` |
-//! | f32 / f16 pairs and blocks (one row per pass: sixteen accumulators per sum), SQ8-fused distances, PQ table | generic, over `float32x4_t`; cosine in two lane-group passes (`F32x::COS_PASSES`) |
+//! | f32 / f16 pairs and blocks (one row per pass: sixteen accumulators per sum), SQ8-fused distances, PQ table | generic, over `float32x4_t`; cosine in two lane-group passes (`F32x::ACC_BUDGET`) |
 //! | conversions (`fcvtl` / `fcvtn`), SQ8 encode / decode, top-K filter, i8, Hamming (`cnt`) | generic, over `vector.rs` |
 //! | PQ ADC scan | the scalar kernel |
 //!
@@ -32,10 +32,10 @@ mod convert {
     crate::backends::generic::convert_entries!("neon", core::arch::aarch64::float32x4_t);
 }
 mod int {
-    crate::backends::generic::i8_entries!("neon", super::vector::I8x16<false>);
+    crate::backends::generic::i8_entries!("neon", super::vector::I8x16<false>, rows: 1);
 }
 mod int_dot {
-    crate::backends::generic::i8_entries!("neon,dotprod", super::vector::I8x16<true>);
+    crate::backends::generic::i8_entries!("neon,dotprod", super::vector::I8x16<true>, rows: 1);
 }
 mod bits {
     crate::backends::generic::hamming_entries!("neon", super::vector::Bytes16);

@@ -15,7 +15,7 @@ impl F32x for float32x4_t {
     type Acc = [float32x4_t; 16];
     // Three sums of sixteen accumulators would not fit the 32 vector registers: two passes of
     // eight registers (lanes 0-31, then 32-63), 24 accumulators each.
-    const COS_PASSES: usize = 2;
+    const ACC_BUDGET: usize = 24; // 32 registers
 
     // SAFETY (every unsafe block of this impl): NEON is enabled in every caller (the trait's
     // contract), and the caller guarantees the pointers' extents (no alignment needed).
@@ -92,6 +92,17 @@ impl F32x for float32x4_t {
     unsafe fn div(self, o: Self) -> Self {
         // SAFETY: see the impl.
         unsafe { vdivq_f32(self, o) }
+    }
+    #[inline(always)]
+    unsafe fn unit255(self) -> Self {
+        // SAFETY: see the impl (FMA is part of aarch64 Advanced SIMD). The exact `u / 255`
+        // without a division: see `F32x::unit255`.
+        unsafe {
+            let r = vdupq_n_f32(1.0 / 255.0);
+            let q = vmulq_f32(self, r);
+            let e = vfmsq_f32(self, q, vdupq_n_f32(255.0));
+            vfmaq_f32(q, e, r)
+        }
     }
     #[inline(always)]
     unsafe fn clamp_unit(self) -> Self {

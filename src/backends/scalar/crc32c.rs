@@ -52,3 +52,33 @@ pub(crate) fn update(mut crc: u32, data: &[u8]) -> u32 {
     }
     crc
 }
+
+// The polynomial's carry-less constants for the SIMD kernels (ISA-independent arithmetic).
+
+/// The CRC32C polynomial in normal (non-reflected) form, without the `x^32` term.
+const POLY_NORMAL: u32 = 0x1EDC_6F41;
+
+/// `x^n mod P` in normal form (bit `d` is the coefficient of `x^d`).
+const fn xpow_mod(n: u32) -> u32 {
+    let mut v: u32 = 1;
+    let mut i = 0;
+    while i < n {
+        let carry = v & 0x8000_0000 != 0;
+        v <<= 1;
+        if carry {
+            v ^= POLY_NORMAL;
+        }
+        i += 1;
+    }
+    v
+}
+
+/// `x^n mod P` as a reflected 33-bit multiplier (bit `j` is the coefficient of `x^(32 - j)`).
+pub(crate) const fn k33(n: u32) -> u64 {
+    (xpow_mod(n).reverse_bits() as u64) << 1
+}
+
+/// Fold constants `[first half, second half]` for a forward move of `bits` bits.
+pub(crate) const fn fold_k(bits: u32) -> [u64; 2] {
+    [k33(bits + 32), k33(bits - 32)]
+}

@@ -44,11 +44,17 @@ impl Chunk for Sq8Operand<'_> {
     }
 }
 
-/// Adds one chunk's terms of metric `M` to the lane sums.
+/// Adds one chunk's terms of metric `M` to the lane sums, for the first `used` lanes (the others
+/// would add `+0.0` terms of zero padding, which change no lane: see `numerics.rs`).
 #[inline(always)]
-fn lanes<M: MetricKind>(s: &mut [[f32; LANES]; 3], x: &[f32; LANES], y: &[f32; LANES]) {
+fn lanes<M: MetricKind>(
+    s: &mut [[f32; LANES]; 3],
+    x: &[f32; LANES],
+    y: &[f32; LANES],
+    used: usize,
+) {
     let [s0, s1, s2] = s;
-    for l in 0..LANES {
+    for l in 0..used.min(LANES) {
         match M::METRIC {
             FloatMetric::L2 => {
                 let d = x[l] - y[l];
@@ -72,14 +78,14 @@ fn fold<M: MetricKind, A: Chunk, B: Chunk>(a: A, b: B) -> [f32; 3] {
     let mut s = [[0.0f32; LANES]; 3];
     let mut start = 0;
     while start + LANES <= n {
-        lanes::<M>(&mut s, &a.chunk(start), &b.chunk(start));
+        lanes::<M>(&mut s, &a.chunk(start), &b.chunk(start), LANES);
         start += LANES;
     }
     if start < n {
         let (mut xa, mut xb) = ([0.0f32; LANES], [0.0f32; LANES]);
         a.fill(start, &mut xa);
         b.fill(start, &mut xb);
-        lanes::<M>(&mut s, &xa, &xb);
+        lanes::<M>(&mut s, &xa, &xb, n - start);
     }
     match M::METRIC {
         FloatMetric::Cos => [reduce64(&s[0]), reduce64(&s[1]), reduce64(&s[2])],
@@ -144,6 +150,10 @@ pub(crate) fn block_f32(metric: FloatMetric, q: &[f32], b: &[f32], out: &mut [f3
 }
 
 pub(crate) fn block_f16(metric: FloatMetric, q: &[f16], b: &[f16], out: &mut [f32]) {
+    rows(metric, q, b.chunks_exact(q.len().max(1)), out)
+}
+
+pub(crate) fn block_f32_f16(metric: FloatMetric, q: &[f32], b: &[f16], out: &mut [f32]) {
     rows(metric, q, b.chunks_exact(q.len().max(1)), out)
 }
 

@@ -6,7 +6,7 @@
 //! tables. Every operation of the kernel table (`table.rs`) has its kernel here under the
 //! operation's name: the table's `SCALAR` is built from this module's names.
 
-mod crc32c;
+pub(crate) mod crc32c;
 mod float;
 mod int;
 mod pq;
@@ -15,11 +15,11 @@ mod topk;
 
 pub(crate) use crc32c::update as crc32c_update;
 pub(crate) use float::{
-    block_f16, block_f32, cos_f16, cos_f32, dot_f16, dot_f32, f16_to_f32, f32_to_f16, l2_f16,
-    l2_f32, sq8_block_f16, sq8_block_f32, sq8_dist_f16, sq8_dist_f32,
+    block_f16, block_f32, block_f32_f16, cos_f16, cos_f32, dot_f16, dot_f32, f16_to_f32,
+    f32_to_f16, l2_f16, l2_f32, sq8_block_f16, sq8_block_f32, sq8_dist_f16, sq8_dist_f32,
 };
 pub(crate) use int::{block_hamming, block_i8, cos_i8, dot_i8, hamming, l2_i8};
-pub(crate) use pq::{scan as pq_scan, table as pq_table, table_with as pq_table_with};
+pub(crate) use pq::{SubL2, scan as pq_scan, table as pq_table, table_with as pq_table_with};
 pub(crate) use sq8::{
     decode_f16 as sq8_decode_f16, decode_f32 as sq8_decode_f32, encode as sq8_encode,
 };

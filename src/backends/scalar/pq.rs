@@ -4,18 +4,28 @@ use crate::vocab::PqView;
 
 /// `table[m * k + c]` = canonical squared L2 between query sub-vector `m` and centroid `c`.
 pub(crate) fn table(query: &[f32], cb: PqView<'_>, table: &mut [f32]) {
-    table_with(query, cb, table, super::float::l2_f32)
+    struct Scalar;
+    impl SubL2 for Scalar {
+        #[inline(always)]
+        fn l2(a: &[f32], b: &[f32]) -> f32 {
+            super::float::l2_f32(a, b)
+        }
+    }
+    table_with::<Scalar>(query, cb, table)
 }
 
-/// The PQ table loop, with `l2` the canonical squared L2 of two equal-length sub-vectors (the
-/// scalar one, or a SIMD one).
+/// The canonical squared L2 of two equal-length sub-vectors (the scalar one, or a SIMD one).
+///
+/// A trait rather than a closure: its `#[inline(always)]` method inlines into the SIMD entry
+/// points, so the intrinsics in it are compiled with their target features (a closure is a
+/// function of its own, without them).
+pub(crate) trait SubL2 {
+    fn l2(a: &[f32], b: &[f32]) -> f32;
+}
+
+/// The PQ table loop over the sub-vectors.
 #[inline(always)]
-pub(crate) fn table_with(
-    query: &[f32],
-    cb: PqView<'_>,
-    table: &mut [f32],
-    l2: impl Fn(&[f32], &[f32]) -> f32,
-) {
+pub(crate) fn table_with<D: SubL2>(query: &[f32], cb: PqView<'_>, table: &mut [f32]) {
     let sd = cb.sub_dim;
     for m in 0..cb.m {
         let qs = &query[m * sd..(m + 1) * sd];
@@ -26,7 +36,7 @@ pub(crate) fn table_with(
             continue;
         }
         for (t, c) in row.iter_mut().zip(cents.chunks_exact(sd)) {
-            *t = l2(qs, c);
+            *t = D::l2(qs, c);
         }
     }
 }

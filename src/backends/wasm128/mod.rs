@@ -26,7 +26,7 @@ mod convert {
     crate::backends::generic::convert_entries!("simd128", core::arch::wasm32::v128);
 }
 mod int {
-    crate::backends::generic::i8_entries!("simd128", super::vector::I16x16);
+    crate::backends::generic::i8_entries!("simd128", super::vector::I16x16, rows: 1);
 }
 mod bits {
     crate::backends::generic::hamming_entries!("simd128", super::vector::Bytes16);

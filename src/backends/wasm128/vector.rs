@@ -65,7 +65,7 @@ impl F32x for v128 {
     type Acc = [v128; 16];
     // One pass for cosine, as before the port: wasm has no architectural register file (the
     // engine allocates), and the old SIMD128 kernels never split.
-    const COS_PASSES: usize = 1;
+    const ACC_BUDGET: usize = 48; // engines keep v128 values in 16 host registers; one pass measured fastest
 
     // SAFETY (every unsafe block of this impl): the caller guarantees the pointers' extents (the
     // trait's contract); SIMD128 loads and stores need no alignment.
