@@ -6,8 +6,11 @@
 //! ```
 //!
 //! It generates a clustered data set in three stored forms (f16, SQ8 i8 codes and sign bits),
-//! runs top-10 searches with every metric through the backend this CPU dispatches to, checks every
-//! result list bit for bit against the scalar backend, and prints what it used and how fast it was.
+//! runs top-10 searches with every metric through the tier this CPU dispatches to, on one core and
+//! on every core (the rows split across threads, a `TopK` per thread, merged), checks every result
+//! list bit for bit against the scalar backend and the serial run, and prints what it used, how
+//! fast it was (GB/s of stored rows, and the share of a read-bandwidth probe over the same bytes)
+//! and how accurate: recall@10 against the exact f32 top-10 of the original vectors.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -39,12 +42,14 @@ impl Rng {
 
 struct DataSet {
     n: usize,
+    f32s: Vec<f32>,
     f16: Vec<f16>,
     sq: Vec<i8>,
     sq_params: SqParams,
     bits: Vec<u8>,
     queries: Vec<Vec<f32>>,
-    /// The row each query was made from (its expected nearest neighbour).
+    /// The row each query was made from.
+    #[allow(dead_code)]
     sources: Vec<usize>,
 }
 
@@ -82,6 +87,7 @@ fn generate(n: usize) -> DataSet {
     }
     DataSet {
         n,
+        f32s,
         f16,
         sq,
         sq_params,
@@ -102,6 +108,19 @@ fn search(
     q: &[f32],
     dists: &mut [f32],
 ) -> Vec<Neighbor> {
+    search_rows(e, ds, form, metric, q, dists, 0..ds.n).into_sorted_vec()
+}
+
+/// The top-K of the rows `range`, with their global ids.
+fn search_rows(
+    e: Engine,
+    ds: &DataSet,
+    form: &str,
+    metric: Metric,
+    q: &[f32],
+    dists: &mut [f32],
+    range: std::ops::Range<usize>,
+) -> TopK {
     let mut top = TopK::with_engine(K, e).expect("K > 0");
     let qh: Vec<f16> = q.iter().map(|&x| f16::from_f32(x)).collect();
     let mut qbits = vec![0u8; DIM / 8];
@@ -110,9 +129,9 @@ fn search(
             qbits[i / 8] |= 1 << (i % 8);
         }
     }
-    let mut start = 0;
-    while start < ds.n {
-        let rows = BLOCK_ROWS.min(ds.n - start);
+    let mut start = range.start;
+    while start < range.end {
+        let rows = BLOCK_ROWS.min(range.end - start);
         let out = &mut dists[..rows];
         let r = match form {
             "f16" => e.distances_f16(metric, &qh, &ds.f16[start * DIM..(start + rows) * DIM], out),
@@ -123,6 +142,7 @@ fn search(
                 &ds.sq[start * DIM..(start + rows) * DIM],
                 out,
             ),
+            "f32" => e.distances_f32(metric, q, &ds.f32s[start * DIM..(start + rows) * DIM], out),
             _ => e.hamming_distances(
                 &qbits,
                 &ds.bits[start * DIM / 8..(start + rows) * DIM / 8],
@@ -133,7 +153,77 @@ fn search(
         top.push_slice(out, start as u64);
         start += rows;
     }
-    top.into_sorted_vec()
+    top
+}
+
+/// The same search on every core with the user's own threads: each thread takes a range of rows
+/// into its own `TopK` (ids are global row numbers), and the lists are merged. `TopK` orders by
+/// `(distance, id)`, so the result is the serial one, bit for bit.
+fn search_parallel(
+    e: Engine,
+    ds: &DataSet,
+    form: &str,
+    metric: Metric,
+    q: &[f32],
+    threads: usize,
+) -> Vec<Neighbor> {
+    let per = ds.n.div_ceil(threads);
+    let tops: Vec<TopK> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let range = (t * per).min(ds.n)..((t + 1) * per).min(ds.n);
+                s.spawn(move || {
+                    let mut dists = vec![0.0f32; BLOCK_ROWS];
+                    search_rows(e, ds, form, metric, q, &mut dists, range)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("search thread"))
+            .collect()
+    });
+    let mut all = TopK::with_engine(K, e).expect("K > 0");
+    for t in &tops {
+        all.merge(t);
+    }
+    all.into_sorted_vec()
+}
+
+/// Read bandwidth of one core over `bytes` (the probe the scans are compared with): sums the
+/// buffer as `u64` words, best of three passes.
+fn read_bandwidth(bytes: &[u8]) -> f64 {
+    let words: Vec<u64> = bytes
+        .chunks_exact(8)
+        .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+        .collect();
+    let mut best = f64::MAX;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let mut acc = [0u64; 8];
+        for c in words.chunks_exact(8) {
+            for (a, w) in acc.iter_mut().zip(c) {
+                *a = a.wrapping_add(*w);
+            }
+        }
+        std::hint::black_box(acc);
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    (words.len() * 8) as f64 / best / 1e9
+}
+
+/// Recall@10 of `got` against the exact lists `exact`.
+fn recall(got: &[Vec<Neighbor>], exact: &[Vec<Neighbor>]) -> f64 {
+    let hits: usize = got
+        .iter()
+        .zip(exact)
+        .map(|(g, x)| {
+            g.iter()
+                .filter(|nb| x.iter().any(|t| t.id == nb.id))
+                .count()
+        })
+        .sum();
+    hits as f64 / (K * got.len()) as f64
 }
 
 fn main() -> ExitCode {
@@ -148,34 +238,52 @@ fn main() -> ExitCode {
 
     let e = Engine::active();
     let scalar = Engine::new(Backend::Scalar).expect("scalar is always available");
-    let available: Vec<String> = Backend::available().map(|b| b.to_string()).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let tiers: Vec<String> = rvf_kernels::Tier::available()
+        .map(|t| t.to_string())
+        .collect();
     println!("rvf-kernels search example");
     println!(
-        "backend: {} (features: {}; available: {}; detected best: {})",
+        "tier: {} (backend {}; detected best: {}; available: {})",
+        e.tier(),
         e.backend(),
-        if e.backend().features().is_empty() {
-            "-"
-        } else {
-            e.backend().features()
-        },
-        available.join(", "),
-        Backend::detect()
+        rvf_kernels::Tier::detect(),
+        tiers.join(", ")
     );
     println!(
-        "data: {n} vectors x {DIM} dims, stored as f16 ({:.1} MB), SQ8 i8 codes ({:.1} MB) and sign bits ({:.1} MB); generated in {gen_s:.2} s",
+        "data: {n} vectors x {DIM} dims, stored as f16 ({:.1} MB), SQ8 i8 codes ({:.1} MB) and sign bits ({:.1} MB), and the f32 originals ({:.1} MB) for the exact answers; generated in {gen_s:.2} s",
         ds.f16.len() as f64 * 2.0 / 1e6,
         ds.sq.len() as f64 / 1e6,
-        ds.bits.len() as f64 / 1e6
+        ds.bits.len() as f64 / 1e6,
+        ds.f32s.len() as f64 * 4.0 / 1e6
+    );
+    let probe = read_bandwidth(bytemuck::cast_slice(&ds.f16));
+    println!(
+        "read-bandwidth probe (one core, the f16 rows' bytes): {probe:.1} GB/s; {threads} threads for the parallel runs"
     );
     println!(
-        "{QUERIES} top-{K} queries per search; the first {CHECKED} of each also run on the scalar backend and must match bit for bit\n"
+        "{QUERIES} top-{K} queries per search; the first {CHECKED} of each also run on the scalar backend, and every parallel result list must equal the serial one, bit for bit\n"
     );
     println!(
-        "{:<6} {:<8} {:>10} {:>10} {:>9} {:>10}  scalar check",
-        "form", "metric", "ms/query", "queries/s", "GB/s", "recall@10"
+        "{:<5} {:<8} {:>9} {:>9} {:>8} {:>9} {:>9} {:>8}  {}",
+        "form", "metric", "ms/query", "GB/s", "%probe", "par ms/q", "par GB/s", "recall", "checks"
     );
 
-    let cases: [(&str, Metric, usize); 7] = [
+    // The exact answers: f32 brute force with the form's metric (binary codes against cosine).
+    let mut dists = vec![0.0f32; BLOCK_ROWS];
+    let exact = |metric: Metric| -> Vec<Vec<Neighbor>> {
+        let mut d = vec![0.0f32; BLOCK_ROWS];
+        ds.queries
+            .iter()
+            .map(|q| search(e, &ds, "f32", metric, q, &mut d))
+            .collect()
+    };
+    let exact_l2 = exact(Metric::L2);
+    let exact_ip = exact(Metric::InnerProduct);
+    let exact_cos = exact(Metric::Cosine);
+
+    let cases: [(&str, Metric, usize); 8] = [
+        ("f32", Metric::L2, 4 * DIM),
         ("f16", Metric::L2, 2 * DIM),
         ("f16", Metric::InnerProduct, 2 * DIM),
         ("f16", Metric::Cosine, 2 * DIM),
@@ -184,7 +292,6 @@ fn main() -> ExitCode {
         ("sq8", Metric::Cosine, DIM),
         ("bits", Metric::Hamming, DIM / 8),
     ];
-    let mut dists = vec![0.0f32; BLOCK_ROWS];
     let mut all_ok = true;
     for (form, metric, row_bytes) in cases {
         let t = Instant::now();
@@ -194,34 +301,46 @@ fn main() -> ExitCode {
             .map(|q| search(e, &ds, form, metric, q, &mut dists))
             .collect();
         let secs = t.elapsed().as_secs_f64();
-        let mut ok = true;
+        let t = Instant::now();
+        let par: Vec<Vec<Neighbor>> = ds
+            .queries
+            .iter()
+            .map(|q| search_parallel(e, &ds, form, metric, q, threads))
+            .collect();
+        let par_secs = t.elapsed().as_secs_f64();
+        let same = |a: &[Neighbor], b: &[Neighbor]| {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(x, y)| x.id == y.id && x.distance.to_bits() == y.distance.to_bits())
+        };
+        let mut ok = results.iter().zip(&par).all(|(a, b)| same(a, b));
         for (q, got) in ds.queries.iter().zip(&results).take(CHECKED) {
-            let want = search(scalar, &ds, form, metric, q, &mut dists);
-            ok &= want.len() == got.len()
-                && want
-                    .iter()
-                    .zip(got)
-                    .all(|(a, b)| a.id == b.id && a.distance.to_bits() == b.distance.to_bits());
+            ok &= same(&search(scalar, &ds, form, metric, q, &mut dists), got);
         }
         all_ok &= ok;
-        let found = results
-            .iter()
-            .zip(&ds.sources)
-            .filter(|(r, s)| r.iter().any(|nb| nb.id == **s as u64))
-            .count();
+        let truth = match metric {
+            Metric::L2 => &exact_l2,
+            Metric::InnerProduct => &exact_ip,
+            _ => &exact_cos,
+        };
+        let bytes = (n * row_bytes * QUERIES) as f64;
         println!(
-            "{:<6} {:<8} {:>10.3} {:>10.0} {:>9.2} {:>9.0}%  {}",
+            "{:<5} {:<8} {:>9.3} {:>9.2} {:>7.0}% {:>9.3} {:>9.2} {:>7.1}%  {}",
             form,
             metric.name(),
             secs * 1e3 / QUERIES as f64,
-            QUERIES as f64 / secs,
-            (n * row_bytes * QUERIES) as f64 / secs / 1e9,
-            100.0 * found as f64 / QUERIES as f64,
+            bytes / secs / 1e9,
+            100.0 * bytes / secs / 1e9 / probe,
+            par_secs * 1e3 / QUERIES as f64,
+            bytes / par_secs / 1e9,
+            100.0 * recall(&results, truth),
             if ok { "identical" } else { "MISMATCH" }
         );
     }
     println!(
-        "\nrecall@10: share of queries whose source row is among the 10 results (queries are noisy copies of rows)."
+        "\nrecall: recall@10 against the exact f32 top-10 of the original vectors with the same metric \
+         (binary codes: against cosine); %probe: serial GB/s over the probe's."
     );
     println!("total {:.2} s", t0.elapsed().as_secs_f64());
     if all_ok {

@@ -7,7 +7,13 @@ use common::*;
 use rvf_kernels::{Engine, Metric, TopK, f16, force_tier, search_with};
 
 /// Brute force: every distance into one TopK.
-fn brute(e: &Engine, metric: Metric, q: &[f32], rows: &[f32], k: usize) -> Vec<rvf_kernels::Neighbor> {
+fn brute(
+    e: &Engine,
+    metric: Metric,
+    q: &[f32],
+    rows: &[f32],
+    k: usize,
+) -> Vec<rvf_kernels::Neighbor> {
     let n = rows.len() / q.len();
     let mut d = vec![0.0f32; n];
     e.distances_f32(metric, q, rows, &mut d).unwrap();

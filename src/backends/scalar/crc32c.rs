@@ -53,12 +53,15 @@ pub(crate) fn update(mut crc: u32, data: &[u8]) -> u32 {
     crc
 }
 
-// The polynomial's carry-less constants for the SIMD kernels (ISA-independent arithmetic).
+// The polynomial's carry-less constants for the x86 folding kernels (ISA-independent arithmetic,
+// unused on the other targets).
 
 /// The CRC32C polynomial in normal (non-reflected) form, without the `x^32` term.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 const POLY_NORMAL: u32 = 0x1EDC_6F41;
 
 /// `x^n mod P` in normal form (bit `d` is the coefficient of `x^d`).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 const fn xpow_mod(n: u32) -> u32 {
     let mut v: u32 = 1;
     let mut i = 0;
@@ -74,11 +77,13 @@ const fn xpow_mod(n: u32) -> u32 {
 }
 
 /// `x^n mod P` as a reflected 33-bit multiplier (bit `j` is the coefficient of `x^(32 - j)`).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub(crate) const fn k33(n: u32) -> u64 {
     (xpow_mod(n).reverse_bits() as u64) << 1
 }
 
 /// Fold constants `[first half, second half]` for a forward move of `bits` bits.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub(crate) const fn fold_k(bits: u32) -> [u64; 2] {
     [k33(bits + 32), k33(bits - 32)]
 }
