@@ -162,6 +162,25 @@ impl<V: F32x> SimdOperand<V> for &[f32] {
     }
 }
 
+/// The tail of an operand that must be converted (`f16`, SQ8): widened once, exactly, into a
+/// zero-padded buffer ([`Operand::fill`]), then loaded register by register.
+macro_rules! widened_tail {
+    () => {
+        type Tail = [f32; LANES];
+        #[inline(always)]
+        unsafe fn tail(&self, full: usize) -> Self::Tail {
+            let mut buf = [0.0f32; LANES];
+            self.fill(full, &mut buf);
+            buf
+        }
+        #[inline(always)]
+        unsafe fn tail_at(t: &Self::Tail, r: usize) -> V {
+            // SAFETY: r * N + N <= 64, the buffer's length.
+            unsafe { V::load(t.as_ptr().add(r * V::N)) }
+        }
+    };
+}
+
 impl<V: F32x> SimdOperand<V> for &[f16] {
     #[inline(always)]
     fn prefetch(&self) {
@@ -175,18 +194,7 @@ impl<V: F32x> SimdOperand<V> for &[f16] {
         // SAFETY: the caller guarantees i + N <= len.
         unsafe { V::load_f16(self.as_ptr().add(i)) }
     }
-    type Tail = [f32; LANES];
-    #[inline(always)]
-    unsafe fn tail(&self, full: usize) -> Self::Tail {
-        let mut buf = [0.0f32; LANES];
-        self.fill(full, &mut buf);
-        buf
-    }
-    #[inline(always)]
-    unsafe fn tail_at(t: &Self::Tail, r: usize) -> V {
-        // SAFETY: r * N + N <= 64, the buffer's length.
-        unsafe { V::load(t.as_ptr().add(r * V::N)) }
-    }
+    widened_tail!();
 }
 
 /// SQ8 decode of `N` codes, `min + ((q + 128) / 255) * range`: the three separately rounded
@@ -208,18 +216,7 @@ pub(crate) unsafe fn sq8_decode<V: F32x>(
 }
 
 impl<V: F32x> SimdOperand<V> for Sq8Operand<'_> {
-    type Tail = [f32; LANES];
-    #[inline(always)]
-    unsafe fn tail(&self, full: usize) -> Self::Tail {
-        let mut buf = [0.0f32; LANES];
-        self.fill(full, &mut buf);
-        buf
-    }
-    #[inline(always)]
-    unsafe fn tail_at(t: &Self::Tail, r: usize) -> V {
-        // SAFETY: r * N + N <= 64, the buffer's length.
-        unsafe { V::load(t.as_ptr().add(r * V::N)) }
-    }
+    widened_tail!();
     #[inline(always)]
     unsafe fn load_at(&self, i: usize) -> V {
         // SAFETY: the caller guarantees i + N <= len, and min/range have the codes' length.
