@@ -265,8 +265,8 @@ fn main() -> ExitCode {
         "{QUERIES} top-{K} queries per search; the first {CHECKED} of each also run on the scalar backend, and every parallel result list must equal the serial one, bit for bit\n"
     );
     println!(
-        "{:<5} {:<8} {:>9} {:>9} {:>8} {:>9} {:>9} {:>8}  {}",
-        "form", "metric", "ms/query", "GB/s", "%probe", "par ms/q", "par GB/s", "recall", "checks"
+        "{:<5} {:<8} {:>9} {:>9} {:>8} {:>9} {:>9} {:>8}  checks",
+        "form", "metric", "ms/query", "GB/s", "%probe", "par ms/q", "par GB/s", "recall"
     );
 
     // The exact answers: f32 brute force with the form's metric (binary codes against cosine).
