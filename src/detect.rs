@@ -11,8 +11,10 @@
 use core::sync::atomic::{AtomicU8, Ordering};
 
 /// A byte computed once. `0` means "not computed yet", so the value is stored plus one.
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 pub(crate) struct Cached(AtomicU8);
 
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 impl Cached {
     /// An empty cache.
     pub(crate) const fn new() -> Cached {
@@ -57,10 +59,13 @@ pub(crate) mod bit {
     pub const PMULL: u8 = 8;
 }
 
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 static CPU: Cached = Cached::new();
 
-/// The features of this CPU as [`bit`]s (detected once).
+/// The features of this CPU as [`bit`]s (detected once). Unused on wasm32, where the backend is
+/// chosen at compile time.
 #[inline]
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 pub(crate) fn cpu() -> u8 {
     CPU.get(detect)
 }
@@ -119,6 +124,7 @@ fn detect() -> u8 {
 
 /// Without `std` (or on other targets): the features the build is compiled for.
 #[cfg(not(all(any(target_arch = "x86_64", target_arch = "aarch64"), feature = "std")))]
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 fn detect() -> u8 {
     let on = |yes: bool, b: u8| if yes { b } else { 0 };
     if cfg!(target_arch = "x86_64") {

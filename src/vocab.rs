@@ -144,6 +144,7 @@ impl Tier {
 
     /// A backend with the extensions whose bits are set in `ext` (bit `i` is
     /// `backend.extensions()[i]`); `None` where a bit names no extension of the backend.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) const fn with_bits(backend: Backend, ext: u8) -> Option<Tier> {
         let n = backend.extensions().len();
         if ext >> n != 0 {
@@ -199,6 +200,14 @@ pub(crate) enum FloatMetric {
 
 /// A float metric as a type, so that generic kernels are monomorphized per metric (the metric's
 /// `match` disappears from the inner loop).
+#[cfg_attr(
+    not(any(
+        target_arch = "x86_64",
+        target_arch = "aarch64",
+        target_feature = "simd128"
+    )),
+    allow(dead_code)
+)]
 pub(crate) trait MetricKind: Copy {
     /// The metric.
     const METRIC: FloatMetric;
@@ -220,6 +229,14 @@ pub(crate) struct Ip;
 pub(crate) struct Cos;
 /// Cosine against many rows: `a.b` and `b.b` per row (the query's `a.a` is computed once).
 #[derive(Clone, Copy)]
+#[cfg_attr(
+    not(any(
+        target_arch = "x86_64",
+        target_arch = "aarch64",
+        target_feature = "simd128"
+    )),
+    allow(dead_code)
+)]
 pub(crate) struct CosRows;
 
 impl MetricKind for L2 {

@@ -16,11 +16,25 @@
 //! [`kernels`] is the only way out: it makes the tier's token (the CPU check) and returns the
 //! table the token unlocks.
 
-pub(crate) mod generic;
+/// Whether this build has a SIMD backend (the generic kernels and vector traits serve only them).
+macro_rules! simd_targets {
+    ($($item:item)*) => {$(
+        #[cfg(any(
+            target_arch = "x86_64",
+            target_arch = "aarch64",
+            all(target_arch = "wasm32", target_feature = "simd128")
+        ))]
+        $item
+    )*};
+}
+
+simd_targets! {
+    pub(crate) mod generic;
+    pub(crate) mod vector;
+}
 pub(crate) mod operand;
 pub(crate) mod scalar;
 pub(crate) mod table;
-pub(crate) mod vector;
 
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx2;
