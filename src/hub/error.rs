@@ -5,7 +5,7 @@ use core::fmt;
 use crate::error::Error;
 use crate::metric::Metric;
 
-/// Errors of the hub API. Tile misbehaviour is never an error (it is a [`Fault`], handled by
+/// Errors of the hub API. Tile misbehaviour is never an error (it is a [`Fault`](super::Fault), handled by
 /// reassignment); these are invalid arguments and modules.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
