@@ -218,6 +218,23 @@ pub(crate) trait Bytes: Copy {
     unsafe fn hsum(acc: Self::Acc) -> u64;
 }
 
+/// Trait methods whose body is one `unsafe` expression each, written `name(args) -> Ret = expr;`
+/// (or `name(args) = expr;` without a result)
+/// inside an ISA's trait impl (arguments as `name: Type`, `self: Self` included). Every such body
+/// rests on the impl's two facts, stated once here: the ISA's target features are enabled in
+/// every caller (the traits' contract), and the caller guarantees the extents of the pointers.
+macro_rules! one_call {
+    ($($name:ident($($arg:ident: $ty:ty),*) $(-> $ret:ty)? = $e:expr;)*) => {$(
+        #[inline(always)]
+        unsafe fn $name($($arg: $ty),*) $(-> $ret)? {
+            // SAFETY: the ISA's features and the pointers' extents (see `one_call`).
+            unsafe { $e }
+        }
+    )*};
+}
+#[allow(unused_imports)] // x86-64 and aarch64 only
+pub(crate) use one_call;
+
 /// The first `n` elements at `p`, then zeros, in a 64-element buffer.
 ///
 /// # Safety

@@ -15,35 +15,19 @@ impl F32x for __m256 {
     // SAFETY (every unsafe block of this impl): AVX2, FMA and F16C are enabled in every caller
     // (the trait's contract), and the caller guarantees the pointers' extents.
 
-    #[inline(always)]
-    unsafe fn acc_zero() -> Self::Acc {
-        // SAFETY: see the impl.
-        unsafe { [_mm256_setzero_ps(); 8] }
-    }
-    #[inline(always)]
-    unsafe fn splat(x: f32) -> Self {
-        // SAFETY: see the impl.
-        unsafe { _mm256_set1_ps(x) }
-    }
-    #[inline(always)]
-    unsafe fn load(p: *const f32) -> Self {
-        // SAFETY: see the impl.
-        unsafe { _mm256_loadu_ps(p) }
-    }
-    #[inline(always)]
-    unsafe fn load_f16(p: *const f16) -> Self {
-        // SAFETY: see the impl (8 halves, 16 bytes).
-        unsafe { _mm256_cvtph_ps(_mm_loadu_si128(p as *const __m128i)) }
-    }
-    #[inline(always)]
-    unsafe fn load_i8(p: *const i8) -> Self {
-        // SAFETY: see the impl (8 bytes).
-        unsafe { _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(p as *const __m128i))) }
-    }
-    #[inline(always)]
-    unsafe fn store(self, p: *mut f32) {
-        // SAFETY: see the impl.
-        unsafe { _mm256_storeu_ps(p, self) }
+    crate::backends::vector::one_call! {
+        acc_zero() -> Self::Acc = [_mm256_setzero_ps(); 8];
+        splat(x: f32) -> Self = _mm256_set1_ps(x);
+        load(p: *const f32) -> Self = _mm256_loadu_ps(p);
+        // 8 halves, 16 bytes.
+        load_f16(p: *const f16) -> Self = _mm256_cvtph_ps(_mm_loadu_si128(p as *const __m128i));
+        // 8 bytes.
+        load_i8(p: *const i8) -> Self = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(p as *const __m128i)));
+        store(self: Self, p: *mut f32) = _mm256_storeu_ps(p, self);
+        add(self: Self, o: Self) -> Self = _mm256_add_ps(self, o);
+        sub(self: Self, o: Self) -> Self = _mm256_sub_ps(self, o);
+        mul(self: Self, o: Self) -> Self = _mm256_mul_ps(self, o);
+        div(self: Self, o: Self) -> Self = _mm256_div_ps(self, o);
     }
     #[inline(always)]
     unsafe fn store_f16(self, p: *mut f16) {
@@ -63,26 +47,6 @@ impl F32x for __m256 {
             let w = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256::<1>(q));
             _mm_storel_epi64(p as *mut __m128i, _mm_packs_epi16(w, w))
         }
-    }
-    #[inline(always)]
-    unsafe fn add(self, o: Self) -> Self {
-        // SAFETY: see the impl.
-        unsafe { _mm256_add_ps(self, o) }
-    }
-    #[inline(always)]
-    unsafe fn sub(self, o: Self) -> Self {
-        // SAFETY: see the impl.
-        unsafe { _mm256_sub_ps(self, o) }
-    }
-    #[inline(always)]
-    unsafe fn mul(self, o: Self) -> Self {
-        // SAFETY: see the impl.
-        unsafe { _mm256_mul_ps(self, o) }
-    }
-    #[inline(always)]
-    unsafe fn div(self, o: Self) -> Self {
-        // SAFETY: see the impl.
-        unsafe { _mm256_div_ps(self, o) }
     }
     #[inline(always)]
     unsafe fn clamp_unit(self) -> Self {
@@ -128,20 +92,12 @@ impl I8x for I16x16 {
     // SAFETY (every unsafe block of this impl): AVX2 is enabled in every caller (the trait's
     // contract), and the caller guarantees the pointers' extents.
 
-    #[inline(always)]
-    unsafe fn acc_zero() -> __m256i {
-        // SAFETY: see the impl.
-        unsafe { _mm256_setzero_si256() }
-    }
-    #[inline(always)]
-    unsafe fn load(p: *const i8) -> Self {
-        // SAFETY: see the impl (16 bytes).
-        unsafe { I16x16(_mm256_cvtepi8_epi16(_mm_loadu_si128(p as *const __m128i))) }
-    }
-    #[inline(always)]
-    unsafe fn dot(acc: __m256i, a: Self, b: Self) -> __m256i {
-        // SAFETY: see the impl.
-        unsafe { _mm256_add_epi32(acc, _mm256_madd_epi16(a.0, b.0)) }
+    crate::backends::vector::one_call! {
+        acc_zero() -> __m256i = _mm256_setzero_si256();
+        // 16 bytes.
+        load(p: *const i8) -> Self = I16x16(_mm256_cvtepi8_epi16(_mm_loadu_si128(p as *const __m128i)));
+        dot(acc: __m256i, a: Self, b: Self) -> __m256i = _mm256_add_epi32(acc, _mm256_madd_epi16(a.0, b.0));
+        acc_add(a: __m256i, b: __m256i) -> __m256i = _mm256_add_epi32(a, b);
     }
     #[inline(always)]
     unsafe fn sq_diff(acc: __m256i, a: Self, b: Self) -> __m256i {
@@ -150,11 +106,6 @@ impl I8x for I16x16 {
             let d = _mm256_sub_epi16(a.0, b.0);
             _mm256_add_epi32(acc, _mm256_madd_epi16(d, d))
         }
-    }
-    #[inline(always)]
-    unsafe fn acc_add(a: __m256i, b: __m256i) -> __m256i {
-        // SAFETY: see the impl.
-        unsafe { _mm256_add_epi32(a, b) }
     }
     #[inline(always)]
     unsafe fn hsum(v: __m256i) -> i32 {
@@ -199,10 +150,9 @@ impl Bytes for Bytes32 {
     // SAFETY (every unsafe block of this impl): AVX2 is enabled in every caller (the trait's
     // contract), and the caller guarantees the pointers' extents.
 
-    #[inline(always)]
-    unsafe fn acc_zero() -> __m256i {
-        // SAFETY: see the impl.
-        unsafe { _mm256_setzero_si256() }
+    crate::backends::vector::one_call! {
+        acc_zero() -> __m256i = _mm256_setzero_si256();
+        acc_add(a: __m256i, b: __m256i) -> __m256i = _mm256_add_epi64(a, b);
     }
     #[inline(always)]
     unsafe fn load_xor(a: *const u8, b: *const u8) -> Self {
@@ -228,11 +178,6 @@ impl Bytes for Bytes32 {
             let s = _mm256_add_epi8(_mm256_add_epi8(a, b), _mm256_add_epi8(c, d));
             _mm256_add_epi64(acc, _mm256_sad_epu8(s, _mm256_setzero_si256()))
         }
-    }
-    #[inline(always)]
-    unsafe fn acc_add(a: __m256i, b: __m256i) -> __m256i {
-        // SAFETY: see the impl.
-        unsafe { _mm256_add_epi64(a, b) }
     }
     #[inline(always)]
     unsafe fn hsum(v: __m256i) -> u64 {

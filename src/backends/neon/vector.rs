@@ -20,20 +20,14 @@ impl F32x for float32x4_t {
     // SAFETY (every unsafe block of this impl): NEON is enabled in every caller (the trait's
     // contract), and the caller guarantees the pointers' extents (no alignment needed).
 
-    #[inline(always)]
-    unsafe fn acc_zero() -> Self::Acc {
-        // SAFETY: see the impl.
-        unsafe { [vdupq_n_f32(0.0); 16] }
-    }
-    #[inline(always)]
-    unsafe fn splat(x: f32) -> Self {
-        // SAFETY: see the impl.
-        unsafe { vdupq_n_f32(x) }
-    }
-    #[inline(always)]
-    unsafe fn load(p: *const f32) -> Self {
-        // SAFETY: see the impl.
-        unsafe { vld1q_f32(p) }
+    crate::backends::vector::one_call! {
+        acc_zero() -> Self::Acc = [vdupq_n_f32(0.0); 16];
+        splat(x: f32) -> Self = vdupq_n_f32(x);
+        load(p: *const f32) -> Self = vld1q_f32(p);
+        store(self: Self, p: *mut f32) = vst1q_f32(p, self);
+        add(self: Self, o: Self) -> Self = vaddq_f32(self, o);
+        sub(self: Self, o: Self) -> Self = vsubq_f32(self, o);
+        div(self: Self, o: Self) -> Self = vdivq_f32(self, o);
     }
     #[inline(always)]
     unsafe fn load_f16(p: *const f16) -> Self {
@@ -48,11 +42,6 @@ impl F32x for float32x4_t {
             let v = vreinterpret_s8_u32(vdup_n_u32((p as *const u32).read_unaligned()));
             vcvtq_f32_s32(vmovl_s16(vget_low_s16(vmovl_s8(v))))
         }
-    }
-    #[inline(always)]
-    unsafe fn store(self, p: *mut f32) {
-        // SAFETY: see the impl.
-        unsafe { vst1q_f32(p, self) }
     }
     #[inline(always)]
     unsafe fn store_f16(self, p: *mut f16) {
@@ -73,25 +62,10 @@ impl F32x for float32x4_t {
         }
     }
     #[inline(always)]
-    unsafe fn add(self, o: Self) -> Self {
-        // SAFETY: see the impl.
-        unsafe { vaddq_f32(self, o) }
-    }
-    #[inline(always)]
-    unsafe fn sub(self, o: Self) -> Self {
-        // SAFETY: see the impl.
-        unsafe { vsubq_f32(self, o) }
-    }
-    #[inline(always)]
     unsafe fn mul(self, o: Self) -> Self {
         // SAFETY: see the impl. `fmul` is never fused with a following `fadd` (Rust does not
         // contract floating-point operations).
         unsafe { vmulq_f32(self, o) }
-    }
-    #[inline(always)]
-    unsafe fn div(self, o: Self) -> Self {
-        // SAFETY: see the impl.
-        unsafe { vdivq_f32(self, o) }
     }
     #[inline(always)]
     unsafe fn clamp_unit(self) -> Self {
@@ -159,15 +133,12 @@ impl<const DOT: bool> I8x for I8x16<DOT> {
     // `DOT` type are compiled with it) is enabled in every caller (the trait's contract), and the
     // caller guarantees the pointers' extents.
 
-    #[inline(always)]
-    unsafe fn acc_zero() -> int32x4_t {
-        // SAFETY: see the impl.
-        unsafe { vdupq_n_s32(0) }
-    }
-    #[inline(always)]
-    unsafe fn load(p: *const i8) -> Self {
-        // SAFETY: see the impl (16 bytes).
-        unsafe { I8x16(vld1q_s8(p)) }
+    crate::backends::vector::one_call! {
+        acc_zero() -> int32x4_t = vdupq_n_s32(0);
+        // 16 bytes.
+        load(p: *const i8) -> Self = I8x16(vld1q_s8(p));
+        acc_add(a: int32x4_t, b: int32x4_t) -> int32x4_t = vaddq_s32(a, b);
+        hsum(v: int32x4_t) -> i32 = vaddvq_s32(v);
     }
     #[inline(always)]
     unsafe fn dot(acc: int32x4_t, a: Self, b: Self) -> int32x4_t {
@@ -197,16 +168,6 @@ impl<const DOT: bool> I8x for I8x16<DOT> {
             }
         }
     }
-    #[inline(always)]
-    unsafe fn acc_add(a: int32x4_t, b: int32x4_t) -> int32x4_t {
-        // SAFETY: see the impl.
-        unsafe { vaddq_s32(a, b) }
-    }
-    #[inline(always)]
-    unsafe fn hsum(v: int32x4_t) -> i32 {
-        // SAFETY: see the impl.
-        unsafe { vaddvq_s32(v) }
-    }
 }
 
 /// Sixteen bytes, counted with `cnt` (per-byte popcount, a special instruction of NEON) and
@@ -228,20 +189,13 @@ impl Bytes for Bytes16 {
     // SAFETY (every unsafe block of this impl): NEON is enabled in every caller (the trait's
     // contract), and the caller guarantees the pointers' extents.
 
-    #[inline(always)]
-    unsafe fn acc_zero() -> uint64x2_t {
-        // SAFETY: see the impl.
-        unsafe { vdupq_n_u64(0) }
-    }
-    #[inline(always)]
-    unsafe fn load_xor(a: *const u8, b: *const u8) -> Self {
-        // SAFETY: see the impl (16 bytes each).
-        unsafe { Bytes16(veorq_u8(vld1q_u8(a), vld1q_u8(b))) }
-    }
-    #[inline(always)]
-    unsafe fn popcnt_add(acc: uint64x2_t, v: Self) -> uint64x2_t {
-        // SAFETY: see the impl.
-        unsafe { widen_add(acc, vcntq_u8(v.0)) }
+    crate::backends::vector::one_call! {
+        acc_zero() -> uint64x2_t = vdupq_n_u64(0);
+        // 16 bytes each.
+        load_xor(a: *const u8, b: *const u8) -> Self = Bytes16(veorq_u8(vld1q_u8(a), vld1q_u8(b)));
+        popcnt_add(acc: uint64x2_t, v: Self) -> uint64x2_t = widen_add(acc, vcntq_u8(v.0));
+        acc_add(a: uint64x2_t, b: uint64x2_t) -> uint64x2_t = vaddq_u64(a, b);
+        hsum(v: uint64x2_t) -> u64 = vaddvq_u64(v);
     }
     #[inline(always)]
     unsafe fn popcnt_add4(acc: uint64x2_t, v: [Self; 4]) -> uint64x2_t {
@@ -251,15 +205,5 @@ impl Bytes for Bytes16 {
             let c = |i: usize| vcntq_u8(v[i].0);
             widen_add(acc, vaddq_u8(vaddq_u8(c(0), c(1)), vaddq_u8(c(2), c(3))))
         }
-    }
-    #[inline(always)]
-    unsafe fn acc_add(a: uint64x2_t, b: uint64x2_t) -> uint64x2_t {
-        // SAFETY: see the impl.
-        unsafe { vaddq_u64(a, b) }
-    }
-    #[inline(always)]
-    unsafe fn hsum(v: uint64x2_t) -> u64 {
-        // SAFETY: see the impl.
-        unsafe { vaddvq_u64(v) }
     }
 }
