@@ -99,6 +99,8 @@ pub mod numerics;
 #[cfg(feature = "alloc")]
 mod pq;
 #[cfg(feature = "alloc")]
+mod pq_train;
+#[cfg(feature = "alloc")]
 mod sq;
 #[cfg(feature = "alloc")]
 mod topk;
@@ -123,6 +125,8 @@ pub use interop::*;
 pub use metric::Metric;
 #[cfg(feature = "alloc")]
 pub use pq::*;
+#[cfg(feature = "alloc")]
+pub use pq_train::*;
 #[cfg(feature = "alloc")]
 pub use sq::*;
 #[cfg(feature = "alloc")]

@@ -250,11 +250,15 @@ pub(crate) struct Sq8View<'a> {
     pub range: &'a [f32],
 }
 
-/// A PQ codebook as the kernels take it: `centroids` is `[m][k][sub_dim]`, row-major.
+/// A PQ codebook as the kernels take it: `centroids` is `[m][k][sub_dim]`, row-major;
+/// `transposed` holds the same values as `[m][sub_dim][k]`, so that a SIMD register loads one
+/// dimension of consecutive centroids (the same slice as `centroids` when `k == 1` or
+/// `sub_dim == 1`, where the two layouts coincide).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PqView<'a> {
     pub m: usize,
     pub k: usize,
     pub sub_dim: usize,
     pub centroids: &'a [f32],
+    pub transposed: &'a [f32],
 }

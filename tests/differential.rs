@@ -587,3 +587,87 @@ fn crc32c_lengths_and_splits() {
         assert_eq!(e.crc32c(b""), 0);
     }
 }
+
+/// The fast tables (several centroids per register from the transposed codebook) against the
+/// scalar reference for every sub-dimension 1..=80 and some longer ones, both metrics, K with and
+/// without a partial last register.
+#[test]
+fn pq_table_every_sub_dim() {
+    let s = scalar();
+    let mut rng = Rng(81);
+    let mut sub_dims: Vec<usize> = (1..=80).collect();
+    sub_dims.extend([96, 127, 128, 129, 192, 200]);
+    for e in engines_under_test() {
+        for &sd in &sub_dims {
+            let m = if sd > 64 { 2 } else { 3 };
+            for k in [1, 5, 16, 17, 37] {
+                let cents = gen_f32(&mut rng, m * k * sd, Class::Wide);
+                let cb = PqCodebook::new(m * sd, m, k, cents).unwrap();
+                for class in [
+                    Class::Normal,
+                    Class::Wide,
+                    Class::WithNan,
+                    Class::WithInf,
+                    Class::Zero,
+                ] {
+                    let q = gen_f32(&mut rng, m * sd, class);
+                    for metric in [Metric::L2, Metric::InnerProduct] {
+                        let (mut got, mut want) = (vec![0.0; m * k], vec![0.0; m * k]);
+                        e.pq_table_metric(metric, &cb, &q, &mut got).unwrap();
+                        s.pq_table_metric(metric, &cb, &q, &mut want).unwrap();
+                        let d = (sd, m, k, class, metric);
+                        assert_same_slice("pq_table_metric", &e, &d, &got, &want);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// K = 256, the common shape, at the usual sub-dimensions.
+#[test]
+fn pq_table_k256() {
+    let s = scalar();
+    let mut rng = Rng(82);
+    for e in engines_under_test() {
+        for (dim, m) in [
+            (384, 96),
+            (384, 48),
+            (384, 24),
+            (384, 12),
+            (384, 8),
+            (384, 6),
+            (768, 8),
+        ] {
+            let cents = gen_f32(&mut rng, 256 * dim, Class::Normal);
+            let cb = PqCodebook::new(dim, m, 256, cents).unwrap();
+            let q = gen_f32(&mut rng, dim, Class::Normal);
+            for metric in [Metric::L2, Metric::InnerProduct] {
+                let (mut got, mut want) = (vec![0.0; m * 256], vec![0.0; m * 256]);
+                e.pq_table_metric(metric, &cb, &q, &mut got).unwrap();
+                s.pq_table_metric(metric, &cb, &q, &mut want).unwrap();
+                assert_same_slice("pq_table_metric", &e, &(dim, m, metric), &got, &want);
+            }
+        }
+    }
+}
+
+/// PQ encoding chooses the same codes on every backend (ties included).
+#[test]
+fn pq_encode_block_same_codes() {
+    let s = scalar();
+    let mut rng = Rng(83);
+    for e in engines_under_test() {
+        for (dim, m, k) in [(8, 2, 16), (24, 3, 256), (12, 12, 7), (130, 1, 20)] {
+            // Small integers: many exact ties between centroids.
+            let cents: Vec<f32> = (0..k * dim).map(|_| rng.below(3) as f32).collect();
+            let cb = PqCodebook::new(dim, m, k, cents).unwrap();
+            let rows = 37;
+            let data: Vec<f32> = (0..rows * dim).map(|_| rng.below(3) as f32).collect();
+            let (mut got, mut want) = (vec![0u8; rows * m], vec![0u8; rows * m]);
+            e.pq_encode_block(&cb, &data, &mut got).unwrap();
+            s.pq_encode_block(&cb, &data, &mut want).unwrap();
+            assert_eq!(got, want, "pq_encode_block {} {:?}", e.tier(), (dim, m, k));
+        }
+    }
+}

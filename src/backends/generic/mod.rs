@@ -4,7 +4,7 @@
 //! | family | file | trait |
 //! |---|---|---|
 //! | f32 / f16 / SQ8-fused sums, pairs and blocks (rows per pass a parameter) | `float.rs` | `F32x` |
-//! | PQ distance table | `pq.rs` | `F32x` |
+//! | PQ distance table (L2, inner product) | `pq.rs` | `F32x` |
 //! | f16 conversions, SQ8 encode / decode, top-K candidate filter | `convert.rs` | `F32x` |
 //! | i8 sums, pairs and blocks | `int.rs` | `I8x` |
 //! | Hamming, pairs and blocks | `hamming.rs` | `Bytes` |
@@ -117,9 +117,9 @@ macro_rules! float_entries {
             out[0]
         }
         #[target_feature(enable = $features)]
-        fn pq_table(query: &[f32], cb: PqView<'_>, table: &mut [f32]) {
+        fn pq_table(m: FloatMetric, query: &[f32], cb: PqView<'_>, table: &mut [f32]) {
             // SAFETY: features and arguments, see the module docs.
-            unsafe { $crate::backends::generic::pq::table::<$v>(query, cb, table) }
+            unsafe { $crate::backends::generic::pq::table::<$v>(m, query, cb, table) }
         }
 
         /// Puts every kernel of this module into `k`.

@@ -1,32 +1,21 @@
 //! PQ asymmetric distance: the per-query table and the scan over u8 codes.
 
-use crate::vocab::PqView;
+use crate::vocab::{FloatMetric, PqView};
 
-/// `table[m * k + c]` = canonical squared L2 between query sub-vector `m` and centroid `c`.
-pub(crate) fn table(query: &[f32], cb: PqView<'_>, table: &mut [f32]) {
-    table_with(query, cb, table, super::float::l2_f32)
-}
-
-/// The PQ table loop, with `l2` the canonical squared L2 of two equal-length sub-vectors (the
-/// scalar one, or a SIMD one).
-#[inline(always)]
-pub(crate) fn table_with(
-    query: &[f32],
-    cb: PqView<'_>,
-    table: &mut [f32],
-    l2: impl Fn(&[f32], &[f32]) -> f32,
-) {
+/// `table[m * k + c]` = the canonical squared L2 (`FloatMetric::L2`) or the negated canonical dot
+/// product (`FloatMetric::Ip`) of query sub-vector `m` and centroid `c`: the reference, one pair
+/// kernel call per entry. (Cosine is not a PQ metric; the public layer never passes it.)
+pub(crate) fn table(metric: FloatMetric, query: &[f32], cb: PqView<'_>, table: &mut [f32]) {
     let sd = cb.sub_dim;
     for m in 0..cb.m {
         let qs = &query[m * sd..(m + 1) * sd];
         let cents = &cb.centroids[m * cb.k * sd..(m + 1) * cb.k * sd];
         let row = &mut table[m * cb.k..(m + 1) * cb.k];
-        if sd == 0 {
-            row.fill(0.0);
-            continue;
-        }
-        for (t, c) in row.iter_mut().zip(cents.chunks_exact(sd)) {
-            *t = l2(qs, c);
+        for (t, c) in row.iter_mut().zip(cents.chunks_exact(sd.max(1))) {
+            *t = match metric {
+                FloatMetric::Ip => -super::float::dot_f32(qs, c),
+                _ => super::float::l2_f32(qs, c),
+            };
         }
     }
 }
