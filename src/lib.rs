@@ -99,6 +99,8 @@ pub mod numerics;
 #[cfg(feature = "alloc")]
 mod pq;
 #[cfg(feature = "alloc")]
+mod pq4;
+#[cfg(feature = "alloc")]
 mod pq_train;
 #[cfg(feature = "alloc")]
 mod sq;
@@ -128,7 +130,9 @@ pub use pq::*;
 #[cfg(feature = "alloc")]
 pub use pq_train::*;
 #[cfg(feature = "alloc")]
+pub use pq4::*;
+#[cfg(feature = "alloc")]
 pub use sq::*;
 #[cfg(feature = "alloc")]
-pub use topk::{Neighbor, TopK};
+pub use topk::{Neighbor, TopK, rerank_f32};
 pub use vocab::{Backend, Tier};

@@ -671,3 +671,33 @@ fn pq_encode_block_same_codes() {
         }
     }
 }
+
+/// The 4-bit fast scan returns the scalar integers on every backend, for every M (padding to a
+/// multiple of 4 included) and vector counts around the 32-vector blocks.
+#[test]
+fn pq4_scan_exact() {
+    use rvf_kernels::{Pq4Codes, Pq4Lut};
+    let s = scalar();
+    let mut rng = Rng(84);
+    for e in engines_under_test() {
+        for m in (1..=20).chain([31, 32, 33, 48, 64, 96, 255, 256]) {
+            let table = gen_f32(&mut rng, 16 * m, Class::Wide);
+            let lut = Pq4Lut::new(&table, m).unwrap();
+            for n in [0usize, 1, 15, 16, 17, 31, 32, 33, 64, 100] {
+                let codes: Vec<u8> = (0..n * m).map(|_| rng.below(16) as u8).collect();
+                let packed = Pq4Codes::pack(&codes, m).unwrap();
+                let (mut got, mut want) = (vec![0u16; n], vec![0u16; n]);
+                e.pq4_scan(&lut, &packed, &mut got).unwrap();
+                s.pq4_scan(&lut, &packed, &mut want).unwrap();
+                assert_eq!(got, want, "pq4_scan {} m {m} n {n}", e.tier());
+                // And the definition: the sum of the selected table bytes.
+                for (v, &g) in got.iter().enumerate() {
+                    let sum: u32 = (0..m)
+                        .map(|j| lut.bytes()[16 * j + codes[v * m + j] as usize] as u32)
+                        .sum();
+                    assert_eq!(g as u32, sum, "pq4_scan {} m {m} vector {v}", e.tier());
+                }
+            }
+        }
+    }
+}

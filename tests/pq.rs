@@ -1,10 +1,11 @@
 //! Product quantization from the public API: training (deterministic on every tier, useful on
-//! clustered data, argument errors), encoding and inner-product tables.
+//! clustered data, argument errors), encoding, inner-product tables, the 4-bit fast scan and the
+//! whole pipeline train -> encode -> table -> scan -> top-K -> re-rank.
 
 mod common;
 
 use common::*;
-use rvf_kernels::{Engine, Error, Metric, PqCodebook};
+use rvf_kernels::{Engine, Error, Metric, Pq4Codes, Pq4Lut, PqCodebook, TopK};
 
 /// `n` rows of `dim` around `clusters` random centres (noise `spread`).
 fn clustered(rng: &mut Rng, n: usize, dim: usize, clusters: usize, spread: f32) -> Vec<f32> {
@@ -17,6 +18,19 @@ fn clustered(rng: &mut Rng, n: usize, dim: usize, clusters: usize, spread: f32) 
         }
     }
     v
+}
+
+/// The exact top-`k` ids of `query` among `rows` (squared L2).
+fn exact_top(e: Engine, query: &[f32], rows: &[f32], k: usize) -> Vec<u64> {
+    let mut d = vec![0.0; rows.len() / query.len()];
+    e.distances_f32(Metric::L2, query, rows, &mut d).unwrap();
+    let mut top = TopK::with_engine(k, e).unwrap();
+    top.push_slice(&d, 0);
+    top.into_sorted_vec().iter().map(|n| n.id).collect()
+}
+
+fn recall(found: &[u64], truth: &[u64]) -> f64 {
+    found.iter().filter(|id| truth.contains(id)).count() as f64 / truth.len() as f64
 }
 
 #[test]
@@ -230,4 +244,228 @@ fn inner_product_tables() {
             Err(Error::UnsupportedMetric)
         );
     }
+}
+
+#[test]
+fn pq4_quantization_and_errors() {
+    // The documented formula, entry by entry.
+    let mut rng = Rng(6);
+    let m = 5;
+    let table: Vec<f32> = (0..16 * m).map(|_| rng.unit() * 3.0).collect();
+    let lut = Pq4Lut::new(&table, m).unwrap();
+    let rows: Vec<(f32, f32)> = table
+        .chunks_exact(16)
+        .map(|r| {
+            r.iter()
+                .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &x| {
+                    (a.min(x), b.max(x))
+                })
+        })
+        .collect();
+    let span = rows.iter().fold(0.0f32, |s, &(lo, hi)| s.max(hi - lo));
+    let scale = 255.0 / span;
+    let mut bias = 0.0f32;
+    for (j, &(lo, _)) in rows.iter().enumerate() {
+        bias += lo;
+        for c in 0..16 {
+            let q = ((table[16 * j + c] - lo) * scale)
+                .round_ties_even()
+                .min(255.0) as u8;
+            assert_eq!(lut.bytes()[16 * j + c], q);
+        }
+    }
+    assert_eq!(lut.bytes().len(), 16 * 8);
+    assert!(lut.bytes()[16 * m..].iter().all(|&b| b == 0));
+    assert_eq!(lut.bias(), bias);
+    assert_eq!(lut.step(), span / 255.0);
+    // A constant table: everything zero, distance = bias.
+    let flat = Pq4Lut::new(&[2.0; 32], 2).unwrap();
+    assert!(flat.bytes().iter().all(|&b| b == 0));
+    assert_eq!(flat.distance(0), 4.0);
+    // Errors.
+    assert_eq!(
+        Pq4Lut::new(&[0.0; 16], 0),
+        Err(Error::InvalidParameter("4-bit PQ needs 1 <= M <= 256"))
+    );
+    assert_eq!(
+        Pq4Lut::new(&[0.0; 16 * 257], 257),
+        Err(Error::InvalidParameter("4-bit PQ needs 1 <= M <= 256"))
+    );
+    assert_eq!(
+        Pq4Lut::new(&[0.0; 15], 1),
+        Err(Error::LengthMismatch {
+            expected: 16,
+            found: 15
+        })
+    );
+    let mut t = [0.0f32; 16];
+    t[3] = f32::NAN;
+    assert_eq!(
+        Pq4Lut::new(&t, 1),
+        Err(Error::InvalidParameter("4-bit PQ tables must be finite"))
+    );
+    t[3] = f32::MAX;
+    t[4] = -f32::MAX;
+    assert_eq!(
+        Pq4Lut::new(&t, 1),
+        Err(Error::InvalidParameter("4-bit PQ table span overflows f32"))
+    );
+    assert_eq!(
+        Pq4Codes::pack(&[1, 2, 3], 2),
+        Err(Error::LengthMismatch {
+            expected: 4,
+            found: 3
+        })
+    );
+    assert_eq!(
+        Pq4Codes::pack(&[1, 16], 2),
+        Err(Error::CodeOutOfRange {
+            index: 1,
+            code: 16,
+            k: 16
+        })
+    );
+    assert_eq!(
+        Pq4Codes::pack(&[], 0),
+        Err(Error::InvalidParameter("4-bit PQ needs 1 <= M <= 256"))
+    );
+    let codes = Pq4Codes::pack(&[1, 2, 3, 4], 2).unwrap();
+    let mut sums = [0u16; 2];
+    assert_eq!(
+        rvf_kernels::pq4_scan(&lut, &codes, &mut sums),
+        Err(Error::LengthMismatch {
+            expected: 2,
+            found: 5
+        })
+    );
+    let lut2 = Pq4Lut::new(&[1.0; 32], 2).unwrap();
+    assert_eq!(
+        rvf_kernels::pq4_scan(&lut2, &codes, &mut [0u16; 3]),
+        Err(Error::LengthMismatch {
+            expected: 2,
+            found: 3
+        })
+    );
+    rvf_kernels::pq4_scan(&lut2, &codes, &mut sums).unwrap();
+}
+
+#[test]
+fn pq4_pack_round_trip() {
+    let mut rng = Rng(7);
+    for m in [1, 3, 4, 7, 16] {
+        for n in [0, 1, 31, 32, 33, 70] {
+            let codes: Vec<u8> = (0..n * m).map(|_| rng.below(16) as u8).collect();
+            let p = Pq4Codes::pack(&codes, m).unwrap();
+            assert_eq!((p.len(), p.m(), p.is_empty()), (n, m, n == 0));
+            assert_eq!(p.as_bytes().len(), n.div_ceil(32) * 16 * m.div_ceil(4) * 4);
+            let mut c = vec![0u8; m];
+            for v in 0..n {
+                p.unpack(v, &mut c).unwrap();
+                assert_eq!(c, codes[v * m..][..m]);
+            }
+            assert!(p.unpack(n, &mut c).is_err());
+        }
+    }
+}
+
+/// train -> encode -> table -> scan -> top-K -> re-rank, 8-bit and 4-bit, with recall against
+/// the exact search on clustered data.
+#[test]
+fn pipeline_recall() {
+    let mut rng = Rng(8);
+    let (n, dim) = (4000, 32);
+    let data = clustered(&mut rng, n, dim, 50, 0.15);
+    let queries: Vec<Vec<f32>> = (0..20)
+        .map(|_| {
+            let r = rng.below(n);
+            data[r * dim..][..dim]
+                .iter()
+                .map(|x| x + 0.02 * rng.unit())
+                .collect()
+        })
+        .collect();
+    let e = Engine::detected();
+    for (m, k) in [(8, 256), (16, 16)] {
+        let cb = PqCodebook::train(&data[..2000 * dim], dim, m, k, 15, 3).unwrap();
+        let mut codes = vec![0u8; n * m];
+        rvf_kernels::pq_encode_block(&cb, &data, &mut codes).unwrap();
+        let packed = (k == 16).then(|| Pq4Codes::pack(&codes, m).unwrap());
+        let (mut r_adc, mut r_rerank, mut r_float) = (0.0, 0.0, 0.0);
+        for q in &queries {
+            let truth = exact_top(e, q, &data, 10);
+            let mut table = vec![0.0; cb.table_len()];
+            e.pq_table(&cb, q, &mut table).unwrap();
+            let mut d = vec![0.0f32; n];
+            match &packed {
+                None => e.pq_distances(&cb, &table, &codes, &mut d).unwrap(),
+                Some(p) => {
+                    let lut = Pq4Lut::new(&table, m).unwrap();
+                    let mut sums = vec![0u16; n];
+                    e.pq4_scan(&lut, p, &mut sums).unwrap();
+                    lut.distances(&sums, &mut d).unwrap();
+                }
+            }
+            let mut top = TopK::with_engine(100, e).unwrap();
+            top.push_slice(&d, 0);
+            let cands: Vec<u64> = top.into_sorted_vec().iter().map(|x| x.id).collect();
+            r_adc += recall(&cands[..10], &truth);
+            // The float ADC of the same codes: quantizing the table costs little recall.
+            let mut f = vec![0.0f32; n];
+            e.pq_distances(&cb, &table, &codes, &mut f).unwrap();
+            let mut top = TopK::with_engine(10, e).unwrap();
+            top.push_slice(&f, 0);
+            let ids: Vec<u64> = top.into_sorted_vec().iter().map(|x| x.id).collect();
+            r_float += recall(&ids, &truth);
+            let best = e.rerank_f32(Metric::L2, q, &data, &cands, 10).unwrap();
+            let ids: Vec<u64> = best.iter().map(|x| x.id).collect();
+            r_rerank += recall(&ids, &truth);
+            // Re-ranked distances are the exact ones.
+            for b in &best {
+                let row = &data[b.id as usize * dim..][..dim];
+                assert_eq!(b.distance, e.l2_f32(q, row).unwrap());
+            }
+        }
+        let (r_adc, r_rerank, r_float) = (r_adc / 20.0, r_rerank / 20.0, r_float / 20.0);
+        eprintln!(
+            "M = {m}, K = {k}: recall@10 {r_adc:.3} (float table {r_float:.3}), re-ranked top 100 {r_rerank:.3}"
+        );
+        assert!(
+            r_adc >= if k == 16 { 0.15 } else { 0.4 },
+            "ADC recall {r_adc}"
+        );
+        assert!(
+            r_adc >= r_float - 0.1,
+            "quantized {r_adc} vs float table {r_float}"
+        );
+        assert!(r_rerank >= 0.9, "re-ranked recall {r_rerank}");
+    }
+}
+
+#[test]
+fn rerank_errors() {
+    let rows = [0.0f32; 6];
+    let e = Engine::detected();
+    assert_eq!(
+        e.rerank_f32(Metric::L2, &[0.0; 2], &rows, &[0], 0),
+        Err(Error::InvalidK)
+    );
+    assert!(matches!(
+        e.rerank_f32(Metric::L2, &[], &rows, &[0], 1),
+        Err(Error::InvalidDimension { .. })
+    ));
+    assert!(matches!(
+        e.rerank_f32(Metric::L2, &[0.0; 4], &rows, &[0], 1),
+        Err(Error::InvalidDimension { .. })
+    ));
+    assert_eq!(
+        e.rerank_f32(Metric::L2, &[0.0; 2], &rows, &[3], 1),
+        Err(Error::InvalidParameter(
+            "a candidate id is not a row of the data"
+        ))
+    );
+    assert!(
+        e.rerank_f32(Metric::L2, &[0.0; 2], &rows, &[], 1)
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -49,6 +49,8 @@ macro_rules! kernels {
         /// * SQ8 kernels get `min.len() == range.len() == dim`;
         /// * PQ kernels get a consistent view, `table.len() == m * k`, codes that are all `< k`,
         ///   the metric `L2` or `Ip`;
+        /// * the 4-bit scan gets a table of `16 * m_pad` bytes (`m_pad` a non-zero multiple of 4,
+        ///   at most 256) and `ceil(out.len() / 32)` blocks of as many code bytes;
         /// * conversions get equal lengths.
         pub(crate) struct Kernels {
             /// The tier these kernels implement.
@@ -134,6 +136,8 @@ kernels! {
     fn pq_table(metric: FloatMetric, query: &[f32], cb: PqView<'_>, table: &mut [f32]);
     /// PQ asymmetric distances of code rows from a table.
     fn pq_scan(table: &[f32], m: usize, k: usize, codes: &[u8], out: &mut [f32]);
+    /// 4-bit PQ fast scan: `u16` sums of quantized table bytes over packed 32-vector blocks.
+    fn pq4_scan(lut: &[u8], codes: &[u8], out: &mut [u16]);
     /// Index of the first `d` with `!(d > threshold)` (a superset of the top-K candidates), or
     /// `dists.len()` when there is none.
     fn first_candidate(dists: &[f32], threshold: f32) -> usize;

@@ -6,7 +6,7 @@ use core::arch::x86_64::*;
 
 use half::f16;
 
-use crate::backends::vector::{Bytes, F32x, I8x};
+use crate::backends::vector::{Bytes, F32x, I8x, Lut16};
 
 impl F32x for __m256 {
     const N: usize = 8;
@@ -185,5 +185,50 @@ impl Bytes for Bytes32 {
         // SAFETY: see the impl; `lanes` holds 32 bytes.
         unsafe { _mm256_storeu_si256(lanes.as_mut_ptr() as *mut __m256i, v) };
         lanes.iter().sum()
+    }
+}
+
+/// Two subspaces per step, one per 128-bit lane (`vpshufb` looks up within each lane); the byte
+/// lookups are widened with `vpunpck{l,h}bw`, and the lanes' sums added at the end.
+impl Lut16 for __m256i {
+    const BYTES: usize = 32;
+    type Acc = [__m256i; 4];
+
+    // SAFETY (every unsafe block of this impl): AVX2 is enabled in every caller (the trait's
+    // contract), and the caller guarantees 32 readable bytes at each pointer.
+
+    #[inline(always)]
+    unsafe fn acc_zero() -> Self::Acc {
+        // SAFETY: see the impl.
+        unsafe { [_mm256_setzero_si256(); 4] }
+    }
+    #[inline(always)]
+    unsafe fn lookup_add(a: Self::Acc, lut: *const u8, codes: *const u8) -> Self::Acc {
+        // SAFETY: see the impl. The indices are nibbles, below 16.
+        unsafe {
+            let (t, c) = (_mm256_loadu_si256(lut as _), _mm256_loadu_si256(codes as _));
+            let nib = _mm256_set1_epi8(0x0f);
+            let lo = _mm256_shuffle_epi8(t, _mm256_and_si256(c, nib));
+            let hi = _mm256_shuffle_epi8(t, _mm256_and_si256(_mm256_srli_epi16::<4>(c), nib));
+            let z = _mm256_setzero_si256();
+            [
+                _mm256_add_epi16(a[0], _mm256_unpacklo_epi8(lo, z)),
+                _mm256_add_epi16(a[1], _mm256_unpackhi_epi8(lo, z)),
+                _mm256_add_epi16(a[2], _mm256_unpacklo_epi8(hi, z)),
+                _mm256_add_epi16(a[3], _mm256_unpackhi_epi8(hi, z)),
+            ]
+        }
+    }
+    #[inline(always)]
+    unsafe fn sums(a: Self::Acc) -> [u16; 32] {
+        let mut out = [0u16; 32];
+        for (o, v) in out.chunks_exact_mut(8).zip(a) {
+            // SAFETY: see the impl; `o` holds 8 u16 (16 bytes).
+            unsafe {
+                let s = _mm_add_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v));
+                _mm_storeu_si128(o.as_mut_ptr() as _, s)
+            }
+        }
+        out
     }
 }

@@ -98,6 +98,7 @@ const fn make(e: u8) -> Kernels {
     let mut k = SCALAR;
     k.tier = Tier::with_bits(Backend::Avx512, e).expect("three extension bits");
     avx2::float::install(&mut k);
+    avx2::pq4::install(&mut k);
     float::install_blocks(&mut k);
     convert::install(&mut k);
     // The extensions' kernels only for the bits `Avx512Tier::detect` proved.

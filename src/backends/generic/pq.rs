@@ -1,6 +1,5 @@
-//! The PQ distance table written once over [`F32x`] (several centroids per register, from the
-//! codebook's transposed copy; the ADC scan is the scalar kernel on every backend: gathers
-//! measured slower than its four interleaved rows).
+//! PQ kernels written once: the distance table over [`F32x`] (several centroids per register, from
+//! the codebook's transposed copy) and the 4-bit fast scan over [`Lut16`].
 //!
 //! # The table in the canonical order
 //! An entry is one canonical sum over a sub-vector of `sub_dim` elements (`numerics.rs`): element
@@ -14,7 +13,7 @@
 //! canonical lane `l` of `N` consecutive centroids (`V::load` of one transposed row), and the
 //! tree adds registers, so every SIMD lane computes exactly the scalar sum of its centroid.
 
-use crate::backends::vector::F32x;
+use crate::backends::vector::{F32x, Lut16};
 use crate::numerics::LANES;
 use crate::vocab::{FloatMetric, Ip, L2, MetricKind, PqView};
 
@@ -153,5 +152,31 @@ unsafe fn entries<V: F32x, M: MetricKind, const P: usize>(
             FloatMetric::Ip => lanes[0].mul(V::splat(-1.0)),
             _ => lanes[0],
         }
+    }
+}
+
+/// The 4-bit fast scan: `out[v]` = the wrapping `u16` sum of the table bytes of vector `v`'s
+/// codes, block by block (the layout of `pq4.rs`), bit-identical to the scalar kernel (integer
+/// sums in any order).
+///
+/// # Safety
+/// `V`'s features are enabled; `lut.len()` is a non-zero multiple of 64 (`16 * m_pad`),
+/// `codes.len()` is `lut.len()` times the number of 32-vector blocks of `out`.
+#[inline(always)]
+pub(crate) unsafe fn scan4<V: Lut16>(lut: &[u8], codes: &[u8], out: &mut [u16]) {
+    let bb = lut.len();
+    for (block, o) in codes.chunks_exact(bb).zip(out.chunks_mut(32)) {
+        // SAFETY: V's features (caller); every step reads V::BYTES (dividing 64, so dividing
+        // bb) bytes at offset s < bb of the table and of the block.
+        let sums = unsafe {
+            let mut acc = V::acc_zero();
+            let mut s = 0;
+            while s < bb {
+                acc = V::lookup_add(acc, lut.as_ptr().add(s), block.as_ptr().add(s));
+                s += V::BYTES;
+            }
+            V::sums(acc)
+        };
+        o.copy_from_slice(&sums[..o.len()]);
     }
 }

@@ -8,7 +8,7 @@ use core::arch::asm;
 
 use half::f16;
 
-use crate::backends::vector::{Bytes, F32x, I8x};
+use crate::backends::vector::{Bytes, F32x, I8x, Lut16};
 
 impl F32x for float32x4_t {
     const N: usize = 4;
@@ -205,5 +205,44 @@ impl Bytes for Bytes16 {
             let c = |i: usize| vcntq_u8(v[i].0);
             widen_add(acc, vaddq_u8(vaddq_u8(c(0), c(1)), vaddq_u8(c(2), c(3))))
         }
+    }
+}
+
+/// One subspace per step (`tbl`), the lookups widened into `u16` lanes with `uaddw` / `uaddw2`.
+impl Lut16 for uint8x16_t {
+    const BYTES: usize = 16;
+    type Acc = [uint16x8_t; 4];
+
+    // SAFETY (every unsafe block of this impl): NEON is enabled in every caller (the trait's
+    // contract), and the caller guarantees 16 readable bytes at each pointer.
+
+    #[inline(always)]
+    unsafe fn acc_zero() -> Self::Acc {
+        // SAFETY: see the impl.
+        unsafe { [vdupq_n_u16(0); 4] }
+    }
+    #[inline(always)]
+    unsafe fn lookup_add(a: Self::Acc, lut: *const u8, codes: *const u8) -> Self::Acc {
+        // SAFETY: see the impl. The indices are nibbles, below 16.
+        unsafe {
+            let (t, c) = (vld1q_u8(lut), vld1q_u8(codes));
+            let lo = vqtbl1q_u8(t, vandq_u8(c, vdupq_n_u8(0x0f)));
+            let hi = vqtbl1q_u8(t, vshrq_n_u8::<4>(c));
+            [
+                vaddw_u8(a[0], vget_low_u8(lo)),
+                vaddw_high_u8(a[1], lo),
+                vaddw_u8(a[2], vget_low_u8(hi)),
+                vaddw_high_u8(a[3], hi),
+            ]
+        }
+    }
+    #[inline(always)]
+    unsafe fn sums(a: Self::Acc) -> [u16; 32] {
+        let mut out = [0u16; 32];
+        for (o, v) in out.chunks_exact_mut(8).zip(a) {
+            // SAFETY: see the impl; `o` holds 8 u16.
+            unsafe { vst1q_u16(o.as_mut_ptr(), v) }
+        }
+        out
     }
 }

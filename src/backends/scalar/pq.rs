@@ -1,4 +1,4 @@
-//! PQ asymmetric distance: the per-query table and the scan over u8 codes.
+//! PQ asymmetric distance: the per-query table, the scan over u8 codes, and the 4-bit fast scan.
 
 use crate::vocab::{FloatMetric, PqView};
 
@@ -56,5 +56,23 @@ pub(crate) fn scan(table: &[f32], m: usize, k: usize, codes: &[u8], out: &mut [f
             acc += sub[c as usize];
         }
         *o = acc;
+    }
+}
+
+/// The 4-bit fast scan: `out[v]` = the wrapping `u16` sum over subspaces `j` of
+/// `lut[16 * j + code(v, j)]`, over blocks of 32 vectors of `lut.len()` bytes each (16 per
+/// subspace: byte `i` holds vector `i`'s code in its low nibble and vector `i + 16`'s in its high
+/// nibble; the layout of `pq4.rs`).
+pub(crate) fn pq4_scan(lut: &[u8], codes: &[u8], out: &mut [u16]) {
+    for (block, o) in codes.chunks_exact(lut.len().max(1)).zip(out.chunks_mut(32)) {
+        let mut sums = [0u16; 32];
+        for (c, t) in block.chunks_exact(16).zip(lut.chunks_exact(16)) {
+            for i in 0..16 {
+                let (lo, hi) = ((c[i] & 15) as usize, (c[i] >> 4) as usize);
+                sums[i] = sums[i].wrapping_add(t[lo] as u16);
+                sums[i + 16] = sums[i + 16].wrapping_add(t[hi] as u16);
+            }
+        }
+        o.copy_from_slice(&sums[..o.len()]);
     }
 }
