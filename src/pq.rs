@@ -36,7 +36,7 @@ pub struct PqCodebook {
     k: usize,
     sub_dim: usize,
     centroids: Vec<f32>,
-    /// The centroids as `[M][sub_dim][K]`, the SIMD table kernels' layout; empty when it equals
+    /// The centroids in the SIMD table kernels' panel layout (`PqView`); empty when it equals
     /// `centroids` (`K == 1` or `sub_dim == 1`).
     transposed: Vec<f32>,
 }
@@ -71,14 +71,19 @@ impl PqCodebook {
         let transposed = if k == 1 || sub_dim == 1 {
             Vec::new()
         } else {
+            // Panels of up to 16 centroids, dimension by dimension (`PqView`).
             let mut t = vec![0.0f32; centroids.len()];
             for (ts, cs) in t
                 .chunks_exact_mut(k * sub_dim)
                 .zip(centroids.chunks_exact(k * sub_dim))
             {
-                for (c, cent) in cs.chunks_exact(sub_dim).enumerate() {
-                    for (i, &x) in cent.iter().enumerate() {
-                        ts[i * k + c] = x;
+                for b in (0..k).step_by(16) {
+                    let w = (k - b).min(16);
+                    let panel = &mut ts[b * sub_dim..(b + w) * sub_dim];
+                    for (c, cent) in cs[b * sub_dim..].chunks_exact(sub_dim).take(w).enumerate() {
+                        for (i, &x) in cent.iter().enumerate() {
+                            panel[i * w + c] = x;
+                        }
                     }
                 }
             }

@@ -28,7 +28,7 @@ mod int {
 mod bits {
     crate::backends::generic::hamming_entries!("avx2,fma,f16c,popcnt", super::vector::Bytes32);
 }
-pub(crate) mod pq4 {
+mod pq4 {
     crate::backends::generic::pq4_entries!("avx2,fma,f16c,popcnt", core::arch::x86_64::__m256i);
 }
 

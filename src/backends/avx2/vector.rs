@@ -188,8 +188,11 @@ impl Bytes for Bytes32 {
     }
 }
 
-/// Two subspaces per step, one per 128-bit lane (`vpshufb` looks up within each lane); the byte
-/// lookups are widened with `vpunpck{l,h}bw`, and the lanes' sums added at the end.
+/// Two subspaces per step, one per 128-bit lane (`vpshufb` looks up within each lane). The bytes
+/// are added as 16-bit words (FAISS's trick, no unpacking): `a[0]` sums the words
+/// `b[2i] + 256 b[2i + 1]` of the low-nibble lookups, `a[1]` their odd bytes `b[2i + 1]` alone
+/// (`>> 8`), so the even vectors' sums are `a[0] - (a[1] << 8)`, exact modulo 2^16 (`a[2]`,
+/// `a[3]`: the same for the high nibbles).
 impl Lut16 for __m256i {
     const BYTES: usize = 32;
     type Acc = [__m256i; 4];
@@ -197,10 +200,8 @@ impl Lut16 for __m256i {
     // SAFETY (every unsafe block of this impl): AVX2 is enabled in every caller (the trait's
     // contract), and the caller guarantees 32 readable bytes at each pointer.
 
-    #[inline(always)]
-    unsafe fn acc_zero() -> Self::Acc {
-        // SAFETY: see the impl.
-        unsafe { [_mm256_setzero_si256(); 4] }
+    crate::backends::vector::one_call! {
+        acc_zero() -> Self::Acc = [_mm256_setzero_si256(); 4];
     }
     #[inline(always)]
     unsafe fn lookup_add(a: Self::Acc, lut: *const u8, codes: *const u8) -> Self::Acc {
@@ -210,23 +211,26 @@ impl Lut16 for __m256i {
             let nib = _mm256_set1_epi8(0x0f);
             let lo = _mm256_shuffle_epi8(t, _mm256_and_si256(c, nib));
             let hi = _mm256_shuffle_epi8(t, _mm256_and_si256(_mm256_srli_epi16::<4>(c), nib));
-            let z = _mm256_setzero_si256();
             [
-                _mm256_add_epi16(a[0], _mm256_unpacklo_epi8(lo, z)),
-                _mm256_add_epi16(a[1], _mm256_unpackhi_epi8(lo, z)),
-                _mm256_add_epi16(a[2], _mm256_unpacklo_epi8(hi, z)),
-                _mm256_add_epi16(a[3], _mm256_unpackhi_epi8(hi, z)),
+                _mm256_add_epi16(a[0], lo),
+                _mm256_add_epi16(a[1], _mm256_srli_epi16::<8>(lo)),
+                _mm256_add_epi16(a[2], hi),
+                _mm256_add_epi16(a[3], _mm256_srli_epi16::<8>(hi)),
             ]
         }
     }
     #[inline(always)]
     unsafe fn sums(a: Self::Acc) -> [u16; 32] {
         let mut out = [0u16; 32];
-        for (o, v) in out.chunks_exact_mut(8).zip(a) {
-            // SAFETY: see the impl; `o` holds 8 u16 (16 bytes).
+        for (o, [raw, odd]) in out.chunks_exact_mut(16).zip([[a[0], a[1]], [a[2], a[3]]]) {
+            // SAFETY: see the impl; `o` holds 16 u16 (32 bytes).
             unsafe {
-                let s = _mm_add_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v));
-                _mm_storeu_si128(o.as_mut_ptr() as _, s)
+                let even = _mm256_sub_epi16(raw, _mm256_slli_epi16::<8>(odd));
+                let lanes =
+                    |v| _mm_add_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v));
+                let (e, d) = (lanes(even), lanes(odd));
+                _mm_storeu_si128(o.as_mut_ptr() as _, _mm_unpacklo_epi16(e, d));
+                _mm_storeu_si128(o.as_mut_ptr().add(8) as _, _mm_unpackhi_epi16(e, d));
             }
         }
         out

@@ -136,6 +136,12 @@ macro_rules! float_entries {
             install_blocks(k);
         }
 
+        /// Puts the PQ table kernel of this module into `k`.
+        #[allow(dead_code)]
+        pub(crate) const fn install_pq_table(k: &mut Kernels) {
+            k.pq_table = pq_table;
+        }
+
         /// Puts the block and SQ8-fused kernels of this module into `k`.
         pub(crate) const fn install_blocks(k: &mut Kernels) {
             k.block_f32 = block_f32;

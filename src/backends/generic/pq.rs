@@ -9,9 +9,11 @@
 //! `+0.0` to a lane changes nothing (a lane is never `-0.0`), so the steps of the tree whose
 //! partners are all empty lanes are identities: the tree over 64 lanes gives the bits of the tree
 //! over the first `P` lanes, `P` the power of two `>= sub_dim`. Longer sub-vectors wrap into all
-//! 64 lanes as in the pair kernels. Here each SIMD lane is one centroid: register `l` holds
-//! canonical lane `l` of `N` consecutive centroids (`V::load` of one transposed row), and the
-//! tree adds registers, so every SIMD lane computes exactly the scalar sum of its centroid.
+//! 64 lanes as in the pair kernels. Here each SIMD lane is one centroid: a register holds
+//! canonical lane `l` of `N` consecutive centroids (one `V::load` from a panel of the transposed
+//! codebook), and the tree adds registers, so every SIMD lane computes exactly the scalar sum of
+//! its centroid. The tree is evaluated depth first (few live registers for long sub-vectors),
+//! except for 2 and 4 lanes, which are computed first and then added step by step.
 
 use crate::backends::vector::{F32x, Lut16};
 use crate::numerics::LANES;
@@ -22,7 +24,7 @@ use crate::vocab::{FloatMetric, Ip, L2, MetricKind, PqView};
 ///
 /// # Safety
 /// `V`'s features are enabled; the view is consistent with `query` and `table` (table contract,
-/// `transposed.len() == m * sub_dim * k`).
+/// `transposed` in the panel layout of `PqView`).
 #[inline(always)]
 pub(crate) unsafe fn table<V: F32x>(
     metric: FloatMetric,
@@ -64,33 +66,100 @@ unsafe fn run<V: F32x, M: MetricKind, const P: usize>(
     let (sd, k) = (cb.sub_dim, cb.k);
     for m in 0..cb.m {
         let q = &query[m * sd..(m + 1) * sd];
-        let ct = &cb.transposed[m * sd * k..(m + 1) * sd * k];
+        let cs = &cb.transposed[m * sd * k..(m + 1) * sd * k];
         let row = &mut table[m * k..(m + 1) * k];
-        let mut c = 0;
-        while c + V::N <= k {
-            // SAFETY: V's features (caller); c + N <= k, so the load of transposed row i < sd
-            // reads inside it, and the store writes inside `row`.
-            unsafe {
-                let r = entries::<V, M, P>(q, |i| V::load(ct.as_ptr().add(i * k + c)));
-                r.store(row.as_mut_ptr().add(c));
+        // Full panels of 16 centroids, each `[sub_dim][16]`.
+        let full = k / 16;
+        for (b, panel) in cs.chunks_exact(16 * sd).take(full).enumerate() {
+            for c in (0..16).step_by(V::N) {
+                // SAFETY: V's features (caller); c + N <= 16, so the load of dimension i < sd
+                // reads inside the panel, and the store writes inside `row` (16 b + 16 <= k).
+                unsafe {
+                    let r = entries::<V, M, P>(q, |i| V::load(panel.as_ptr().add(i * 16 + c)));
+                    r.store(row.as_mut_ptr().add(16 * b + c));
+                }
             }
-            c += V::N;
         }
-        if c < k {
-            // The last centroids, each transposed row's tail copied into a zero-padded register
-            // (the padding lanes' results are dropped).
-            let n = k - c;
-            let tail = |i: usize| {
-                let mut b = [0.0f32; 16];
-                b[..n].copy_from_slice(&ct[i * k + c..i * k + k]);
+        // The last, narrower panel `[sub_dim][w]`.
+        let (b, w) = (16 * full, k % 16);
+        if w > 0 {
+            let panel = &cs[b * sd..];
+            let mut c = 0;
+            while c < w {
+                // Dimension i of centroids b + c .., copied into a zero-padded register (the
+                // padding lanes' results are dropped).
+                let n = (w - c).min(V::N);
+                let load = |i: usize| {
+                    let mut buf = [0.0f32; 16];
+                    buf[..n].copy_from_slice(&panel[i * w + c..][..n]);
+                    // SAFETY: V's features (caller); the buffer holds 16 >= N floats.
+                    unsafe { V::load(buf.as_ptr()) }
+                };
+                let mut buf = [0.0f32; 16];
                 // SAFETY: V's features (caller); the buffer holds 16 >= N floats.
-                unsafe { V::load(b.as_ptr()) }
-            };
-            let mut b = [0.0f32; 16];
-            // SAFETY: V's features (caller); the buffer holds 16 >= N floats.
-            unsafe { entries::<V, M, P>(q, tail).store(b.as_mut_ptr()) };
-            row[c..].copy_from_slice(&b[..n]);
+                unsafe { entries::<V, M, P>(q, load).store(buf.as_mut_ptr()) };
+                row[b + c..][..n].copy_from_slice(&buf[..n]);
+                c += V::N;
+            }
         }
+    }
+}
+
+/// The halving tree over `2^L` lanes (`L` tokens), evaluated depth first so that only `L + 1`
+/// partial sums are live: `tree!(lane, j, s; ..)` is lane `j` after the steps of strides
+/// `s, 2 s, ..` (`lane!(j)` is lane `j` before them), which is `tree(j, 2 s) + tree(j + s, 2 s)`:
+/// the addition of the canonical step of stride `s` (`numerics::reduce64`).
+macro_rules! tree {
+    ($lane:ident, $j:expr, $s:expr;) => {
+        $lane!($j)
+    };
+    ($lane:ident, $j:expr, $s:expr; $x:tt $($rest:tt)*) => {
+        tree!($lane, $j, 2 * $s; $($rest)*).add(tree!($lane, $j + $s, 2 * $s; $($rest)*))
+    };
+}
+
+/// Term `i` of `N` centroids: `(q_i - c_i)^2` for L2, `q_i * c_i` for the inner product.
+///
+/// # Safety
+/// `V`'s features are enabled; `load(i)` is safe to call.
+#[inline(always)]
+unsafe fn term<V: F32x, M: MetricKind>(q: &[f32], load: &impl Fn(usize) -> V, i: usize) -> V {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        let (x, y) = (V::splat(q[i]), load(i));
+        match M::METRIC {
+            FloatMetric::L2 => {
+                let d = x.sub(y);
+                d.mul(d)
+            }
+            _ => x.mul(y),
+        }
+    }
+}
+
+/// Canonical lane `j` of `N` centroids: `+0.0` when no element goes there (`j >= sub_dim`), else
+/// its terms `t_j, t_{j + 64}, ..` added in order from `+0.0` (`+0.0 + t == t` for the squares of
+/// L2, which are never `-0.0`; the inner product adds its first term to `+0.0`).
+///
+/// # Safety
+/// `V`'s features are enabled; `load(i)` is safe to call for every `i < q.len()`.
+#[inline(always)]
+unsafe fn lane<V: F32x, M: MetricKind>(q: &[f32], load: &impl Fn(usize) -> V, j: usize) -> V {
+    // SAFETY: forwarded from the caller; every term index is below `q.len()`.
+    unsafe {
+        if j >= q.len() {
+            return V::splat(0.0);
+        }
+        let mut acc = match M::METRIC {
+            FloatMetric::L2 => term::<V, M>(q, load, j),
+            _ => V::splat(0.0).add(term::<V, M>(q, load, j)),
+        };
+        let mut i = j + LANES;
+        while i < q.len() {
+            acc = acc.add(term::<V, M>(q, load, i));
+            i += LANES;
+        }
+        acc
     }
 }
 
@@ -104,53 +173,40 @@ unsafe fn entries<V: F32x, M: MetricKind, const P: usize>(
     q: &[f32],
     load: impl Fn(usize) -> V,
 ) -> V {
-    let sd = q.len();
-    let term = |i: usize| {
-        // SAFETY: arithmetic under the caller's features.
-        unsafe {
-            let (x, y) = (V::splat(q[i]), load(i));
-            match M::METRIC {
-                FloatMetric::L2 => {
-                    let d = x.sub(y);
-                    d.mul(d)
-                }
-                _ => x.mul(y),
-            }
-        }
-    };
-    // SAFETY: arithmetic under the caller's features.
+    macro_rules! lane {
+        ($j:expr) => {
+            lane::<V, M>(q, &load, $j)
+        };
+    }
+    // SAFETY: forwarded from the caller.
     unsafe {
-        let mut lanes = [V::splat(0.0); P];
-        for (l, lane) in lanes.iter_mut().enumerate() {
-            if l < sd {
-                // A lane's first addition, `+0.0 + t`, is `t` itself for the squares of L2.
-                *lane = match M::METRIC {
-                    FloatMetric::L2 => term(l),
-                    _ => lane.add(term(l)),
-                };
-            }
-        }
-        // Longer sub-vectors (P == 64) wrap: element `i` goes on in lane `i % 64`.
-        let mut base = P;
-        while base < sd {
-            for (l, lane) in lanes.iter_mut().enumerate() {
-                if base + l < sd {
-                    *lane = lane.add(term(base + l));
+        let sum = match P {
+            1 => lane!(0),
+            2 | 4 => {
+                // Few lanes (measured faster for short sub-vectors): all lanes first, then the
+                // steps of the tree.
+                let mut lanes = [V::splat(0.0); P];
+                for (j, l) in lanes.iter_mut().enumerate() {
+                    *l = lane!(j);
                 }
-            }
-            base += P;
-        }
-        for s in [32, 16, 8, 4, 2, 1] {
-            if s < P {
-                for j in 0..s {
-                    lanes[j] = lanes[j].add(lanes[j + s]);
+                for s in [2, 1] {
+                    if s < P {
+                        for j in 0..s {
+                            lanes[j] = lanes[j].add(lanes[j + s]);
+                        }
+                    }
                 }
+                lanes[0]
             }
-        }
+            8 => tree!(lane, 0, 1; x x x),
+            16 => tree!(lane, 0, 1; x x x x),
+            32 => tree!(lane, 0, 1; x x x x x),
+            _ => tree!(lane, 0, 1; x x x x x x),
+        };
         match M::METRIC {
             // `x * -1` is the exact negation (`+0.0` gives `-0.0`, as `-sum` does).
-            FloatMetric::Ip => lanes[0].mul(V::splat(-1.0)),
-            _ => lanes[0],
+            FloatMetric::Ip => sum.mul(V::splat(-1.0)),
+            _ => sum,
         }
     }
 }
