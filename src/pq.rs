@@ -150,16 +150,18 @@ impl PqCodebook {
 
 /// The index of the smallest distance of `row` (in [`order_key`] order: NaN after every number)
 /// and that distance; ties go to the smaller index.
+///
+/// The entries are squared L2 sums, `+0.0` or more, or NaN: the bits of such numbers order as the
+/// numbers do (the order of [`order_key`]), and NaN takes the largest key, so two passes over
+/// `u32` keys (which vectorize) find the first smallest entry.
 #[inline]
 pub(crate) fn nearest(row: &[f32]) -> (usize, f32) {
-    let mut best = (0, u32::MAX);
-    for (c, &d) in row.iter().enumerate() {
-        let key = order_key(d);
-        if key < best.1 {
-            best = (c, key);
-        }
-    }
-    (best.0, row.get(best.0).copied().unwrap_or(f32::NAN))
+    debug_assert!(row.iter().all(|d| d.is_nan() || d.to_bits() >> 31 == 0));
+    let key = |d: f32| if d.is_nan() { u32::MAX } else { d.to_bits() };
+    let min = row.iter().fold(u32::MAX, |m, &d| m.min(key(d)));
+    let best = row.iter().position(|&d| key(d) == min).unwrap_or(0);
+    debug_assert!(row.iter().all(|&d| order_key(d) >= order_key(row[best])));
+    (best, row.get(best).copied().unwrap_or(f32::NAN))
 }
 
 /// Encodes the rows of `data` (`dim` each) into `codes` (`M` each) with the table kernel of `k`,

@@ -82,7 +82,7 @@ api! {
     ///
     /// Deterministic: the initial centroids are `k` distinct rows drawn from `seed` (SplitMix64,
     /// a partial Fisher-Yates shuffle; the same rows for every subspace), each assignment is
-    /// [`pq_encode`]'s (the canonical squared L2 of the table kernel, nearest centroid, ties to
+    /// [`pq_encode`](crate::pq_encode)'s (the canonical squared L2 of the table kernel, nearest centroid, ties to
     /// the smaller index), each centroid becomes the mean of its rows summed in `f64` in row
     /// order, and an empty cluster takes the sub-vector of the row farthest from its centroid
     /// (ties to the smaller row). So the codebook is the same on every backend and machine.
