@@ -36,14 +36,16 @@ pub(crate) unsafe fn table<V: F32x>(
     unsafe fn lanes<V: F32x, M: MetricKind>(q: &[f32], cb: PqView<'_>, t: &mut [f32]) {
         // SAFETY: forwarded from the caller.
         unsafe {
-            match cb.sub_dim.min(LANES).next_power_of_two() {
+            match cb.sub_dim.next_power_of_two() {
                 1 => run::<V, M, 1>(q, cb, t),
                 2 => run::<V, M, 2>(q, cb, t),
                 4 => run::<V, M, 4>(q, cb, t),
                 8 => run::<V, M, 8>(q, cb, t),
                 16 => run::<V, M, 16>(q, cb, t),
                 32 => run::<V, M, 32>(q, cb, t),
-                _ => run::<V, M, 64>(q, cb, t),
+                64 => run::<V, M, 64>(q, cb, t),
+                // Longer sub-vectors: 64 lanes, each with several terms.
+                _ => run::<V, M, 128>(q, cb, t),
             }
         }
     }
@@ -56,7 +58,8 @@ pub(crate) unsafe fn table<V: F32x>(
     }
 }
 
-/// The table with `P` live canonical lanes (`P >= sub_dim`, or 64).
+/// The table with `P` live canonical lanes (`P` the power of two `>= sub_dim`; `P == 128` means
+/// all 64 lanes, for `sub_dim > 64`).
 #[inline(always)]
 unsafe fn run<V: F32x, M: MetricKind, const P: usize>(
     query: &[f32],
@@ -109,24 +112,32 @@ unsafe fn run<V: F32x, M: MetricKind, const P: usize>(
 /// partial sums are live: `tree!(lane, j, s; ..)` is lane `j` after the steps of strides
 /// `s, 2 s, ..` (`lane!(j)` is lane `j` before them), which is `tree(j, 2 s) + tree(j + s, 2 s)`:
 /// the addition of the canonical step of stride `s` (`numerics::reduce64`).
+///
+/// A right operand whose lanes are all empty (`j + s >= sub_dim`: they hold `+0.0`) is not added:
+/// `x + (+0.0) == x` for every lane `x` (never `-0.0`), so the bits are the same.
 macro_rules! tree {
-    ($lane:ident, $j:expr, $s:expr;) => {
+    ($lane:ident, $sd:ident, $j:expr, $s:expr;) => {
         $lane!($j)
     };
-    ($lane:ident, $j:expr, $s:expr; $x:tt $($rest:tt)*) => {
-        tree!($lane, $j, 2 * $s; $($rest)*).add(tree!($lane, $j + $s, 2 * $s; $($rest)*))
-    };
+    ($lane:ident, $sd:ident, $j:expr, $s:expr; $x:tt $($rest:tt)*) => {{
+        let left = tree!($lane, $sd, $j, 2 * $s; $($rest)*);
+        if $j + $s >= $sd {
+            left
+        } else {
+            left.add(tree!($lane, $sd, $j + $s, 2 * $s; $($rest)*))
+        }
+    }};
 }
 
 /// Term `i` of `N` centroids: `(q_i - c_i)^2` for L2, `q_i * c_i` for the inner product.
 ///
 /// # Safety
-/// `V`'s features are enabled; `load(i)` is safe to call.
+/// `V`'s features are enabled; `i < q.len()` and `load(i)` is safe to call.
 #[inline(always)]
 unsafe fn term<V: F32x, M: MetricKind>(q: &[f32], load: &impl Fn(usize) -> V, i: usize) -> V {
-    // SAFETY: forwarded from the caller.
+    // SAFETY: forwarded from the caller (i < q.len()).
     unsafe {
-        let (x, y) = (V::splat(q[i]), load(i));
+        let (x, y) = (V::splat(*q.get_unchecked(i)), load(i));
         match M::METRIC {
             FloatMetric::L2 => {
                 let d = x.sub(y);
@@ -142,22 +153,30 @@ unsafe fn term<V: F32x, M: MetricKind>(q: &[f32], load: &impl Fn(usize) -> V, i:
 /// L2, which are never `-0.0`; the inner product adds its first term to `+0.0`).
 ///
 /// # Safety
-/// `V`'s features are enabled; `load(i)` is safe to call for every `i < q.len()`.
+/// `V`'s features are enabled; `P` is the power of two `>= q.len()` (128 for all 64 lanes when
+/// `q.len() > 64`); `load(i)` is safe to call for every `i < q.len()`.
 #[inline(always)]
-unsafe fn lane<V: F32x, M: MetricKind>(q: &[f32], load: &impl Fn(usize) -> V, j: usize) -> V {
-    // SAFETY: forwarded from the caller; every term index is below `q.len()`.
+unsafe fn lane<V: F32x, M: MetricKind, const P: usize>(
+    q: &[f32],
+    load: &impl Fn(usize) -> V,
+    j: usize,
+) -> V {
+    // SAFETY: forwarded from the caller; every term index is below `q.len()`. (`q.len() > P / 2`
+    // for `P > 1`, so the first check is constant for the low half of the lanes.)
     unsafe {
-        if j >= q.len() {
+        if j > P / 2 && j >= q.len() {
             return V::splat(0.0);
         }
         let mut acc = match M::METRIC {
             FloatMetric::L2 => term::<V, M>(q, load, j),
             _ => V::splat(0.0).add(term::<V, M>(q, load, j)),
         };
-        let mut i = j + LANES;
-        while i < q.len() {
-            acc = acc.add(term::<V, M>(q, load, i));
-            i += LANES;
+        if P > LANES {
+            let mut i = j + LANES;
+            while i < q.len() {
+                acc = acc.add(term::<V, M>(q, load, i));
+                i += LANES;
+            }
         }
         acc
     }
@@ -175,9 +194,10 @@ unsafe fn entries<V: F32x, M: MetricKind, const P: usize>(
 ) -> V {
     macro_rules! lane {
         ($j:expr) => {
-            lane::<V, M>(q, &load, $j)
+            lane::<V, M, P>(q, &load, $j)
         };
     }
+    let sd = q.len();
     // SAFETY: forwarded from the caller.
     unsafe {
         let sum = match P {
@@ -198,10 +218,10 @@ unsafe fn entries<V: F32x, M: MetricKind, const P: usize>(
                 }
                 lanes[0]
             }
-            8 => tree!(lane, 0, 1; x x x),
-            16 => tree!(lane, 0, 1; x x x x),
-            32 => tree!(lane, 0, 1; x x x x x),
-            _ => tree!(lane, 0, 1; x x x x x x),
+            8 => tree!(lane, sd, 0, 1; x x x),
+            16 => tree!(lane, sd, 0, 1; x x x x),
+            32 => tree!(lane, sd, 0, 1; x x x x x),
+            _ => tree!(lane, sd, 0, 1; x x x x x x),
         };
         match M::METRIC {
             // `x * -1` is the exact negation (`+0.0` gives `-0.0`, as `-sum` does).
