@@ -150,7 +150,7 @@ def main():
         rng = Rng(4000 + m + k)
         cents = rng.f32(k * dim)
         q = rng.f32(dim).reshape(1, dim)
-        codes = (rng.u8(ROWS * m) % k).astype(np.uint8).reshape(ROWS, m)
+        codes = (rng.u8(ROWS * m).astype(np.uint16) % k).astype(np.uint8).reshape(ROWS, m)
         bits = 4 if k == 16 else 8
         idx = pq_index(dim, m, bits, cents, codes)
         if bits == 8:

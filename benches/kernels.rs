@@ -496,8 +496,9 @@ fn pq(c: &mut Criterion) {
         });
         g.finish();
     }
-    // Whole queries on 100,000 vectors of 384 dims: table + scan + top-10 (FAISS IndexPQ and
-    // IndexPQFastScan do the same in benches/faiss_pq.py), seed 4000 + M.
+    // Whole queries on 100,000 vectors of 384 dims: table + scan + top-10 (pq4_search for the
+    // 4-bit codes; FAISS IndexPQ and IndexPQFastScan do the same in benches/faiss_pq.py), seed
+    // 4000 + M + K.
     for (m, k) in [(48usize, 256usize), (96, 256), (48, 16), (96, 16)] {
         let dim = 384;
         let mut rng = Rng(4000 + m as u64 + k as u64);
@@ -511,7 +512,6 @@ fn pq(c: &mut Criterion) {
         let packed = (k == 16).then(|| Pq4Codes::pack(&codes, m).expect("valid"));
         let mut table = vec![0.0f32; cb.table_len()];
         let mut lut = Pq4Lut::new(&vec![0.0; 16 * m], m).expect("valid");
-        let mut sums = vec![0u16; PQ_ROWS];
         let mut out = vec![0.0f32; PQ_ROWS];
         let bits = if k == 16 { 4 } else { 8 };
         let mut g = group(
@@ -526,16 +526,16 @@ fn pq(c: &mut Criterion) {
                     match &packed {
                         Some(p) => {
                             lut.set_table(&table).expect("finite");
-                            e.pq4_scan(&lut, p, &mut sums).expect("shapes");
-                            lut.distances(&sums, &mut out).expect("shapes");
+                            e.pq4_search(&lut, p, 10).expect("shapes")
                         }
-                        None => e
-                            .pq_distances(&cb, &table, &codes, &mut out)
-                            .expect("shapes"),
+                        None => {
+                            e.pq_distances(&cb, &table, &codes, &mut out)
+                                .expect("shapes");
+                            let mut top = TopK::with_engine(10, e).expect("k > 0");
+                            top.push_slice(&out, 0);
+                            top.into_sorted_vec()
+                        }
                     }
-                    let mut top = TopK::with_engine(10, e).expect("k > 0");
-                    top.push_slice(&out, 0);
-                    top.into_sorted_vec()
                 })
             });
         }

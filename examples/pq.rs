@@ -119,23 +119,26 @@ fn main() -> Result<(), rvf_kernels::Error> {
 
         let mut table = vec![0.0f32; cb.table_len()];
         let mut lut = Pq4Lut::new(&vec![0.0; 16 * m], m)?;
-        let mut sums = vec![0u16; n];
         let (mut r_adc, mut r_rr, mut t_adc, mut t_rr) = (0.0, 0.0, 0.0, 0.0);
         for (q, truth) in queries.chunks_exact(DIM).zip(&truth) {
             let t = Instant::now();
             // table -> scan -> approximate distances
             e.pq_table(&cb, q, &mut table)?;
-            match &packed {
+            let cands: Vec<u64> = match &packed {
                 Some(p) => {
                     lut.set_table(&table)?;
-                    e.pq4_scan(&lut, p, &mut sums)?;
-                    lut.distances(&sums, &mut dists)?;
+                    e.pq4_search(&lut, p, RERANK)?
+                        .iter()
+                        .map(|x| x.id)
+                        .collect()
                 }
-                None => e.pq_distances(&cb, &table, &codes, &mut dists)?,
-            }
-            let mut top = TopK::with_engine(RERANK, e)?;
-            top.push_slice(&dists, 0);
-            let cands: Vec<u64> = top.into_sorted_vec().iter().map(|x| x.id).collect();
+                None => {
+                    e.pq_distances(&cb, &table, &codes, &mut dists)?;
+                    let mut top = TopK::with_engine(RERANK, e)?;
+                    top.push_slice(&dists, 0);
+                    top.into_sorted_vec().iter().map(|x| x.id).collect()
+                }
+            };
             let scanned = t.elapsed().as_secs_f64();
             // re-rank the top 100 with exact distances
             let best = e.rerank_f32(Metric::L2, q, &data, &cands, 10)?;

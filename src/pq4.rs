@@ -24,11 +24,13 @@
 //! the scan ranks candidates, and [`rerank_f32`](crate::rerank_f32) takes the best of them back
 //! to exact distances.
 
+use alloc::collections::BinaryHeap;
 use alloc::vec;
 use alloc::vec::Vec;
 
 use crate::distance::same_len;
 use crate::error::{Error, Result};
+use crate::topk::Neighbor;
 
 /// Vectors per block of the packed layout.
 pub const PQ4_BLOCK: usize = 32;
@@ -316,5 +318,71 @@ api! {
         same_len(codes.n, out.len())?;
         self.k.pq4_scan(&lut.bytes, &codes.data, out);
         Ok(())
+    }
+
+    /// The `k` vectors with the smallest fast-scan sums, ordered by `(sum, id)` (ids are vector
+    /// numbers), each as a [`Neighbor`] whose distance is [`Pq4Lut::distance`] of its sum. Fewer
+    /// than `k` when there are fewer vectors.
+    ///
+    /// The same vectors and order as [`pq4_scan`] followed by a selection of the `k` smallest
+    /// `(sum, id)`, without the whole array of sums: the codes are scanned 2,048 vectors at a
+    /// time, and a block of 32 sums is looked at one by one only when its minimum beats the
+    /// current `k`-th sum. The integer sums order the vectors exactly; the distances, a
+    /// non-decreasing function of them, come out non-decreasing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidK`] if `k == 0`; [`Error::LengthMismatch`] if the table's `M` is not the
+    /// codes' (`expected` is the codes' `M`).
+    ///
+    /// ```
+    /// use rvf_kernels::{Pq4Codes, Pq4Lut};
+    /// let table: Vec<f32> = (0..16).map(|c| c as f32).collect(); // M = 1, entry c = c
+    /// let lut = Pq4Lut::new(&table, 1)?;
+    /// let codes = Pq4Codes::pack(&[9, 3, 7, 3, 12], 1)?;
+    /// let best = rvf_kernels::pq4_search(&lut, &codes, 3)?;
+    /// let ids: Vec<u64> = best.iter().map(|n| n.id).collect();
+    /// assert_eq!(ids, [1, 3, 2]);
+    /// assert_eq!(best[0].distance, 3.0);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn pq4_search(&self, lut: &Pq4Lut, codes: &Pq4Codes, k: usize) -> Result<Vec<Neighbor>> {
+        if k == 0 {
+            return Err(Error::InvalidK);
+        }
+        same_len(codes.m, lut.m)?;
+        const CHUNK: usize = 64 * PQ4_BLOCK;
+        let mut buf = [0u16; CHUNK];
+        let mut heap: BinaryHeap<(u16, u64)> = BinaryHeap::with_capacity(k.min(CHUNK) + 1);
+        let bb = lut.bytes.len();
+        for (c, chunk) in codes.data.chunks(CHUNK / PQ4_BLOCK * bb).enumerate() {
+            let first = c * CHUNK;
+            let sums = &mut buf[..(codes.n - first).min(CHUNK)];
+            self.k.pq4_scan(&lut.bytes, chunk, sums);
+            for (b, block) in sums.chunks(PQ4_BLOCK).enumerate() {
+                let full = heap.len() >= k;
+                let top = heap.peek().map_or(u16::MAX, |t| t.0);
+                if full && block.iter().copied().min().unwrap_or(u16::MAX) >= top {
+                    continue;
+                }
+                for (i, &s) in block.iter().enumerate() {
+                    let id = (first + b * PQ4_BLOCK + i) as u64;
+                    if heap.len() < k {
+                        heap.push((s, id));
+                    } else if heap.peek().is_some_and(|t| s < t.0) {
+                        heap.pop();
+                        heap.push((s, id));
+                    }
+                }
+            }
+        }
+        Ok(heap
+            .into_sorted_vec()
+            .into_iter()
+            .map(|(s, id)| Neighbor {
+                id,
+                distance: lut.distance(s),
+            })
+            .collect())
     }
 }

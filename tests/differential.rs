@@ -690,6 +690,23 @@ fn pq4_scan_exact() {
                 e.pq4_scan(&lut, &packed, &mut got).unwrap();
                 s.pq4_scan(&lut, &packed, &mut want).unwrap();
                 assert_eq!(got, want, "pq4_scan {} m {m} n {n}", e.tier());
+                // The search: the k smallest (sum, id), on every backend.
+                for k in [1, 10, 40] {
+                    let mut order: Vec<(u16, u64)> = want
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &s)| (s, i as u64))
+                        .collect();
+                    order.sort_unstable();
+                    order.truncate(k);
+                    let best = e.pq4_search(&lut, &packed, k).unwrap();
+                    let got: Vec<u64> = best.iter().map(|x| x.id).collect();
+                    let ids: Vec<u64> = order.iter().map(|x| x.1).collect();
+                    assert_eq!(got, ids, "pq4_search {} m {m} n {n} k {k}", e.tier());
+                    for (b, &(s, _)) in best.iter().zip(&order) {
+                        assert_eq!(b.distance.to_bits(), lut.distance(s).to_bits());
+                    }
+                }
                 // And the definition: the sum of the selected table bytes.
                 for (v, &g) in got.iter().enumerate() {
                     let sum: u32 = (0..m)
@@ -697,6 +714,39 @@ fn pq4_scan_exact() {
                         .sum();
                     assert_eq!(g as u32, sum, "pq4_scan {} m {m} vector {v}", e.tier());
                 }
+            }
+        }
+    }
+}
+
+/// The fast-scan search across its 2,048-vector chunks, with many equal sums (ties by id).
+#[test]
+fn pq4_search_chunks() {
+    use rvf_kernels::{Pq4Codes, Pq4Lut};
+    let mut rng = Rng(85);
+    for e in engines_under_test() {
+        for (m, n) in [(3, 2047), (5, 2048), (8, 2049), (16, 5000), (2, 4097)] {
+            let table: Vec<f32> = (0..16 * m).map(|_| rng.below(4) as f32).collect();
+            let lut = Pq4Lut::new(&table, m).unwrap();
+            let codes: Vec<u8> = (0..n * m).map(|_| rng.below(16) as u8).collect();
+            let packed = Pq4Codes::pack(&codes, m).unwrap();
+            let mut sums = vec![0u16; n];
+            scalar().pq4_scan(&lut, &packed, &mut sums).unwrap();
+            let mut order: Vec<(u16, u64)> = sums
+                .iter()
+                .enumerate()
+                .map(|(i, &s)| (s, i as u64))
+                .collect();
+            order.sort_unstable();
+            for k in [1, 7, 100, n + 5] {
+                let got: Vec<u64> = e
+                    .pq4_search(&lut, &packed, k)
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.id)
+                    .collect();
+                let want: Vec<u64> = order.iter().take(k).map(|x| x.1).collect();
+                assert_eq!(got, want, "pq4_search {} m {m} n {n} k {k}", e.tier());
             }
         }
     }

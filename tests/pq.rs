@@ -338,7 +338,19 @@ fn pq4_quantization_and_errors() {
             found: 5
         })
     );
+    assert_eq!(
+        rvf_kernels::pq4_search(&lut, &codes, 0),
+        Err(Error::InvalidK)
+    );
+    assert_eq!(
+        rvf_kernels::pq4_search(&lut, &codes, 3),
+        Err(Error::LengthMismatch {
+            expected: 2,
+            found: 5
+        })
+    );
     let lut2 = Pq4Lut::new(&[1.0; 32], 2).unwrap();
+    assert_eq!(rvf_kernels::pq4_search(&lut2, &codes, 3).unwrap().len(), 2);
     assert_eq!(
         rvf_kernels::pq4_scan(&lut2, &codes, &mut [0u16; 3]),
         Err(Error::LengthMismatch {

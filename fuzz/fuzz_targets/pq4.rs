@@ -183,6 +183,24 @@ fuzz_target!(|data: &[u8]| {
             &case,
         );
     }
+    // The search: the k smallest (sum, id) on every backend.
+    let k = 1 + inp.below(40);
+    let best = all_agree("pq4_search", &case, |e| {
+        e.pq4_search(&lut, &packed, k)
+            .map(|v| v.iter().map(|x| x.id).collect::<Vec<u64>>())
+    });
+    let mut order: Vec<(u16, u64)> = sums
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| (s, i as u64))
+        .collect();
+    order.sort_unstable();
+    let want: Vec<u64> = order.iter().take(k).map(|x| x.1).collect();
+    require(
+        best == Ok(want),
+        "pq4_search gives the k smallest (sum, id)",
+        &case,
+    );
     // A wrong output length is refused everywhere.
     let (r, out) = all_agree("pq4_scan (bad length)", &case, |e| {
         let mut out = vec![0xA5A5u16; n + 1];
