@@ -22,7 +22,9 @@ use std::time::Duration;
 use criterion::{
     BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime,
 };
-use rvf_kernels::{Backend, Engine, Metric, PqCodebook, SqParams, Tier, TopK, f16};
+use rvf_kernels::{
+    Backend, Engine, Metric, Pq4Codes, Pq4Lut, PqCodebook, SqParams, Tier, TopK, f16,
+};
 use simsimd::{BinarySimilarity, SpatialSimilarity};
 
 const DIMS: [usize; 4] = [128, 384, 768, 1536];
@@ -393,41 +395,150 @@ fn sq8(c: &mut Criterion) {
     }
 }
 
+/// Codes per PQ scan group, and the data shared with `benches/faiss_pq.py`: every PQ group draws
+/// its codebook, query and codes from its own `Rng` seed in this order (the script generates the
+/// same values with the same SplitMix64 stream).
+const PQ_ROWS: usize = 100_000;
+
+/// Today's path of every table before the fast kernels: one pair-kernel call per entry.
+fn pq_table_per_pair(e: &Engine, cb: &PqCodebook, q: &[f32], table: &mut [f32]) {
+    let (m, k, sd) = (cb.m(), cb.k(), cb.sub_dim());
+    for j in 0..m {
+        for c in 0..k {
+            let cent = &cb.centroids()[(j * k + c) * sd..][..sd];
+            table[j * k + c] = e.l2_f32(&q[j * sd..][..sd], cent).expect("equal lengths");
+        }
+    }
+}
+
+/// The plain flat-table ADC loop, the peer of the 8-bit scan.
+fn plain_adc(table: &[f32], m: usize, k: usize, codes: &[u8], out: &mut [f32]) {
+    for (o, r) in out.iter_mut().zip(codes.chunks_exact(m)) {
+        *o = r
+            .iter()
+            .enumerate()
+            .map(|(j, &c)| table[j * k + c as usize])
+            .sum();
+    }
+}
+
 fn pq(c: &mut Criterion) {
-    let mut rng = Rng(8);
-    let n = 100_000;
-    for dim in DIMS {
-        // 8 dimensions per subspace, 256 centroids: the common IVF-PQ shape.
-        let (m, k) = (dim / 8, 256);
-        let cb = PqCodebook::new(dim, m, k, rng.vec_f32(m * k * (dim / m))).expect("valid");
+    let best = Engine::detected();
+    // Tables: dim 384, K = 256, the usual sub-dimensions (seed 1000 + sub_dim).
+    for sd in [4usize, 8, 16, 32, 48, 64] {
+        let (dim, k) = (384, 256);
+        let m = dim / sd;
+        let mut rng = Rng(1000 + sd as u64);
+        let cb = PqCodebook::new(dim, m, k, rng.vec_f32(k * dim)).expect("valid");
         let q = rng.vec_f32(dim);
         let mut table = vec![0.0f32; cb.table_len()];
-        let codes = rng.vec_u8(n * m);
-        let mut out = vec![0.0f32; n];
-        let mut g = group(c, &format!("pq_table/{dim}"), 4 * m * k * (dim / m));
+        let mut g = group(c, &format!("pq_table/{dim}/sd{sd}"), 4 * k * dim);
         for e in engines() {
             g.bench_function(name(&e), |bn| {
                 bn.iter(|| e.pq_table(&cb, black_box(&q), &mut table))
             });
         }
+        g.bench_function("per-pair", |bn| {
+            bn.iter(|| pq_table_per_pair(&best, &cb, black_box(&q), &mut table))
+        });
         g.finish();
-        let mut g = group(c, &format!("pq_scan/{dim}"), m * n);
+        if sd == 8 {
+            let mut g = group(c, &format!("pq_table_ip/{dim}/sd{sd}"), 4 * k * dim);
+            for e in engines() {
+                g.bench_function(name(&e), |bn| {
+                    bn.iter(|| {
+                        e.pq_table_metric(Metric::InnerProduct, &cb, black_box(&q), &mut table)
+                    })
+                });
+            }
+            g.finish();
+        }
+    }
+    // 8-bit ADC scans: 100,000 rows, K = 256, M = 16 and 48 (seed 2000 + M).
+    for m in [16usize, 48] {
+        let k = 256;
+        let mut rng = Rng(2000 + m as u64);
+        let table = rng.vec_f32(m * k);
+        let codes = rng.vec_u8(PQ_ROWS * m);
+        let cb = PqCodebook::new(m, m, k, vec![0.0; m * k]).expect("valid");
+        let mut out = vec![0.0f32; PQ_ROWS];
+        let mut g = group(c, &format!("pq_scan/m{m}"), m * PQ_ROWS);
         for e in engines() {
             g.bench_function(name(&e), |bn| {
                 bn.iter(|| e.pq_distances(&cb, black_box(&table), black_box(&codes), &mut out))
             });
         }
         g.bench_function("plain-loop", |bn| {
-            bn.iter(|| {
-                for (o, r) in out.iter_mut().zip(codes.chunks_exact(m)) {
-                    *o = r
-                        .iter()
-                        .enumerate()
-                        .map(|(j, &c)| table[j * k + c as usize])
-                        .sum();
-                }
-            })
+            bn.iter(|| plain_adc(black_box(&table), m, k, black_box(&codes), &mut out))
         });
+        g.finish();
+    }
+    // 4-bit fast scans: 100,000 vectors, K = 16 (seed 3000 + M), beside this crate's 8-bit
+    // scan of as many codes (K = 16 codes in the 8-bit layout).
+    for m in [16usize, 32, 48, 96] {
+        let k = 16;
+        let mut rng = Rng(3000 + m as u64);
+        let table = rng.vec_f32(m * k);
+        let codes: Vec<u8> = rng.vec_u8(PQ_ROWS * m).iter().map(|c| c & 15).collect();
+        let lut = Pq4Lut::new(&table, m).expect("finite");
+        let packed = Pq4Codes::pack(&codes, m).expect("valid");
+        let cb = PqCodebook::new(m, m, k, vec![0.0; m * k]).expect("valid");
+        let mut sums = vec![0u16; PQ_ROWS];
+        let mut out = vec![0.0f32; PQ_ROWS];
+        let mut g = group(c, &format!("pq4_scan/m{m}"), m * PQ_ROWS / 2);
+        for e in engines() {
+            g.bench_function(name(&e), |bn| {
+                bn.iter(|| e.pq4_scan(&lut, black_box(&packed), &mut sums))
+            });
+        }
+        g.bench_function("8bit-scan", |bn| {
+            bn.iter(|| best.pq_distances(&cb, black_box(&table), black_box(&codes), &mut out))
+        });
+        g.finish();
+    }
+    // Whole queries on 100,000 vectors of 384 dims: table + scan + top-10 (pq4_search for the
+    // 4-bit codes; FAISS IndexPQ and IndexPQFastScan do the same in benches/faiss_pq.py), seed
+    // 4000 + M + K.
+    for (m, k) in [(48usize, 256usize), (96, 256), (48, 16), (96, 16)] {
+        let dim = 384;
+        let mut rng = Rng(4000 + m as u64 + k as u64);
+        let cb = PqCodebook::new(dim, m, k, rng.vec_f32(k * dim)).expect("valid");
+        let q = rng.vec_f32(dim);
+        let codes: Vec<u8> = rng
+            .vec_u8(PQ_ROWS * m)
+            .iter()
+            .map(|&c| (c as usize % k) as u8)
+            .collect();
+        let packed = (k == 16).then(|| Pq4Codes::pack(&codes, m).expect("valid"));
+        let mut table = vec![0.0f32; cb.table_len()];
+        let mut lut = Pq4Lut::new(&vec![0.0; 16 * m], m).expect("valid");
+        let mut out = vec![0.0f32; PQ_ROWS];
+        let bits = if k == 16 { 4 } else { 8 };
+        let mut g = group(
+            c,
+            &format!("pq_query/{bits}bit-m{m}"),
+            m * PQ_ROWS * bits / 8,
+        );
+        for e in engines() {
+            g.bench_function(name(&e), |bn| {
+                bn.iter(|| {
+                    e.pq_table(&cb, black_box(&q), &mut table).expect("shapes");
+                    match &packed {
+                        Some(p) => {
+                            lut.set_table(&table).expect("finite");
+                            e.pq4_search(&lut, p, 10).expect("shapes")
+                        }
+                        None => {
+                            e.pq_distances(&cb, &table, &codes, &mut out)
+                                .expect("shapes");
+                            let mut top = TopK::with_engine(10, e).expect("k > 0");
+                            top.push_slice(&out, 0);
+                            top.into_sorted_vec()
+                        }
+                    }
+                })
+            });
+        }
         g.finish();
     }
 }

@@ -150,6 +150,20 @@ seed("pq", "dim_not_divisible", bytes([0, 3, 1, 250, 100, 3]))
 seed("pq", "k0", bytes([0, 3, 1, 0, 248]))
 seed("pq", "k257", bytes([0, 3, 1, 0, 249]))
 
+# PQ fast paths (pq4): M selector and M - 1 (or 240 + u16 for M up to 256, 252..255 for the
+# invalid M of 0, 257, 300, 1000), sub_dim - 1, vector count (u16), any-codes selector, value modes.
+for m in [1, 3, 4, 5, 16, 33, 40]:
+    for sd, n in [(1, 0), (8, 1), (17, 31), (64, 32), (80, 33), (4, 100)]:
+        seed("pq4", f"m{m}_sd{sd}_n{n}", bytes([0, m - 1, sd - 1]) + u16(n) + bytes([0, UNIT, UNIT, UNIT]))
+seed("pq4", "m256", bytes([240]) + u16(255) + bytes([7]) + u16(40) + bytes([0, UNIT, SMALL, UNIT]))
+seed("pq4", "m255", bytes([240]) + u16(254) + bytes([7]) + u16(33) + bytes([0, UNIT, WIDE, UNIT]))
+seed("pq4", "m0", bytes([252, 0]) + u16(5) + bytes([0, UNIT, UNIT, UNIT]))
+seed("pq4", "m257", bytes([253, 0]) + u16(5) + bytes([0, UNIT, UNIT, UNIT]))
+seed("pq4", "special_values", bytes([0, 7, 8]) + u16(40) + bytes([0, SPECIAL, SPECIAL, SPECIAL]))
+seed("pq4", "raw_values", bytes([0, 2, 3]) + u16(20) + bytes([0, RAW, RAW, RAW]))
+seed("pq4", "bad_codes", bytes([0, 3, 3]) + u16(20) + bytes([255, SMALL, SMALL, SMALL]))
+seed("pq4", "ties", bytes([0, 5, 2]) + u16(64) + bytes([0, SMALL, SMALL, SMALL]))
+
 # Top-K: k selector (0 = k of 0), k, number of ops (rest PRNG-filled).
 seed("topk", "k0", bytes([0]))
 for k in [1, 2, 3, 10, 16, 33, 40]:

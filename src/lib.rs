@@ -99,6 +99,10 @@ pub mod numerics;
 #[cfg(feature = "alloc")]
 mod pq;
 #[cfg(feature = "alloc")]
+mod pq4;
+#[cfg(feature = "alloc")]
+mod pq_train;
+#[cfg(feature = "alloc")]
 mod search;
 #[cfg(feature = "alloc")]
 mod sq;
@@ -126,9 +130,13 @@ pub use metric::Metric;
 #[cfg(feature = "alloc")]
 pub use pq::*;
 #[cfg(feature = "alloc")]
+pub use pq_train::*;
+#[cfg(feature = "alloc")]
+pub use pq4::*;
+#[cfg(feature = "alloc")]
 pub use search::*;
 #[cfg(feature = "alloc")]
 pub use sq::*;
 #[cfg(feature = "alloc")]
-pub use topk::{Neighbor, TopK};
+pub use topk::{Neighbor, TopK, rerank_f32};
 pub use vocab::{Backend, Tier};

@@ -9,6 +9,7 @@ use alloc::vec::Vec;
 use crate::backend::Engine;
 use crate::distance::same_len;
 use crate::error::{Error, Result};
+use crate::metric::Metric;
 use crate::numerics::order_key;
 
 /// One search result.
@@ -220,5 +221,53 @@ impl TopK {
             self.heap.swap(i, largest);
             i = largest;
         }
+    }
+}
+
+api! {
+    /// Re-ranking: the exact distances of `query` to the candidate rows `ids` of `rows` (a
+    /// row-major block of `query.len()`-element rows), as [`distance_f32`](crate::distance_f32)
+    /// gives them, and the best `k` of them in [`TopK`] order. The candidates typically come from
+    /// a PQ scan ([`pq_distances`](crate::pq_distances), [`pq4_scan`](crate::pq4_scan)), whose
+    /// approximate distances rank them; ids should be distinct.
+    ///
+    /// # Errors
+    ///
+    /// Checked in this order:
+    /// * [`Error::InvalidK`] if `k == 0`;
+    /// * [`Error::InvalidDimension`] if `query` is empty or `rows.len()` is not a multiple of
+    ///   `query.len()`;
+    /// * [`Error::InvalidParameter`] if an id is not below the number of rows.
+    ///
+    /// ```
+    /// use rvf_kernels::Metric;
+    /// let rows = [0.0f32, 0.0,  1.0, 1.0,  3.0, 3.0,  0.5, 0.0];
+    /// let best = rvf_kernels::rerank_f32(Metric::L2, &[0.4, 0.0], &rows, &[2, 1, 3], 2)?;
+    /// let ids: Vec<u64> = best.iter().map(|n| n.id).collect();
+    /// assert_eq!(ids, [3, 1]);
+    /// assert_eq!(best[0].distance, rvf_kernels::l2_f32(&[0.4, 0.0], &[0.5, 0.0])?);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn rerank_f32(&self, metric: Metric, query: &[f32], rows: &[f32], ids: &[u64], k: usize) -> Result<Vec<Neighbor>> {
+        if k == 0 {
+            return Err(Error::InvalidK);
+        }
+        let dim = query.len();
+        if dim == 0 || !rows.len().is_multiple_of(dim) {
+            return Err(Error::InvalidDimension {
+                dim,
+                reason: "rows must be whole rows of the query's dimension",
+            });
+        }
+        let n = (rows.len() / dim) as u64;
+        if ids.iter().any(|&id| id >= n) {
+            return Err(Error::InvalidParameter("a candidate id is not a row of the data"));
+        }
+        let mut top = TopK::with_engine(k, *self)?;
+        for &id in ids {
+            let row = &rows[id as usize * dim..][..dim];
+            top.push(self.distance_f32(metric, query, row)?, id);
+        }
+        Ok(top.into_sorted_vec())
     }
 }

@@ -267,11 +267,17 @@ pub(crate) struct Sq8View<'a> {
     pub range: &'a [f32],
 }
 
-/// A PQ codebook as the kernels take it: `centroids` is `[m][k][sub_dim]`, row-major.
+/// A PQ codebook as the kernels take it: `centroids` is `[m][k][sub_dim]`, row-major;
+/// `transposed` holds the same values in panels, so that a SIMD register loads one dimension of
+/// consecutive centroids: for each subspace, centroids `16 b .. 16 b + w` (`w = min(16, k - 16 b)`)
+/// form a panel of `sub_dim * w` floats at offset `16 b * sub_dim`, dimension `i` of centroid
+/// `16 b + c` at `i * w + c` within it. It is the same slice as `centroids` when `k == 1` or
+/// `sub_dim == 1`, where the two layouts coincide.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PqView<'a> {
     pub m: usize,
     pub k: usize,
     pub sub_dim: usize,
     pub centroids: &'a [f32],
+    pub transposed: &'a [f32],
 }

@@ -631,3 +631,167 @@ fn crc32c_lengths_and_splits() {
         assert_eq!(e.crc32c(b""), 0);
     }
 }
+
+/// The fast tables (several centroids per register from the transposed codebook) against the
+/// scalar reference for every sub-dimension 1..=80 and some longer ones, both metrics, K with and
+/// without a partial last register.
+#[test]
+fn pq_table_every_sub_dim() {
+    let s = scalar();
+    let mut rng = Rng(81);
+    let mut sub_dims: Vec<usize> = (1..=80).collect();
+    sub_dims.extend([96, 127, 128, 129, 192, 200]);
+    for e in engines_under_test() {
+        for &sd in &sub_dims {
+            let m = if sd > 64 { 2 } else { 3 };
+            for k in [1, 5, 16, 17, 37] {
+                let cents = gen_f32(&mut rng, m * k * sd, Class::Wide);
+                let cb = PqCodebook::new(m * sd, m, k, cents).unwrap();
+                for class in [
+                    Class::Normal,
+                    Class::Wide,
+                    Class::WithNan,
+                    Class::WithInf,
+                    Class::Zero,
+                ] {
+                    let q = gen_f32(&mut rng, m * sd, class);
+                    for metric in [Metric::L2, Metric::InnerProduct] {
+                        let (mut got, mut want) = (vec![0.0; m * k], vec![0.0; m * k]);
+                        e.pq_table_metric(metric, &cb, &q, &mut got).unwrap();
+                        s.pq_table_metric(metric, &cb, &q, &mut want).unwrap();
+                        let d = (sd, m, k, class, metric);
+                        assert_same_slice("pq_table_metric", &e, &d, &got, &want);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// K = 256, the common shape, at the usual sub-dimensions.
+#[test]
+fn pq_table_k256() {
+    let s = scalar();
+    let mut rng = Rng(82);
+    for e in engines_under_test() {
+        for (dim, m) in [
+            (384, 96),
+            (384, 48),
+            (384, 24),
+            (384, 12),
+            (384, 8),
+            (384, 6),
+            (768, 8),
+        ] {
+            let cents = gen_f32(&mut rng, 256 * dim, Class::Normal);
+            let cb = PqCodebook::new(dim, m, 256, cents).unwrap();
+            let q = gen_f32(&mut rng, dim, Class::Normal);
+            for metric in [Metric::L2, Metric::InnerProduct] {
+                let (mut got, mut want) = (vec![0.0; m * 256], vec![0.0; m * 256]);
+                e.pq_table_metric(metric, &cb, &q, &mut got).unwrap();
+                s.pq_table_metric(metric, &cb, &q, &mut want).unwrap();
+                assert_same_slice("pq_table_metric", &e, &(dim, m, metric), &got, &want);
+            }
+        }
+    }
+}
+
+/// PQ encoding chooses the same codes on every backend (ties included).
+#[test]
+fn pq_encode_block_same_codes() {
+    let s = scalar();
+    let mut rng = Rng(83);
+    for e in engines_under_test() {
+        for (dim, m, k) in [(8, 2, 16), (24, 3, 256), (12, 12, 7), (130, 1, 20)] {
+            // Small integers: many exact ties between centroids.
+            let cents: Vec<f32> = (0..k * dim).map(|_| rng.below(3) as f32).collect();
+            let cb = PqCodebook::new(dim, m, k, cents).unwrap();
+            let rows = 37;
+            let data: Vec<f32> = (0..rows * dim).map(|_| rng.below(3) as f32).collect();
+            let (mut got, mut want) = (vec![0u8; rows * m], vec![0u8; rows * m]);
+            e.pq_encode_block(&cb, &data, &mut got).unwrap();
+            s.pq_encode_block(&cb, &data, &mut want).unwrap();
+            assert_eq!(got, want, "pq_encode_block {} {:?}", e.tier(), (dim, m, k));
+        }
+    }
+}
+
+/// The 4-bit fast scan returns the scalar integers on every backend, for every M (padding to a
+/// multiple of 4 included) and vector counts around the 32-vector blocks.
+#[test]
+fn pq4_scan_exact() {
+    use rvf_kernels::{Pq4Codes, Pq4Lut};
+    let s = scalar();
+    let mut rng = Rng(84);
+    for e in engines_under_test() {
+        for m in (1..=20).chain([31, 32, 33, 48, 64, 96, 255, 256]) {
+            let table = gen_f32(&mut rng, 16 * m, Class::Wide);
+            let lut = Pq4Lut::new(&table, m).unwrap();
+            for n in [0usize, 1, 15, 16, 17, 31, 32, 33, 64, 100] {
+                let codes: Vec<u8> = (0..n * m).map(|_| rng.below(16) as u8).collect();
+                let packed = Pq4Codes::pack(&codes, m).unwrap();
+                let (mut got, mut want) = (vec![0u16; n], vec![0u16; n]);
+                e.pq4_scan(&lut, &packed, &mut got).unwrap();
+                s.pq4_scan(&lut, &packed, &mut want).unwrap();
+                assert_eq!(got, want, "pq4_scan {} m {m} n {n}", e.tier());
+                // The search: the k smallest (sum, id), on every backend.
+                for k in [1, 10, 40] {
+                    let mut order: Vec<(u16, u64)> = want
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &s)| (s, i as u64))
+                        .collect();
+                    order.sort_unstable();
+                    order.truncate(k);
+                    let best = e.pq4_search(&lut, &packed, k).unwrap();
+                    let got: Vec<u64> = best.iter().map(|x| x.id).collect();
+                    let ids: Vec<u64> = order.iter().map(|x| x.1).collect();
+                    assert_eq!(got, ids, "pq4_search {} m {m} n {n} k {k}", e.tier());
+                    for (b, &(s, _)) in best.iter().zip(&order) {
+                        assert_eq!(b.distance.to_bits(), lut.distance(s).to_bits());
+                    }
+                }
+                // And the definition: the sum of the selected table bytes.
+                for (v, &g) in got.iter().enumerate() {
+                    let sum: u32 = (0..m)
+                        .map(|j| lut.bytes()[16 * j + codes[v * m + j] as usize] as u32)
+                        .sum();
+                    assert_eq!(g as u32, sum, "pq4_scan {} m {m} vector {v}", e.tier());
+                }
+            }
+        }
+    }
+}
+
+/// The fast-scan search across its 2,048-vector chunks, with many equal sums (ties by id).
+#[test]
+fn pq4_search_chunks() {
+    use rvf_kernels::{Pq4Codes, Pq4Lut};
+    let mut rng = Rng(85);
+    for e in engines_under_test() {
+        for (m, n) in [(3, 2047), (5, 2048), (8, 2049), (16, 5000), (2, 4097)] {
+            let table: Vec<f32> = (0..16 * m).map(|_| rng.below(4) as f32).collect();
+            let lut = Pq4Lut::new(&table, m).unwrap();
+            let codes: Vec<u8> = (0..n * m).map(|_| rng.below(16) as u8).collect();
+            let packed = Pq4Codes::pack(&codes, m).unwrap();
+            let mut sums = vec![0u16; n];
+            scalar().pq4_scan(&lut, &packed, &mut sums).unwrap();
+            let mut order: Vec<(u16, u64)> = sums
+                .iter()
+                .enumerate()
+                .map(|(i, &s)| (s, i as u64))
+                .collect();
+            order.sort_unstable();
+            for k in [1, 7, 100, n + 5] {
+                let got: Vec<u64> = e
+                    .pq4_search(&lut, &packed, k)
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.id)
+                    .collect();
+                let want: Vec<u64> = order.iter().take(k).map(|x| x.1).collect();
+                assert_eq!(got, want, "pq4_search {} m {m} n {n} k {k}", e.tier());
+            }
+        }
+    }
+}

@@ -308,7 +308,7 @@ macro_rules! same_by_eq {
         }
     )*};
 }
-same_by_eq!((), bool, u8, i8, u32, u64, usize, Error);
+same_by_eq!((), bool, u8, i8, u16, u32, u64, usize, Error);
 
 impl Same for Neighbor {
     fn same(&self, other: &Neighbor) -> bool {

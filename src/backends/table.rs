@@ -47,7 +47,10 @@ macro_rules! kernels {
         /// * block kernels get `query.len() == dim`, `block.len() == out.len() * dim` and write
         ///   final distances; `i8` block kernels get `dim <= I8_CHUNK`;
         /// * SQ8 kernels get `min.len() == range.len() == dim`;
-        /// * PQ kernels get a consistent view, `table.len() == m * k`, codes that are all `< k`;
+        /// * PQ kernels get a consistent view, `table.len() == m * k`, codes that are all `< k`,
+        ///   the metric `L2` or `Ip`;
+        /// * the 4-bit scan gets a table of `16 * m_pad` bytes (`m_pad` a non-zero multiple of 4,
+        ///   at most 256) and `ceil(out.len() / 32)` blocks of as many code bytes;
         /// * conversions get equal lengths.
         pub(crate) struct Kernels {
             /// The tier these kernels implement.
@@ -131,10 +134,12 @@ kernels! {
     fn sq8_block_f32(metric: FloatMetric, q: &[f32], codes: &[i8], p: Sq8View<'_>, out: &mut [f32]);
     /// Fused distances of an `f16` query against SQ8 code rows.
     fn sq8_block_f16(metric: FloatMetric, q: &[f16], codes: &[i8], p: Sq8View<'_>, out: &mut [f32]);
-    /// The PQ distance table of one query.
-    fn pq_table(query: &[f32], cb: PqView<'_>, table: &mut [f32]);
+    /// The PQ distance table of one query (`L2`: squared L2; `Ip`: negated dot products).
+    fn pq_table(metric: FloatMetric, query: &[f32], cb: PqView<'_>, table: &mut [f32]);
     /// PQ asymmetric distances of code rows from a table.
     fn pq_scan(table: &[f32], m: usize, k: usize, codes: &[u8], out: &mut [f32]);
+    /// 4-bit PQ fast scan: `u16` sums of quantized table bytes over packed 32-vector blocks.
+    fn pq4_scan(lut: &[u8], codes: &[u8], out: &mut [u16]);
     /// Index of the first `d` with `!(d > threshold)` (a superset of the top-K candidates), or
     /// `dists.len()` when there is none.
     fn first_candidate(dists: &[f32], threshold: f32) -> usize;

@@ -7,6 +7,8 @@
 //!   `vpdpwssd`, `sdot`, `smull` + `sadalp`, `i32x4.dot_i16x8`).
 //! * [`Bytes`]: bytes with XOR and a population count into `u64` lanes (`vpshufb` nibble table,
 //!   `vpopcntq`, `cnt`, `i8x16.popcnt`).
+//! * [`Lut16`]: 16-entry byte table lookups (`vpshufb`, `tbl`, `i8x16.swizzle`) summed into `u16`
+//!   lanes (the 4-bit PQ fast scan).
 //!
 //! The kernels over them are written once in `generic/`. Every method is `unsafe`: it uses
 //! intrinsics that need the ISA's target features, so it may only run inside that ISA's
@@ -294,6 +296,47 @@ pub(crate) trait Bytes: Copy {
     /// The sum of all lanes.
     unsafe fn hsum(acc: Self::Acc) -> u64;
 }
+
+/// 16-entry byte tables looked up with in-register byte shuffles (`vpshufb`, `tbl`,
+/// `i8x16.swizzle`), the lookups summed into `u16` lanes: the 4-bit PQ fast scan.
+///
+/// A step covers `BYTES / 16` subspaces of one block of 32 vectors: `BYTES` table bytes (16 per
+/// subspace, entry `c` at byte `c`) and `BYTES` code bytes (16 per subspace: byte `i` holds the
+/// code of vector `i` in its low nibble and that of vector `i + 16` in its high nibble). Sums are
+/// wrapping `u16` additions, so every order gives the same integers.
+pub(crate) trait Lut16: Copy {
+    /// Bytes per step (16, 32 or 64: divides 64).
+    const BYTES: usize;
+    /// The sums of one block of 32 vectors, in the ISA's arrangement.
+    type Acc: Copy;
+    unsafe fn acc_zero() -> Self::Acc;
+    /// `acc` plus the entries that the codes at `codes` select from the tables at `lut`
+    /// (`BYTES` readable bytes at each).
+    unsafe fn lookup_add(acc: Self::Acc, lut: *const u8, codes: *const u8) -> Self::Acc;
+    /// The 32 sums, vector `i` at index `i`.
+    unsafe fn sums(acc: Self::Acc) -> [u16; 32];
+}
+
+/// Trait methods whose body is one `unsafe` expression each, written `name(args) -> Ret = expr;`
+/// (`name(args) = expr;` without a result) inside an ISA's trait impl (arguments as
+/// `name: Type`, `self: Self` included). Every such body
+/// rests on the impl's two facts, stated once here: the ISA's target features are enabled in
+/// every caller (the traits' contract), and the caller guarantees the extents of the pointers.
+#[cfg_attr(
+    not(any(target_arch = "x86_64", target_arch = "aarch64")),
+    allow(unused_macros)
+)]
+macro_rules! one_call {
+    ($($name:ident($($arg:ident: $ty:ty),*) $(-> $ret:ty)? = $e:expr;)*) => {$(
+        #[inline(always)]
+        unsafe fn $name($($arg: $ty),*) $(-> $ret)? {
+            // SAFETY: the ISA's features and the pointers' extents (see `one_call`).
+            unsafe { $e }
+        }
+    )*};
+}
+#[allow(unused_imports)] // x86-64 and aarch64 only
+pub(crate) use one_call;
 
 /// The first `n` elements at `p`, then zeros, in a 64-element buffer.
 ///

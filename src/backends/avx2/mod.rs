@@ -6,6 +6,7 @@
 //! | every family but CRC32C | the generic kernels of `generic/` over `vector.rs` (2 rows per pass for L2 / IP blocks, 1 for cosine) |
 //! | CRC32C (`crc32` streams joined with PCLMULQDQ: special instructions) | `crc32c.rs` |
 //! | PQ ADC scan | the scalar kernel (measured faster than `vpgatherdd` scans) |
+//! | 4-bit PQ fast scan | the generic kernel over `Lut16` for `__m256i` (`vpshufb`, two subspaces per step) |
 
 pub(crate) mod crc32c;
 pub(crate) mod vector;
@@ -27,6 +28,9 @@ mod int {
 mod bits {
     crate::backends::generic::hamming_entries!("avx2,fma,f16c,popcnt", super::vector::Bytes32);
 }
+mod pq4 {
+    crate::backends::generic::pq4_entries!("avx2,fma,f16c,popcnt", core::arch::x86_64::__m256i);
+}
 
 /// Proof that this CPU runs the AVX2 backend: made only by [`Avx2::detect`].
 #[derive(Clone, Copy)]
@@ -46,6 +50,7 @@ static TABLE: Kernels = {
     convert::install(&mut k);
     int::install(&mut k);
     bits::install(&mut k);
+    pq4::install(&mut k);
     k.crc32c_update = crc32c::update;
     k
 };

@@ -6,7 +6,7 @@ use core::arch::x86_64::*;
 
 use half::f16;
 
-use crate::backends::vector::{Bytes, F32x, I8x};
+use crate::backends::vector::{Bytes, F32x, I8x, Lut16};
 
 impl F32x for __m256 {
     const N: usize = 8;
@@ -15,20 +15,19 @@ impl F32x for __m256 {
 
     // SAFETY (each unsafe block): the trait's contract (the features, the pointers' extents).
 
-    #[inline(always)]
-    unsafe fn acc_zero() -> Self::Acc {
-        // SAFETY: see the impl.
-        unsafe { [_mm256_setzero_ps(); 8] }
-    }
-    #[inline(always)]
-    unsafe fn splat(x: f32) -> Self {
-        // SAFETY: see the impl.
-        unsafe { _mm256_set1_ps(x) }
-    }
-    #[inline(always)]
-    unsafe fn load(p: *const f32) -> Self {
-        // SAFETY: see the impl.
-        unsafe { _mm256_loadu_ps(p) }
+    crate::backends::vector::one_call! {
+        acc_zero() -> Self::Acc = [_mm256_setzero_ps(); 8];
+        splat(x: f32) -> Self = _mm256_set1_ps(x);
+        load(p: *const f32) -> Self = _mm256_loadu_ps(p);
+        // 8 halves, 16 bytes.
+        load_f16(p: *const f16) -> Self = _mm256_cvtph_ps(_mm_loadu_si128(p as *const __m128i));
+        // 8 bytes.
+        load_i8(p: *const i8) -> Self = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(p as *const __m128i)));
+        store(self: Self, p: *mut f32) = _mm256_storeu_ps(p, self);
+        add(self: Self, o: Self) -> Self = _mm256_add_ps(self, o);
+        sub(self: Self, o: Self) -> Self = _mm256_sub_ps(self, o);
+        mul(self: Self, o: Self) -> Self = _mm256_mul_ps(self, o);
+        div(self: Self, o: Self) -> Self = _mm256_div_ps(self, o);
     }
     #[inline(always)]
     unsafe fn load_partial(p: *const f32, n: usize) -> Self {
@@ -37,21 +36,6 @@ impl F32x for __m256 {
             let lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
             _mm256_maskload_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(n as i32), lane))
         }
-    }
-    #[inline(always)]
-    unsafe fn load_f16(p: *const f16) -> Self {
-        // SAFETY: see the impl (8 halves, 16 bytes).
-        unsafe { _mm256_cvtph_ps(_mm_loadu_si128(p as *const __m128i)) }
-    }
-    #[inline(always)]
-    unsafe fn load_i8(p: *const i8) -> Self {
-        // SAFETY: see the impl (8 bytes).
-        unsafe { _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(p as *const __m128i))) }
-    }
-    #[inline(always)]
-    unsafe fn store(self, p: *mut f32) {
-        // SAFETY: see the impl.
-        unsafe { _mm256_storeu_ps(p, self) }
     }
     #[inline(always)]
     unsafe fn store_f16(self, p: *mut f16) {
@@ -88,27 +72,6 @@ impl F32x for __m256 {
             _mm256_storeu_si256(p as *mut __m256i, bytes)
         }
     }
-    #[inline(always)]
-    unsafe fn add(self, o: Self) -> Self {
-        // SAFETY: see the impl.
-        unsafe { _mm256_add_ps(self, o) }
-    }
-    #[inline(always)]
-    unsafe fn sub(self, o: Self) -> Self {
-        // SAFETY: see the impl.
-        unsafe { _mm256_sub_ps(self, o) }
-    }
-    #[inline(always)]
-    unsafe fn mul(self, o: Self) -> Self {
-        // SAFETY: see the impl.
-        unsafe { _mm256_mul_ps(self, o) }
-    }
-    #[inline(always)]
-    unsafe fn div(self, o: Self) -> Self {
-        // SAFETY: see the impl.
-        unsafe { _mm256_div_ps(self, o) }
-    }
-    #[inline(always)]
     unsafe fn clamp_unit(self) -> Self {
         // SAFETY: see the impl. `vmaxps` returns its second operand (0) when the first is NaN.
         unsafe {
@@ -162,20 +125,12 @@ impl I8x for I16x16 {
 
     // SAFETY (each unsafe block): the trait's contract (the features, the pointers' extents).
 
-    #[inline(always)]
-    unsafe fn acc_zero() -> __m256i {
-        // SAFETY: see the impl.
-        unsafe { _mm256_setzero_si256() }
-    }
-    #[inline(always)]
-    unsafe fn load(p: *const i8) -> Self {
-        // SAFETY: see the impl (16 bytes).
-        unsafe { I16x16(_mm256_cvtepi8_epi16(_mm_loadu_si128(p as *const __m128i))) }
-    }
-    #[inline(always)]
-    unsafe fn dot(acc: __m256i, a: Self, b: Self) -> __m256i {
-        // SAFETY: see the impl.
-        unsafe { _mm256_add_epi32(acc, _mm256_madd_epi16(a.0, b.0)) }
+    crate::backends::vector::one_call! {
+        acc_zero() -> __m256i = _mm256_setzero_si256();
+        // 16 bytes.
+        load(p: *const i8) -> Self = I16x16(_mm256_cvtepi8_epi16(_mm_loadu_si128(p as *const __m128i)));
+        dot(acc: __m256i, a: Self, b: Self) -> __m256i = _mm256_add_epi32(acc, _mm256_madd_epi16(a.0, b.0));
+        acc_add(a: __m256i, b: __m256i) -> __m256i = _mm256_add_epi32(a, b);
     }
     #[inline(always)]
     unsafe fn sq_diff(acc: __m256i, a: Self, b: Self) -> __m256i {
@@ -184,11 +139,6 @@ impl I8x for I16x16 {
             let d = _mm256_sub_epi16(a.0, b.0);
             _mm256_add_epi32(acc, _mm256_madd_epi16(d, d))
         }
-    }
-    #[inline(always)]
-    unsafe fn acc_add(a: __m256i, b: __m256i) -> __m256i {
-        // SAFETY: see the impl.
-        unsafe { _mm256_add_epi32(a, b) }
     }
     #[inline(always)]
     unsafe fn hsum(v: __m256i) -> i32 {
@@ -232,10 +182,9 @@ impl Bytes for Bytes32 {
 
     // SAFETY (each unsafe block): the trait's contract (the features, the pointers' extents).
 
-    #[inline(always)]
-    unsafe fn acc_zero() -> __m256i {
-        // SAFETY: see the impl.
-        unsafe { _mm256_setzero_si256() }
+    crate::backends::vector::one_call! {
+        acc_zero() -> __m256i = _mm256_setzero_si256();
+        acc_add(a: __m256i, b: __m256i) -> __m256i = _mm256_add_epi64(a, b);
     }
     #[inline(always)]
     unsafe fn load_xor(a: *const u8, b: *const u8) -> Self {
@@ -264,15 +213,59 @@ impl Bytes for Bytes32 {
         }
     }
     #[inline(always)]
-    unsafe fn acc_add(a: __m256i, b: __m256i) -> __m256i {
-        // SAFETY: see the impl.
-        unsafe { _mm256_add_epi64(a, b) }
-    }
-    #[inline(always)]
     unsafe fn hsum(v: __m256i) -> u64 {
         let mut lanes = [0u64; 4];
         // SAFETY: see the impl; `lanes` holds 32 bytes.
         unsafe { _mm256_storeu_si256(lanes.as_mut_ptr() as *mut __m256i, v) };
         lanes.iter().sum()
+    }
+}
+
+/// Two subspaces per step, one per 128-bit lane (`vpshufb` looks up within each lane). The bytes
+/// are added as 16-bit words (FAISS's trick, no unpacking): `a[0]` sums the words
+/// `b[2i] + 256 b[2i + 1]` of the low-nibble lookups, `a[1]` their odd bytes `b[2i + 1]` alone
+/// (`>> 8`), so the even vectors' sums are `a[0] - (a[1] << 8)`, exact modulo 2^16 (`a[2]`,
+/// `a[3]`: the same for the high nibbles).
+impl Lut16 for __m256i {
+    const BYTES: usize = 32;
+    type Acc = [__m256i; 4];
+
+    // SAFETY (every unsafe block of this impl): AVX2 is enabled in every caller (the trait's
+    // contract), and the caller guarantees 32 readable bytes at each pointer.
+
+    crate::backends::vector::one_call! {
+        acc_zero() -> Self::Acc = [_mm256_setzero_si256(); 4];
+    }
+    #[inline(always)]
+    unsafe fn lookup_add(a: Self::Acc, lut: *const u8, codes: *const u8) -> Self::Acc {
+        // SAFETY: see the impl. The indices are nibbles, below 16.
+        unsafe {
+            let (t, c) = (_mm256_loadu_si256(lut as _), _mm256_loadu_si256(codes as _));
+            let nib = _mm256_set1_epi8(0x0f);
+            let lo = _mm256_shuffle_epi8(t, _mm256_and_si256(c, nib));
+            let hi = _mm256_shuffle_epi8(t, _mm256_and_si256(_mm256_srli_epi16::<4>(c), nib));
+            [
+                _mm256_add_epi16(a[0], lo),
+                _mm256_add_epi16(a[1], _mm256_srli_epi16::<8>(lo)),
+                _mm256_add_epi16(a[2], hi),
+                _mm256_add_epi16(a[3], _mm256_srli_epi16::<8>(hi)),
+            ]
+        }
+    }
+    #[inline(always)]
+    unsafe fn sums(a: Self::Acc) -> [u16; 32] {
+        let mut out = [0u16; 32];
+        for (o, [raw, odd]) in out.chunks_exact_mut(16).zip([[a[0], a[1]], [a[2], a[3]]]) {
+            // SAFETY: see the impl; `o` holds 16 u16 (32 bytes).
+            unsafe {
+                let even = _mm256_sub_epi16(raw, _mm256_slli_epi16::<8>(odd));
+                let lanes =
+                    |v| _mm_add_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v));
+                let (e, d) = (lanes(even), lanes(odd));
+                _mm_storeu_si128(o.as_mut_ptr() as _, _mm_unpacklo_epi16(e, d));
+                _mm_storeu_si128(o.as_mut_ptr().add(8) as _, _mm_unpackhi_epi16(e, d));
+            }
+        }
+        out
     }
 }

@@ -7,7 +7,7 @@ use core::arch::x86_64::*;
 
 use half::f16;
 
-use crate::backends::vector::{Bytes, F32x, I8x};
+use crate::backends::vector::{Bytes, F32x, I8x, Lut16};
 
 impl F32x for __m512 {
     const N: usize = 16;
@@ -16,40 +16,24 @@ impl F32x for __m512 {
 
     // SAFETY (each unsafe block): the trait's contract (the features, the pointers' extents).
 
-    #[inline(always)]
-    unsafe fn acc_zero() -> Self::Acc {
-        // SAFETY: see the impl.
-        unsafe { [_mm512_setzero_ps(); 4] }
-    }
-    #[inline(always)]
-    unsafe fn splat(x: f32) -> Self {
-        // SAFETY: see the impl.
-        unsafe { _mm512_set1_ps(x) }
-    }
-    #[inline(always)]
-    unsafe fn load(p: *const f32) -> Self {
-        // SAFETY: see the impl.
-        unsafe { _mm512_loadu_ps(p) }
+    crate::backends::vector::one_call! {
+        acc_zero() -> Self::Acc = [_mm512_setzero_ps(); 4];
+        splat(x: f32) -> Self = _mm512_set1_ps(x);
+        load(p: *const f32) -> Self = _mm512_loadu_ps(p);
+        // 16 halves, 32 bytes.
+        load_f16(p: *const f16) -> Self = _mm512_cvtph_ps(_mm256_loadu_si256(p as *const __m256i));
+        // 16 bytes.
+        load_i8(p: *const i8) -> Self = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(p as *const __m128i)));
+        store(self: Self, p: *mut f32) = _mm512_storeu_ps(p, self);
+        add(self: Self, o: Self) -> Self = _mm512_add_ps(self, o);
+        sub(self: Self, o: Self) -> Self = _mm512_sub_ps(self, o);
+        mul(self: Self, o: Self) -> Self = _mm512_mul_ps(self, o);
+        div(self: Self, o: Self) -> Self = _mm512_div_ps(self, o);
     }
     #[inline(always)]
     unsafe fn load_partial(p: *const f32, n: usize) -> Self {
         // SAFETY: see the impl; the masked load reads only the first n <= 16 floats.
         unsafe { _mm512_maskz_loadu_ps(((1u32 << n) - 1) as __mmask16, p) }
-    }
-    #[inline(always)]
-    unsafe fn load_f16(p: *const f16) -> Self {
-        // SAFETY: see the impl (16 halves, 32 bytes).
-        unsafe { _mm512_cvtph_ps(_mm256_loadu_si256(p as *const __m256i)) }
-    }
-    #[inline(always)]
-    unsafe fn load_i8(p: *const i8) -> Self {
-        // SAFETY: see the impl (16 bytes).
-        unsafe { _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(p as *const __m128i))) }
-    }
-    #[inline(always)]
-    unsafe fn store(self, p: *mut f32) {
-        // SAFETY: see the impl.
-        unsafe { _mm512_storeu_ps(p, self) }
     }
     #[inline(always)]
     unsafe fn store_f16(self, p: *mut f16) {
@@ -67,26 +51,6 @@ impl F32x for __m512 {
             let q = _mm512_sub_epi32(_mm512_cvttps_epi32(self), _mm512_set1_epi32(128));
             _mm_storeu_si128(p as *mut __m128i, _mm512_cvtepi32_epi8(q))
         }
-    }
-    #[inline(always)]
-    unsafe fn add(self, o: Self) -> Self {
-        // SAFETY: see the impl.
-        unsafe { _mm512_add_ps(self, o) }
-    }
-    #[inline(always)]
-    unsafe fn sub(self, o: Self) -> Self {
-        // SAFETY: see the impl.
-        unsafe { _mm512_sub_ps(self, o) }
-    }
-    #[inline(always)]
-    unsafe fn mul(self, o: Self) -> Self {
-        // SAFETY: see the impl.
-        unsafe { _mm512_mul_ps(self, o) }
-    }
-    #[inline(always)]
-    unsafe fn div(self, o: Self) -> Self {
-        // SAFETY: see the impl.
-        unsafe { _mm512_div_ps(self, o) }
     }
     #[inline(always)]
     unsafe fn clamp_unit(self) -> Self {
@@ -138,10 +102,10 @@ impl<const VNNI: bool> I8x for I16x32<VNNI> {
 
     // SAFETY (each unsafe block): the trait's contract (the features, the pointers' extents).
 
-    #[inline(always)]
-    unsafe fn acc_zero() -> __m512i {
-        // SAFETY: see the impl.
-        unsafe { _mm512_setzero_si512() }
+    crate::backends::vector::one_call! {
+        acc_zero() -> __m512i = _mm512_setzero_si512();
+        acc_add(a: __m512i, b: __m512i) -> __m512i = _mm512_add_epi32(a, b);
+        hsum(v: __m512i) -> i32 = _mm512_reduce_add_epi32(v);
     }
     #[inline(always)]
     unsafe fn load(p: *const i8) -> Self {
@@ -177,16 +141,6 @@ impl<const VNNI: bool> I8x for I16x32<VNNI> {
             Self::dot(acc, d, d)
         }
     }
-    #[inline(always)]
-    unsafe fn acc_add(a: __m512i, b: __m512i) -> __m512i {
-        // SAFETY: see the impl.
-        unsafe { _mm512_add_epi32(a, b) }
-    }
-    #[inline(always)]
-    unsafe fn hsum(v: __m512i) -> i32 {
-        // SAFETY: see the impl.
-        unsafe { _mm512_reduce_add_epi32(v) }
-    }
 }
 
 /// Sixty-four bytes; `VPOPCNT` counts with `vpopcntq` (AVX512-VPOPCNTDQ's special instruction),
@@ -218,10 +172,10 @@ impl<const VPOPCNT: bool> Bytes for Bytes64<VPOPCNT> {
 
     // SAFETY (each unsafe block): the trait's contract (the features, the pointers' extents).
 
-    #[inline(always)]
-    unsafe fn acc_zero() -> __m512i {
-        // SAFETY: see the impl.
-        unsafe { _mm512_setzero_si512() }
+    crate::backends::vector::one_call! {
+        acc_zero() -> __m512i = _mm512_setzero_si512();
+        acc_add(a: __m512i, b: __m512i) -> __m512i = _mm512_add_epi64(a, b);
+        hsum(v: __m512i) -> u64 = _mm512_reduce_add_epi64(v) as u64;
     }
     #[inline(always)]
     unsafe fn load_xor(a: *const u8, b: *const u8) -> Self {
@@ -271,14 +225,55 @@ impl<const VPOPCNT: bool> Bytes for Bytes64<VPOPCNT> {
             _mm512_add_epi64(acc, _mm512_sad_epu8(s, _mm512_setzero_si512()))
         }
     }
-    #[inline(always)]
-    unsafe fn acc_add(a: __m512i, b: __m512i) -> __m512i {
-        // SAFETY: see the impl.
-        unsafe { _mm512_add_epi64(a, b) }
+}
+
+/// Four subspaces per step, one per 128-bit lane (`vpshufb` looks up within each lane); the bytes
+/// are added as 16-bit words as in the AVX2 implementation, and the lanes' sums added at the end.
+impl Lut16 for __m512i {
+    const BYTES: usize = 64;
+    type Acc = [__m512i; 4];
+
+    // SAFETY (every unsafe block of this impl): AVX-512 F/BW are enabled in every caller (the
+    // trait's contract), and the caller guarantees 64 readable bytes at each pointer.
+
+    crate::backends::vector::one_call! {
+        acc_zero() -> Self::Acc = [_mm512_setzero_si512(); 4];
     }
     #[inline(always)]
-    unsafe fn hsum(v: __m512i) -> u64 {
-        // SAFETY: see the impl.
-        unsafe { _mm512_reduce_add_epi64(v) as u64 }
+    unsafe fn lookup_add(a: Self::Acc, lut: *const u8, codes: *const u8) -> Self::Acc {
+        // SAFETY: see the impl. The indices are nibbles, below 16.
+        unsafe {
+            let (t, c) = (_mm512_loadu_si512(lut as _), _mm512_loadu_si512(codes as _));
+            let nib = _mm512_set1_epi8(0x0f);
+            let lo = _mm512_shuffle_epi8(t, _mm512_and_si512(c, nib));
+            let hi = _mm512_shuffle_epi8(t, _mm512_and_si512(_mm512_srli_epi16::<4>(c), nib));
+            [
+                _mm512_add_epi16(a[0], lo),
+                _mm512_add_epi16(a[1], _mm512_srli_epi16::<8>(lo)),
+                _mm512_add_epi16(a[2], hi),
+                _mm512_add_epi16(a[3], _mm512_srli_epi16::<8>(hi)),
+            ]
+        }
+    }
+    #[inline(always)]
+    unsafe fn sums(a: Self::Acc) -> [u16; 32] {
+        let mut out = [0u16; 32];
+        for (o, [raw, odd]) in out.chunks_exact_mut(16).zip([[a[0], a[1]], [a[2], a[3]]]) {
+            // SAFETY: see the impl; `o` holds 16 u16 (32 bytes).
+            unsafe {
+                let even = _mm512_sub_epi16(raw, _mm512_slli_epi16::<8>(odd));
+                let lanes = |v| {
+                    let h = _mm256_add_epi16(
+                        _mm512_castsi512_si256(v),
+                        _mm512_extracti64x4_epi64::<1>(v),
+                    );
+                    _mm_add_epi16(_mm256_castsi256_si128(h), _mm256_extracti128_si256::<1>(h))
+                };
+                let (e, d) = (lanes(even), lanes(odd));
+                _mm_storeu_si128(o.as_mut_ptr() as _, _mm_unpacklo_epi16(e, d));
+                _mm_storeu_si128(o.as_mut_ptr().add(8) as _, _mm_unpackhi_epi16(e, d));
+            }
+        }
+        out
     }
 }

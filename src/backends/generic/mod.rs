@@ -4,7 +4,8 @@
 //! | family | file | trait |
 //! |---|---|---|
 //! | f32 / f16 / SQ8-fused sums, pairs and blocks (rows per pass a parameter) | `float.rs` | `F32x` |
-//! | PQ distance table | `pq.rs` | `F32x` |
+//! | PQ distance table (L2, inner product) | `pq.rs` | `F32x` |
+//! | 4-bit PQ fast scan | `pq.rs` | `Lut16` |
 //! | f16 conversions, SQ8 encode / decode, top-K candidate filter | `convert.rs` | `F32x` |
 //! | i8 sums, pairs and blocks | `int.rs` | `I8x` |
 //! | Hamming, pairs and blocks | `hamming.rs` | `Bytes` |
@@ -123,9 +124,9 @@ macro_rules! float_entries {
             out[0]
         }
         #[target_feature(enable = $features)]
-        fn pq_table(query: &[f32], cb: PqView<'_>, table: &mut [f32]) {
+        fn pq_table(m: FloatMetric, query: &[f32], cb: PqView<'_>, table: &mut [f32]) {
             // SAFETY: features and arguments, see the module docs.
-            unsafe { $crate::backends::generic::pq::table::<$v>(query, cb, table) }
+            unsafe { $crate::backends::generic::pq::table::<$v>(m, query, cb, table) }
         }
 
         /// Puts every kernel of this module into `k`.
@@ -139,6 +140,12 @@ macro_rules! float_entries {
             k.cos_f16 = cos_f16;
             k.pq_table = pq_table;
             install_blocks(k);
+        }
+
+        /// Puts the PQ table kernel of this module into `k`.
+        #[allow(dead_code)]
+        pub(crate) const fn install_pq_table(k: &mut Kernels) {
+            k.pq_table = pq_table;
         }
 
         /// Puts the block and SQ8-fused kernels of this module into `k`.
@@ -280,4 +287,24 @@ macro_rules! hamming_entries {
     };
 }
 
-pub(crate) use {convert_entries, float_entries, hamming_entries, i8_entries};
+/// The 4-bit PQ fast scan over one [`Lut16`] type.
+///
+/// [`Lut16`]: crate::backends::vector::Lut16
+macro_rules! pq4_entries {
+    ($features:literal, $v:ty) => {
+        use $crate::backends::table::Kernels;
+
+        #[target_feature(enable = $features)]
+        fn pq4_scan(lut: &[u8], codes: &[u8], out: &mut [u16]) {
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { $crate::backends::generic::pq::scan4::<$v>(lut, codes, out) }
+        }
+
+        /// Puts the kernel of this module into `k`.
+        pub(crate) const fn install(k: &mut Kernels) {
+            k.pq4_scan = pq4_scan;
+        }
+    };
+}
+
+pub(crate) use {convert_entries, float_entries, hamming_entries, i8_entries, pq4_entries};

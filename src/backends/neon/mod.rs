@@ -13,6 +13,7 @@
 //! | f32 / f16 pairs and blocks (one row per pass: sixteen accumulators per sum), SQ8-fused distances, PQ table | generic, over `float32x4_t`; cosine in two lane-group passes (`F32x::ACC_BUDGET`) |
 //! | conversions (`fcvtl` / `fcvtn`), SQ8 encode / decode, top-K filter, i8, Hamming (`cnt`) | generic, over `vector.rs` |
 //! | PQ ADC scan | the scalar kernel |
+//! | 4-bit PQ fast scan | generic, over `Lut16` for `uint8x16_t` (`tbl`) |
 //!
 //! The valid extension sets are `Tier::ALL`'s: PMULL is used only with CRC, so `pmull` alone is
 //! no tier. Every tier is addressable (`Tier`, `Engine::with_tier`); all give the same bits.
@@ -39,6 +40,9 @@ mod int_dot {
 }
 mod bits {
     crate::backends::generic::hamming_entries!("neon", super::vector::Bytes16);
+}
+mod pq4 {
+    crate::backends::generic::pq4_entries!("neon", core::arch::aarch64::uint8x16_t);
 }
 
 /// Proof that this CPU runs the NEON backend's base. The tokens are made only by
@@ -104,6 +108,7 @@ const fn make(e: u8) -> Kernels {
         int::install(&mut k);
     }
     bits::install(&mut k);
+    pq4::install(&mut k);
     if e & ext::PMULL != 0 {
         k.crc32c_update = crc32c::update_pmull;
     } else if e & ext::CRC != 0 {

@@ -8,7 +8,7 @@ use core::arch::asm;
 
 use half::f16;
 
-use crate::backends::vector::{Bytes, F32x, I8x};
+use crate::backends::vector::{Bytes, F32x, I8x, Lut16};
 
 impl F32x for float32x4_t {
     const N: usize = 4;
@@ -20,20 +20,14 @@ impl F32x for float32x4_t {
     // SAFETY (every unsafe block of this impl): NEON is enabled in every caller (the trait's
     // contract), and the caller guarantees the pointers' extents (no alignment needed).
 
-    #[inline(always)]
-    unsafe fn acc_zero() -> Self::Acc {
-        // SAFETY: see the impl.
-        unsafe { [vdupq_n_f32(0.0); 16] }
-    }
-    #[inline(always)]
-    unsafe fn splat(x: f32) -> Self {
-        // SAFETY: see the impl.
-        unsafe { vdupq_n_f32(x) }
-    }
-    #[inline(always)]
-    unsafe fn load(p: *const f32) -> Self {
-        // SAFETY: see the impl.
-        unsafe { vld1q_f32(p) }
+    crate::backends::vector::one_call! {
+        acc_zero() -> Self::Acc = [vdupq_n_f32(0.0); 16];
+        splat(x: f32) -> Self = vdupq_n_f32(x);
+        load(p: *const f32) -> Self = vld1q_f32(p);
+        store(self: Self, p: *mut f32) = vst1q_f32(p, self);
+        add(self: Self, o: Self) -> Self = vaddq_f32(self, o);
+        sub(self: Self, o: Self) -> Self = vsubq_f32(self, o);
+        div(self: Self, o: Self) -> Self = vdivq_f32(self, o);
     }
     #[inline(always)]
     unsafe fn load_f16(p: *const f16) -> Self {
@@ -48,11 +42,6 @@ impl F32x for float32x4_t {
             let v = vreinterpret_s8_u32(vdup_n_u32((p as *const u32).read_unaligned()));
             vcvtq_f32_s32(vmovl_s16(vget_low_s16(vmovl_s8(v))))
         }
-    }
-    #[inline(always)]
-    unsafe fn store(self, p: *mut f32) {
-        // SAFETY: see the impl.
-        unsafe { vst1q_f32(p, self) }
     }
     #[inline(always)]
     unsafe fn store_f16(self, p: *mut f16) {
@@ -73,26 +62,12 @@ impl F32x for float32x4_t {
         }
     }
     #[inline(always)]
-    unsafe fn add(self, o: Self) -> Self {
-        // SAFETY: see the impl.
-        unsafe { vaddq_f32(self, o) }
-    }
-    #[inline(always)]
-    unsafe fn sub(self, o: Self) -> Self {
-        // SAFETY: see the impl.
-        unsafe { vsubq_f32(self, o) }
-    }
-    #[inline(always)]
     unsafe fn mul(self, o: Self) -> Self {
         // SAFETY: see the impl. `fmul` is never fused with a following `fadd` (Rust does not
         // contract floating-point operations).
         unsafe { vmulq_f32(self, o) }
     }
     #[inline(always)]
-    unsafe fn div(self, o: Self) -> Self {
-        // SAFETY: see the impl.
-        unsafe { vdivq_f32(self, o) }
-    }
     #[inline(always)]
     unsafe fn unit255(self) -> Self {
         // SAFETY: see the impl (FMA is part of aarch64 Advanced SIMD). The exact `u / 255`
@@ -104,7 +79,6 @@ impl F32x for float32x4_t {
             vfmaq_f32(q, e, r)
         }
     }
-    #[inline(always)]
     unsafe fn clamp_unit(self) -> Self {
         // SAFETY: see the impl. As `numerics::sq8_encode`: `!(x >= 0)` (NaN included) selects 0,
         // then `fmin` with 1 (no NaN is left).
@@ -170,15 +144,12 @@ impl<const DOT: bool> I8x for I8x16<DOT> {
     // `DOT` type are compiled with it) is enabled in every caller (the trait's contract), and the
     // caller guarantees the pointers' extents.
 
-    #[inline(always)]
-    unsafe fn acc_zero() -> int32x4_t {
-        // SAFETY: see the impl.
-        unsafe { vdupq_n_s32(0) }
-    }
-    #[inline(always)]
-    unsafe fn load(p: *const i8) -> Self {
-        // SAFETY: see the impl (16 bytes).
-        unsafe { I8x16(vld1q_s8(p)) }
+    crate::backends::vector::one_call! {
+        acc_zero() -> int32x4_t = vdupq_n_s32(0);
+        // 16 bytes.
+        load(p: *const i8) -> Self = I8x16(vld1q_s8(p));
+        acc_add(a: int32x4_t, b: int32x4_t) -> int32x4_t = vaddq_s32(a, b);
+        hsum(v: int32x4_t) -> i32 = vaddvq_s32(v);
     }
     #[inline(always)]
     unsafe fn dot(acc: int32x4_t, a: Self, b: Self) -> int32x4_t {
@@ -208,16 +179,6 @@ impl<const DOT: bool> I8x for I8x16<DOT> {
             }
         }
     }
-    #[inline(always)]
-    unsafe fn acc_add(a: int32x4_t, b: int32x4_t) -> int32x4_t {
-        // SAFETY: see the impl.
-        unsafe { vaddq_s32(a, b) }
-    }
-    #[inline(always)]
-    unsafe fn hsum(v: int32x4_t) -> i32 {
-        // SAFETY: see the impl.
-        unsafe { vaddvq_s32(v) }
-    }
 }
 
 /// Sixteen bytes, counted with `cnt` (per-byte popcount, a special instruction of NEON) and
@@ -239,20 +200,13 @@ impl Bytes for Bytes16 {
     // SAFETY (every unsafe block of this impl): NEON is enabled in every caller (the trait's
     // contract), and the caller guarantees the pointers' extents.
 
-    #[inline(always)]
-    unsafe fn acc_zero() -> uint64x2_t {
-        // SAFETY: see the impl.
-        unsafe { vdupq_n_u64(0) }
-    }
-    #[inline(always)]
-    unsafe fn load_xor(a: *const u8, b: *const u8) -> Self {
-        // SAFETY: see the impl (16 bytes each).
-        unsafe { Bytes16(veorq_u8(vld1q_u8(a), vld1q_u8(b))) }
-    }
-    #[inline(always)]
-    unsafe fn popcnt_add(acc: uint64x2_t, v: Self) -> uint64x2_t {
-        // SAFETY: see the impl.
-        unsafe { widen_add(acc, vcntq_u8(v.0)) }
+    crate::backends::vector::one_call! {
+        acc_zero() -> uint64x2_t = vdupq_n_u64(0);
+        // 16 bytes each.
+        load_xor(a: *const u8, b: *const u8) -> Self = Bytes16(veorq_u8(vld1q_u8(a), vld1q_u8(b)));
+        popcnt_add(acc: uint64x2_t, v: Self) -> uint64x2_t = widen_add(acc, vcntq_u8(v.0));
+        acc_add(a: uint64x2_t, b: uint64x2_t) -> uint64x2_t = vaddq_u64(a, b);
+        hsum(v: uint64x2_t) -> u64 = vaddvq_u64(v);
     }
     #[inline(always)]
     unsafe fn popcnt_add4(acc: uint64x2_t, v: [Self; 4]) -> uint64x2_t {
@@ -263,14 +217,43 @@ impl Bytes for Bytes16 {
             widen_add(acc, vaddq_u8(vaddq_u8(c(0), c(1)), vaddq_u8(c(2), c(3))))
         }
     }
+}
+
+/// One subspace per step (`tbl`), the lookups widened into `u16` lanes with `uaddw` / `uaddw2`.
+impl Lut16 for uint8x16_t {
+    const BYTES: usize = 16;
+    type Acc = [uint16x8_t; 4];
+
+    // SAFETY (every unsafe block of this impl): NEON is enabled in every caller (the trait's
+    // contract), and the caller guarantees 16 readable bytes at each pointer.
+
     #[inline(always)]
-    unsafe fn acc_add(a: uint64x2_t, b: uint64x2_t) -> uint64x2_t {
+    unsafe fn acc_zero() -> Self::Acc {
         // SAFETY: see the impl.
-        unsafe { vaddq_u64(a, b) }
+        unsafe { [vdupq_n_u16(0); 4] }
     }
     #[inline(always)]
-    unsafe fn hsum(v: uint64x2_t) -> u64 {
-        // SAFETY: see the impl.
-        unsafe { vaddvq_u64(v) }
+    unsafe fn lookup_add(a: Self::Acc, lut: *const u8, codes: *const u8) -> Self::Acc {
+        // SAFETY: see the impl. The indices are nibbles, below 16.
+        unsafe {
+            let (t, c) = (vld1q_u8(lut), vld1q_u8(codes));
+            let lo = vqtbl1q_u8(t, vandq_u8(c, vdupq_n_u8(0x0f)));
+            let hi = vqtbl1q_u8(t, vshrq_n_u8::<4>(c));
+            [
+                vaddw_u8(a[0], vget_low_u8(lo)),
+                vaddw_high_u8(a[1], lo),
+                vaddw_u8(a[2], vget_low_u8(hi)),
+                vaddw_high_u8(a[3], hi),
+            ]
+        }
+    }
+    #[inline(always)]
+    unsafe fn sums(a: Self::Acc) -> [u16; 32] {
+        let mut out = [0u16; 32];
+        for (o, v) in out.chunks_exact_mut(8).zip(a) {
+            // SAFETY: see the impl; `o` holds 8 u16.
+            unsafe { vst1q_u16(o.as_mut_ptr(), v) }
+        }
+        out
     }
 }

@@ -19,9 +19,7 @@ pub(crate) use float::{
     f32_to_f16, l2_f16, l2_f32, sq8_block_f16, sq8_block_f32, sq8_dist_f16, sq8_dist_f32,
 };
 pub(crate) use int::{block_hamming, block_i8, cos_i8, dot_i8, hamming, l2_i8};
-#[allow(unused_imports)] // the generic PQ table (SIMD targets only)
-pub(crate) use pq::{SubL2, table_with as pq_table_with};
-pub(crate) use pq::{scan as pq_scan, table as pq_table};
+pub(crate) use pq::{pq4_scan, scan as pq_scan, table as pq_table};
 pub(crate) use sq8::{
     decode_f16 as sq8_decode_f16, decode_f32 as sq8_decode_f32, encode as sq8_encode,
 };

@@ -9,6 +9,7 @@
 //! | vector traits for `v128` (f32, f16 and SQ8 loads), 16 x i16 (i8 sums), 16 bytes (Hamming) | `vector.rs` |
 //! | every family but CRC32C and the PQ scan | the generic kernels of `generic/` over `vector.rs` (blocks: 2 rows per pass, measured under node faster than 1 for f16, cosine and SQ8 and than 4 for f32) |
 //! | CRC32C, PQ ADC scan | the scalar kernels: SIMD128 has no carry-less multiply and no gather |
+//! | 4-bit PQ fast scan | generic, over `Lut16` for `v128` (`i8x16.swizzle`) |
 
 mod vector;
 
@@ -30,6 +31,9 @@ mod int {
 }
 mod bits {
     crate::backends::generic::hamming_entries!("simd128", super::vector::Bytes16);
+}
+mod pq4 {
+    crate::backends::generic::pq4_entries!("simd128", core::arch::wasm32::v128);
 }
 
 /// Proof that this build runs the SIMD128 backend: made only by [`Wasm128::new`], which exists
@@ -53,6 +57,7 @@ static TABLE: Kernels = {
     convert::install(&mut k);
     int::install(&mut k);
     bits::install(&mut k);
+    pq4::install(&mut k);
     k
 };
 

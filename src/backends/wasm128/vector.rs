@@ -13,7 +13,7 @@ use core::arch::wasm32::*;
 
 use half::f16;
 
-use crate::backends::vector::{Bytes, F32x, I8x};
+use crate::backends::vector::{Bytes, F32x, I8x, Lut16};
 
 /// Widens four IEEE binary16 values (in the low 16 bits of each `u32` lane) to `f32` exactly.
 ///
@@ -237,5 +237,44 @@ impl Bytes for Bytes16 {
     #[inline(always)]
     unsafe fn hsum(v: v128) -> u64 {
         u64x2_extract_lane::<0>(v) + u64x2_extract_lane::<1>(v)
+    }
+}
+
+/// One subspace per step (`i8x16.swizzle`), the lookups widened into `u16` lanes.
+impl Lut16 for v128 {
+    const BYTES: usize = 16;
+    type Acc = [v128; 4];
+
+    #[inline(always)]
+    unsafe fn acc_zero() -> Self::Acc {
+        [u16x8_splat(0); 4]
+    }
+    #[inline(always)]
+    unsafe fn lookup_add(a: Self::Acc, lut: *const u8, codes: *const u8) -> Self::Acc {
+        // SAFETY: the caller guarantees 16 readable bytes at each pointer; no alignment needed.
+        let (t, c) = unsafe {
+            (
+                v128_load(lut as *const v128),
+                v128_load(codes as *const v128),
+            )
+        };
+        // The indices are nibbles, below 16.
+        let lo = i8x16_swizzle(t, v128_and(c, u8x16_splat(0x0f)));
+        let hi = i8x16_swizzle(t, u8x16_shr(c, 4));
+        [
+            i16x8_add(a[0], u16x8_extend_low_u8x16(lo)),
+            i16x8_add(a[1], u16x8_extend_high_u8x16(lo)),
+            i16x8_add(a[2], u16x8_extend_low_u8x16(hi)),
+            i16x8_add(a[3], u16x8_extend_high_u8x16(hi)),
+        ]
+    }
+    #[inline(always)]
+    unsafe fn sums(a: Self::Acc) -> [u16; 32] {
+        let mut out = [0u16; 32];
+        for (o, v) in out.chunks_exact_mut(8).zip(a) {
+            // SAFETY: `o` holds 8 u16 (16 bytes); no alignment needed.
+            unsafe { v128_store(o.as_mut_ptr() as *mut v128, v) }
+        }
+        out
     }
 }
