@@ -68,7 +68,6 @@ impl F32x for float32x4_t {
         unsafe { vmulq_f32(self, o) }
     }
     #[inline(always)]
-    #[inline(always)]
     unsafe fn unit255(self) -> Self {
         // SAFETY: see the impl (FMA is part of aarch64 Advanced SIMD). The exact `u / 255`
         // without a division: see `F32x::unit255`.
