@@ -40,7 +40,8 @@
 //! * `std` (default): runtime CPU detection, `RVF_BACKEND`; implies `alloc`.
 //! * `alloc`: the owned types [`TopK`], [`SqParams`], [`PqCodebook`].
 //! * `tile`: the tile microkernel's exports (`kernel_exports`), built for wasm32 by
-//!   `scripts/build-tile.sh` (see `docs/tile.md`).
+//!   `scripts/build-tile.sh` (see `docs/tile.md`). Its ABI (memory map, codes, messages) is
+//!   [`tile_abi`], always compiled.
 //! * `hub` (implies `std`): the `hub` module, which runs `rvf-tile.wasm` tiles in wasmi
 //!   instances (see `docs/hub.md`).
 //!
@@ -100,7 +101,7 @@ pub mod numerics;
 mod pq;
 #[cfg(feature = "alloc")]
 mod sq;
-#[cfg(feature = "alloc")]
+pub mod tile_abi;
 mod topk;
 mod vocab;
 

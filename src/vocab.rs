@@ -197,16 +197,32 @@ pub(crate) enum FloatMetric {
     Cos,
 }
 
-/// A float metric as a type, so that generic kernels are monomorphized per metric (the metric's
-/// `match` disappears from the inner loop).
+/// A float metric as a value whose type usually fixes it: with the unit types [`L2`], [`Ip`],
+/// [`Cos`] and [`CosRows`] the generic kernels are monomorphized per metric (the metric's `match`
+/// disappears from the inner loop); [`AnyMetric`] carries the metric at run time, one loop for
+/// every metric (the tile's size-optimized instantiation).
 pub(crate) trait MetricKind: Copy {
+    /// The kind a block keeps per row (cosine drops the query's `a.a`, computed once per block).
+    type Rows: MetricKind;
+    /// The kind of the query's own dot product (cosine's `a.a`).
+    type Dot: MetricKind;
     /// The metric.
-    const METRIC: FloatMetric;
-    /// Sums kept per row: `[a.b or L2, a.a, b.b]` are all kept for cosine; `WITH_AA = false`
-    /// drops `a.a` (the query's own sum, computed once per block).
-    const SUMS: usize;
+    fn metric(self) -> FloatMetric;
     /// Whether the query's own sum `a.a` is accumulated.
-    const WITH_AA: bool;
+    fn with_aa(self) -> bool;
+    /// Sums kept per row: `[a.b or L2, a.a, b.b]`, all three for cosine, else one.
+    #[inline(always)]
+    fn sums(self) -> usize {
+        if matches!(self.metric(), FloatMetric::Cos) {
+            3
+        } else {
+            1
+        }
+    }
+    /// The per-row kind of a block.
+    fn rows(self) -> Self::Rows;
+    /// The query's own dot product.
+    fn dot(self) -> Self::Dot;
 }
 
 /// Squared L2: one sum of `(a - b)^2`.
@@ -222,25 +238,82 @@ pub(crate) struct Cos;
 #[derive(Clone, Copy)]
 pub(crate) struct CosRows;
 
-impl MetricKind for L2 {
-    const METRIC: FloatMetric = FloatMetric::L2;
-    const SUMS: usize = 1;
-    const WITH_AA: bool = false;
+macro_rules! metric_kinds {
+    ($($t:ident: $m:ident, aa $aa:literal, rows $rows:ident;)*) => {$(
+        impl MetricKind for $t {
+            type Rows = $rows;
+            type Dot = Ip;
+            #[inline(always)]
+            fn metric(self) -> FloatMetric {
+                FloatMetric::$m
+            }
+            #[inline(always)]
+            fn with_aa(self) -> bool {
+                $aa
+            }
+            #[inline(always)]
+            fn rows(self) -> $rows {
+                $rows
+            }
+            #[inline(always)]
+            fn dot(self) -> Ip {
+                Ip
+            }
+        }
+    )*};
 }
-impl MetricKind for Ip {
-    const METRIC: FloatMetric = FloatMetric::Ip;
-    const SUMS: usize = 1;
-    const WITH_AA: bool = false;
+
+metric_kinds! {
+    L2: L2, aa false, rows L2;
+    Ip: Ip, aa false, rows Ip;
+    Cos: Cos, aa true, rows CosRows;
+    CosRows: Cos, aa false, rows CosRows;
 }
-impl MetricKind for Cos {
-    const METRIC: FloatMetric = FloatMetric::Cos;
-    const SUMS: usize = 3;
-    const WITH_AA: bool = true;
+
+/// A metric chosen at run time (see [`MetricKind`]).
+#[derive(Clone, Copy)]
+#[cfg_attr(not(all(feature = "tile", target_arch = "wasm32")), allow(dead_code))]
+pub(crate) struct AnyMetric {
+    metric: FloatMetric,
+    with_aa: bool,
 }
-impl MetricKind for CosRows {
-    const METRIC: FloatMetric = FloatMetric::Cos;
-    const SUMS: usize = 3;
-    const WITH_AA: bool = false;
+
+#[cfg_attr(not(all(feature = "tile", target_arch = "wasm32")), allow(dead_code))]
+impl AnyMetric {
+    /// The metric, with cosine's three sums.
+    pub(crate) const fn new(metric: FloatMetric) -> AnyMetric {
+        AnyMetric {
+            metric,
+            with_aa: true,
+        }
+    }
+}
+
+impl MetricKind for AnyMetric {
+    type Rows = AnyMetric;
+    type Dot = AnyMetric;
+    #[inline(always)]
+    fn metric(self) -> FloatMetric {
+        self.metric
+    }
+    #[inline(always)]
+    fn with_aa(self) -> bool {
+        self.with_aa && matches!(self.metric, FloatMetric::Cos)
+    }
+    #[inline(always)]
+    fn rows(self) -> AnyMetric {
+        AnyMetric {
+            with_aa: false,
+            ..self
+        }
+    }
+    #[inline(always)]
+    fn dot(self) -> AnyMetric {
+        AnyMetric {
+            metric: FloatMetric::Ip,
+            with_aa: false,
+        }
+    }
 }
 
 /// SQ8 parameters as the kernels take them: per-dimension `min` and `range = max - min`.

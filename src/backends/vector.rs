@@ -15,21 +15,21 @@
 
 use half::f16;
 
-use crate::backends::operand::{Operand, Sq8Operand};
+use crate::backends::operand::{Operand, Sq8Operand, WholeChunks};
 
 /// One `f32` SIMD register type of an ISA.
 pub(crate) trait F32x: Copy {
     /// Lanes per register (divides 64).
     const N: usize;
-    /// `64 / N` registers, as an array type (`[Self; 64 / N]`).
+    /// `64 / N` registers, as an array type (`[Self; 64 / N]`). Its all-zero bit pattern is
+    /// `64 / N` registers of `+0.0` lanes (true of every SIMD float register type), so an
+    /// accumulator set starts as `core::mem::zeroed()`.
     type Acc: Copy + AsRef<[Self]> + AsMut<[Self]>;
     /// Passes over the data for cosine's three sums: 1 where `3 * 64 / N` accumulators fit the
     /// register file, 2 where they do not (each pass keeps a group of lanes; lanes are
     /// independent, so the order of every lane and the halving tree are unchanged).
     const COS_PASSES: usize = 1;
 
-    /// An accumulator set of `64 / N` zero registers.
-    unsafe fn acc_zero() -> Self::Acc;
     /// All lanes `x`.
     unsafe fn splat(x: f32) -> Self;
     /// `N` floats from `p` (no alignment needed).
@@ -118,6 +118,14 @@ impl<V: F32x> SimdOperand<V> for &[f16] {
     unsafe fn load_at(&self, i: usize) -> V {
         // SAFETY: the caller guarantees i + N <= len.
         unsafe { V::load_f16(self.as_ptr().add(i)) }
+    }
+}
+
+impl<V: F32x> SimdOperand<V> for WholeChunks<'_> {
+    #[inline(always)]
+    unsafe fn load_at(&self, i: usize) -> V {
+        // SAFETY: the caller guarantees i + N <= len.
+        unsafe { V::load(self.0.as_ptr().add(i)) }
     }
 }
 

@@ -16,11 +16,6 @@ impl F32x for __m256 {
     // (the trait's contract), and the caller guarantees the pointers' extents.
 
     #[inline(always)]
-    unsafe fn acc_zero() -> Self::Acc {
-        // SAFETY: see the impl.
-        unsafe { [_mm256_setzero_ps(); 8] }
-    }
-    #[inline(always)]
     unsafe fn splat(x: f32) -> Self {
         // SAFETY: see the impl.
         unsafe { _mm256_set1_ps(x) }

@@ -18,11 +18,6 @@ impl F32x for __m512 {
     // pointers' extents.
 
     #[inline(always)]
-    unsafe fn acc_zero() -> Self::Acc {
-        // SAFETY: see the impl.
-        unsafe { [_mm512_setzero_ps(); 4] }
-    }
-    #[inline(always)]
     unsafe fn splat(x: f32) -> Self {
         // SAFETY: see the impl.
         unsafe { _mm512_set1_ps(x) }

@@ -9,14 +9,14 @@
 
 use crate::backends::vector::{F32x, SimdOperand};
 use crate::numerics::{LANES, finish};
-use crate::vocab::{Cos, CosRows, FloatMetric, Ip, L2, MetricKind};
+use crate::vocab::{Cos, FloatMetric, Ip, L2, MetricKind};
 
 /// The halving tree over `64 / N` registers, then inside the last one.
 ///
 /// # Safety
 /// `V`'s features are enabled.
 #[inline(always)]
-pub(crate) unsafe fn reduce<V: F32x>(mut acc: V::Acc) -> f32 {
+pub(crate) unsafe fn reduce<V: F32x>(acc: &mut V::Acc) -> f32 {
     let regs = acc.as_mut();
     let mut live = regs.len();
     while live > 1 {
@@ -33,12 +33,12 @@ pub(crate) unsafe fn reduce<V: F32x>(mut acc: V::Acc) -> f32 {
 
 /// Adds the terms of register `r` (query register `x`, row register `y`) to one row's sums.
 #[inline(always)]
-unsafe fn term<V: F32x, M: MetricKind>(s: &mut [V::Acc; 3], r: usize, x: V, y: V) {
+unsafe fn term<V: F32x, M: MetricKind>(m: M, s: &mut [V::Acc; 3], r: usize, x: V, y: V) {
     let [s0, s1, s2] = s;
     let (s0, s1, s2) = (s0.as_mut(), s1.as_mut(), s2.as_mut());
     // SAFETY: arithmetic intrinsics under the caller's features.
     unsafe {
-        match M::METRIC {
+        match m.metric() {
             FloatMetric::L2 => {
                 let d = x.sub(y);
                 s0[r] = s0[r].add(d.mul(d));
@@ -46,7 +46,7 @@ unsafe fn term<V: F32x, M: MetricKind>(s: &mut [V::Acc; 3], r: usize, x: V, y: V
             FloatMetric::Ip => s0[r] = s0[r].add(x.mul(y)),
             FloatMetric::Cos => {
                 s0[r] = s0[r].add(x.mul(y));
-                if M::WITH_AA {
+                if m.with_aa() {
                     s1[r] = s1[r].add(x.mul(x));
                 }
                 s2[r] = s2[r].add(y.mul(y));
@@ -55,15 +55,24 @@ unsafe fn term<V: F32x, M: MetricKind>(s: &mut [V::Acc; 3], r: usize, x: V, y: V
     }
 }
 
-/// Canonical sums `[sum, a.a, b.b]` of metric `M` of the query against each of `R` rows, each
+/// Canonical sums `[sum, a.a, b.b]` of metric `m` of the query against each of `R` rows, each
 /// query register loaded once for all rows. Each row's result is bit-identical to the scalar
-/// fold of the query and that row (same lanes, same order, same tree); `a.a` only for [`Cos`],
-/// `b.b` for [`Cos`] and [`CosRows`], zero otherwise.
+/// fold of the query and that row (same lanes, same order, same tree); `a.a` only when
+/// `m.with_aa()` (cosine), `b.b` for cosine, zero otherwise.
+///
+/// Inlined into the ISA's entry points (so that it is compiled with their target features),
+/// except on wasm32, where the whole build has SIMD128: there the tile's size-optimized
+/// instantiation calls one copy from its two call sites.
 ///
 /// # Safety
 /// `V`'s features are enabled; every row has the query's length.
-#[inline(always)]
-pub(crate) unsafe fn fold_rows<V, M, const R: usize, Q, B>(q: Q, rows: &[B; R]) -> [[f32; 3]; R]
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+#[cfg_attr(target_arch = "wasm32", inline)]
+pub(crate) unsafe fn fold_rows<V, M, const R: usize, Q, B>(
+    m: M,
+    q: Q,
+    rows: &[B; R],
+) -> [[f32; 3]; R]
 where
     V: F32x,
     M: MetricKind,
@@ -71,12 +80,13 @@ where
     B: SimdOperand<V>,
 {
     let n = q.len();
-    let full = n - n % LANES;
+    let full = if Q::WHOLE_CHUNKS { n } else { n - n % LANES };
     let regs = LANES / V::N;
-    let passes = if M::SUMS == 3 { V::COS_PASSES } else { 1 };
+    let passes = if m.sums() == 3 { V::COS_PASSES } else { 1 };
     let per_pass = regs / passes;
-    // SAFETY: the caller guarantees V's features.
-    let mut acc: [[V::Acc; 3]; R] = unsafe { [[V::acc_zero(); 3]; R] };
+    // SAFETY: all-zero bits are a valid `V::Acc` of `+0.0` lanes (the contract of `F32x::Acc`);
+    // no intrinsic is called. (Smaller in the tile than `R * 3` splats of zero.)
+    let mut acc: [[V::Acc; 3]; R] = unsafe { core::mem::zeroed() };
     for pass in 0..passes {
         let group = pass * per_pass..(pass + 1) * per_pass;
         let mut i = 0;
@@ -87,7 +97,7 @@ where
                 unsafe {
                     let x = q.load_at(at);
                     for (s, row) in acc.iter_mut().zip(rows) {
-                        term::<V, M>(s, r, x, row.load_at(at));
+                        term::<V, M>(m, s, r, x, row.load_at(at));
                     }
                 }
             }
@@ -110,50 +120,49 @@ where
                 unsafe {
                     let x = V::load(xq.as_ptr().add(r * V::N));
                     for (s, buf) in acc.iter_mut().zip(&xr) {
-                        term::<V, M>(s, r, x, V::load(buf.as_ptr().add(r * V::N)));
+                        term::<V, M>(m, s, r, x, V::load(buf.as_ptr().add(r * V::N)));
                     }
                 }
             }
         }
     }
     let mut out = [[0.0f32; 3]; R];
-    for (o, [a0, a1, a2]) in out.iter_mut().zip(acc) {
-        // SAFETY: the caller guarantees V's features.
-        unsafe {
-            o[0] = reduce::<V>(a0);
-            if M::WITH_AA {
-                o[1] = reduce::<V>(a1);
-            }
-            if M::SUMS == 3 {
-                o[2] = reduce::<V>(a2);
+    for (o, acc) in out.iter_mut().zip(&mut acc) {
+        // Sum 0 always, `a.a` with `with_aa`, `b.b` for cosine (one loop: one copy of the tree).
+        for (j, (o, a)) in o.iter_mut().zip(acc).enumerate() {
+            if j == 0 || (j == 1 && m.with_aa()) || (j == 2 && m.sums() == 3) {
+                // SAFETY: the caller guarantees V's features.
+                *o = unsafe { reduce::<V>(a) };
             }
         }
     }
     out
 }
 
-/// Canonical sums of one metric over two operands of equal length.
+/// Canonical sums of metric `m` over two operands of equal length.
 ///
 /// # Safety
 /// `V`'s features are enabled and `a.len() == b.len()`.
 #[inline(always)]
 pub(crate) unsafe fn fold<V: F32x, M: MetricKind, A: SimdOperand<V>, B: SimdOperand<V>>(
+    m: M,
     a: A,
     b: B,
 ) -> [f32; 3] {
     // SAFETY: forwarded from the caller.
-    unsafe { fold_rows::<V, M, 1, A, B>(a, &[b])[0] }
+    unsafe { fold_rows::<V, M, 1, A, B>(m, a, &[b])[0] }
 }
 
 /// Final distances of one query against rows, `R` rows per pass with [`fold_rows`] and the rest
 /// one by one. For cosine the query's own sum `a.a` is the same for every row, so it is computed
 /// once (as the dot product of the query with itself: the same terms `x * x` in the same lanes and
-/// order) and each row keeps two sums ([`CosRows`]).
+/// order) and each row keeps two sums (`m.rows()`, [`CosRows`](crate::vocab::CosRows)).
 ///
 /// # Safety
 /// `V`'s features are enabled; every row has the query's length and `out` has a slot per row.
 #[inline(always)]
 pub(crate) unsafe fn block_rows<V, M, const R: usize, Q, B>(
+    m: M,
     q: Q,
     mut rows: impl Iterator<Item = B>,
     out: &mut [f32],
@@ -164,18 +173,18 @@ pub(crate) unsafe fn block_rows<V, M, const R: usize, Q, B>(
     B: SimdOperand<V>,
 {
     if q.len() == 0 {
-        out.fill(finish(M::METRIC, [0.0; 3]));
+        out.fill(finish(m.metric(), [0.0; 3]));
         return;
     }
-    let qq = if M::SUMS == 3 {
+    let qq = if m.sums() == 3 {
         // SAFETY: forwarded from the caller.
-        unsafe { fold_rows::<V, Ip, 1, Q, Q>(q, &[q])[0][0] }
+        unsafe { fold_rows::<V, M::Dot, 1, Q, Q>(m.dot(), q, &[q])[0][0] }
     } else {
         0.0
     };
     let fin = |mut s: [f32; 3]| {
         s[1] = qq;
-        finish(M::METRIC, s)
+        finish(m.metric(), s)
     };
     let mut groups = out.chunks_exact_mut(R);
     for o in &mut groups {
@@ -195,27 +204,18 @@ pub(crate) unsafe fn block_rows<V, M, const R: usize, Q, B>(
             }
         }
         // SAFETY: forwarded from the caller.
-        let s = unsafe {
-            if M::SUMS == 3 {
-                fold_rows::<V, CosRows, R, Q, B>(q, &group)
-            } else {
-                fold_rows::<V, M, R, Q, B>(q, &group)
-            }
-        };
+        let s = unsafe { fold_rows::<V, M::Rows, R, Q, B>(m.rows(), q, &group) };
         for (d, s) in o.iter_mut().zip(s) {
             *d = fin(s);
         }
     }
-    for (o, row) in groups.into_remainder().iter_mut().zip(rows) {
-        // SAFETY: forwarded from the caller.
-        let s = unsafe {
-            if M::SUMS == 3 {
-                fold_rows::<V, CosRows, 1, Q, B>(q, &[row])
-            } else {
-                fold_rows::<V, M, 1, Q, B>(q, &[row])
-            }
-        };
-        *o = fin(s[0]);
+    // One row per pass leaves no remainder (and no second copy of the fold).
+    if R > 1 {
+        for (o, row) in groups.into_remainder().iter_mut().zip(rows) {
+            // SAFETY: forwarded from the caller.
+            let s = unsafe { fold_rows::<V, M::Rows, 1, Q, B>(m.rows(), q, &[row]) };
+            *o = fin(s[0]);
+        }
     }
 }
 
@@ -237,9 +237,9 @@ pub(crate) unsafe fn block<V: F32x, const RP: usize, const RC: usize, Q, B>(
     // SAFETY: forwarded from the caller.
     unsafe {
         match metric {
-            FloatMetric::L2 => block_rows::<V, L2, RP, Q, B>(q, rows, out),
-            FloatMetric::Ip => block_rows::<V, Ip, RP, Q, B>(q, rows, out),
-            FloatMetric::Cos => block_rows::<V, Cos, RC, Q, B>(q, rows, out),
+            FloatMetric::L2 => block_rows::<V, L2, RP, Q, B>(L2, q, rows, out),
+            FloatMetric::Ip => block_rows::<V, Ip, RP, Q, B>(Ip, q, rows, out),
+            FloatMetric::Cos => block_rows::<V, Cos, RC, Q, B>(Cos, q, rows, out),
         }
     }
 }

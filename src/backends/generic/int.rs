@@ -4,12 +4,12 @@ use crate::backends::vector::I8x;
 use crate::numerics::finish_i64;
 use crate::vocab::{Cos, FloatMetric, Ip, L2, MetricKind};
 
-/// One step of metric `M` on loaded elements `x`, `y`.
+/// One step of metric `m` on loaded elements `x`, `y`.
 #[inline(always)]
-unsafe fn step<V: I8x, M: MetricKind>(s: &mut [V::Acc; 3], x: V, y: V) {
+unsafe fn step<V: I8x, M: MetricKind>(m: M, s: &mut [V::Acc; 3], x: V, y: V) {
     // SAFETY: the caller's features cover V's instructions.
     unsafe {
-        match M::METRIC {
+        match m.metric() {
             FloatMetric::L2 => s[0] = V::sq_diff(s[0], x, y),
             FloatMetric::Ip => s[0] = V::dot(s[0], x, y),
             FloatMetric::Cos => {
@@ -26,7 +26,7 @@ unsafe fn step<V: I8x, M: MetricKind>(s: &mut [V::Acc; 3], x: V, y: V) {
 /// # Safety
 /// `V`'s features are enabled; `a.len() == b.len() <= I8_CHUNK` (so no `i32` lane overflows).
 #[inline(always)]
-pub(crate) unsafe fn sums<V: I8x, M: MetricKind>(a: &[i8], b: &[i8]) -> [i32; 3] {
+pub(crate) unsafe fn sums<V: I8x, M: MetricKind>(m: M, a: &[i8], b: &[i8]) -> [i32; 3] {
     let n = a.len().min(b.len());
     let (pa, pb) = (a.as_ptr(), b.as_ptr());
     // SAFETY: V's features (caller); every full load reads N elements below n, the partial load
@@ -37,13 +37,13 @@ pub(crate) unsafe fn sums<V: I8x, M: MetricKind>(a: &[i8], b: &[i8]) -> [i32; 3]
         let mut t = [V::acc_zero(); 3];
         let mut i = 0;
         while i + 2 * V::N <= n {
-            step::<V, M>(&mut s, V::load(pa.add(i)), V::load(pb.add(i)));
+            step::<V, M>(m, &mut s, V::load(pa.add(i)), V::load(pb.add(i)));
             let j = i + V::N;
-            step::<V, M>(&mut t, V::load(pa.add(j)), V::load(pb.add(j)));
+            step::<V, M>(m, &mut t, V::load(pa.add(j)), V::load(pb.add(j)));
             i += 2 * V::N;
         }
         if i + V::N <= n {
-            step::<V, M>(&mut s, V::load(pa.add(i)), V::load(pb.add(i)));
+            step::<V, M>(m, &mut s, V::load(pa.add(i)), V::load(pb.add(i)));
             i += V::N;
         }
         if i < n {
@@ -51,10 +51,10 @@ pub(crate) unsafe fn sums<V: I8x, M: MetricKind>(a: &[i8], b: &[i8]) -> [i32; 3]
                 V::load_partial(pa.add(i), n - i),
                 V::load_partial(pb.add(i), n - i),
             );
-            step::<V, M>(&mut t, x, y);
+            step::<V, M>(m, &mut t, x, y);
         }
         let mut r = [0i32; 3];
-        for (k, o) in r.iter_mut().enumerate().take(M::SUMS) {
+        for (k, o) in r.iter_mut().enumerate().take(m.sums()) {
             *o = V::hsum(V::acc_add(s[k], t[k]));
         }
         r
@@ -68,11 +68,11 @@ pub(crate) unsafe fn sums<V: I8x, M: MetricKind>(a: &[i8], b: &[i8]) -> [i32; 3]
 #[inline(always)]
 pub(crate) unsafe fn block<V: I8x>(metric: FloatMetric, q: &[i8], block: &[i8], out: &mut [f32]) {
     #[inline(always)]
-    unsafe fn rows<V: I8x, M: MetricKind>(q: &[i8], block: &[i8], out: &mut [f32]) {
+    unsafe fn rows<V: I8x, M: MetricKind>(m: M, q: &[i8], block: &[i8], out: &mut [f32]) {
         for (row, o) in block.chunks_exact(q.len()).zip(out.iter_mut()) {
             // SAFETY: forwarded from the caller.
-            let s = unsafe { sums::<V, M>(q, row) };
-            *o = finish_i64(M::METRIC, s.map(i64::from));
+            let s = unsafe { sums::<V, M>(m, q, row) };
+            *o = finish_i64(m.metric(), s.map(i64::from));
         }
     }
     if q.is_empty() {
@@ -82,9 +82,9 @@ pub(crate) unsafe fn block<V: I8x>(metric: FloatMetric, q: &[i8], block: &[i8], 
     // SAFETY: forwarded from the caller.
     unsafe {
         match metric {
-            FloatMetric::L2 => rows::<V, L2>(q, block, out),
-            FloatMetric::Ip => rows::<V, Ip>(q, block, out),
-            FloatMetric::Cos => rows::<V, Cos>(q, block, out),
+            FloatMetric::L2 => rows::<V, L2>(L2, q, block, out),
+            FloatMetric::Ip => rows::<V, Ip>(Ip, q, block, out),
+            FloatMetric::Cos => rows::<V, Cos>(Cos, q, block, out),
         }
     }
 }

@@ -13,6 +13,6 @@ use crate::vocab::{L2, PqView};
 #[inline(always)]
 pub(crate) unsafe fn table<V: F32x>(query: &[f32], cb: PqView<'_>, table: &mut [f32]) {
     // SAFETY: forwarded from the caller; the loop passes sub-vectors of equal length.
-    let l2 = |a: &[f32], b: &[f32]| unsafe { fold::<V, L2, _, _>(a, b)[0] };
+    let l2 = |a: &[f32], b: &[f32]| unsafe { fold::<V, L2, _, _>(L2, a, b)[0] };
     pq_table_with(query, cb, table, l2);
 }

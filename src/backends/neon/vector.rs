@@ -21,11 +21,6 @@ impl F32x for float32x4_t {
     // contract), and the caller guarantees the pointers' extents (no alignment needed).
 
     #[inline(always)]
-    unsafe fn acc_zero() -> Self::Acc {
-        // SAFETY: see the impl.
-        unsafe { [vdupq_n_f32(0.0); 16] }
-    }
-    #[inline(always)]
     unsafe fn splat(x: f32) -> Self {
         // SAFETY: see the impl.
         unsafe { vdupq_n_f32(x) }

@@ -46,10 +46,10 @@ impl Chunk for Sq8Operand<'_> {
 
 /// Adds one chunk's terms of metric `M` to the lane sums.
 #[inline(always)]
-fn lanes<M: MetricKind>(s: &mut [[f32; LANES]; 3], x: &[f32; LANES], y: &[f32; LANES]) {
+fn lanes<M: MetricKind>(m: M, s: &mut [[f32; LANES]; 3], x: &[f32; LANES], y: &[f32; LANES]) {
     let [s0, s1, s2] = s;
     for l in 0..LANES {
-        match M::METRIC {
+        match m.metric() {
             FloatMetric::L2 => {
                 let d = x[l] - y[l];
                 s0[l] += d * d;
@@ -67,21 +67,21 @@ fn lanes<M: MetricKind>(s: &mut [[f32; LANES]; 3], x: &[f32; LANES], y: &[f32; L
 /// Canonical sums of metric `M` over two operands of equal length: `[sum, a.a, b.b]` (the last
 /// two only for cosine, else zero).
 #[inline(always)]
-fn fold<M: MetricKind, A: Chunk, B: Chunk>(a: A, b: B) -> [f32; 3] {
+fn fold<M: MetricKind, A: Chunk, B: Chunk>(m: M, a: A, b: B) -> [f32; 3] {
     let n = a.len();
     let mut s = [[0.0f32; LANES]; 3];
     let mut start = 0;
     while start + LANES <= n {
-        lanes::<M>(&mut s, &a.chunk(start), &b.chunk(start));
+        lanes::<M>(m, &mut s, &a.chunk(start), &b.chunk(start));
         start += LANES;
     }
     if start < n {
         let (mut xa, mut xb) = ([0.0f32; LANES], [0.0f32; LANES]);
         a.fill(start, &mut xa);
         b.fill(start, &mut xb);
-        lanes::<M>(&mut s, &xa, &xb);
+        lanes::<M>(m, &mut s, &xa, &xb);
     }
-    match M::METRIC {
+    match m.metric() {
         FloatMetric::Cos => [reduce64(&s[0]), reduce64(&s[1]), reduce64(&s[2])],
         _ => [reduce64(&s[0]), 0.0, 0.0],
     }
@@ -96,12 +96,13 @@ fn rows<Q: Chunk, R: Chunk>(
 ) {
     #[inline(always)]
     fn each<M: MetricKind, Q: Chunk, R: Chunk>(
+        m: M,
         q: Q,
         rows: impl Iterator<Item = R>,
         out: &mut [f32],
     ) {
         for (row, o) in rows.zip(out.iter_mut()) {
-            *o = finish(M::METRIC, fold::<M, Q, R>(q, row));
+            *o = finish(m.metric(), fold::<M, Q, R>(m, q, row));
         }
     }
     if q.len() == 0 {
@@ -109,34 +110,34 @@ fn rows<Q: Chunk, R: Chunk>(
         return;
     }
     match metric {
-        FloatMetric::L2 => each::<L2, Q, R>(q, rows, out),
-        FloatMetric::Ip => each::<Ip, Q, R>(q, rows, out),
-        FloatMetric::Cos => each::<Cos, Q, R>(q, rows, out),
+        FloatMetric::L2 => each::<L2, Q, R>(L2, q, rows, out),
+        FloatMetric::Ip => each::<Ip, Q, R>(Ip, q, rows, out),
+        FloatMetric::Cos => each::<Cos, Q, R>(Cos, q, rows, out),
     }
 }
 
 pub(crate) fn l2_f32(a: &[f32], b: &[f32]) -> f32 {
-    fold::<L2, _, _>(a, b)[0]
+    fold::<L2, _, _>(L2, a, b)[0]
 }
 
 pub(crate) fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
-    fold::<Ip, _, _>(a, b)[0]
+    fold::<Ip, _, _>(Ip, a, b)[0]
 }
 
 pub(crate) fn cos_f32(a: &[f32], b: &[f32]) -> [f32; 3] {
-    fold::<Cos, _, _>(a, b)
+    fold::<Cos, _, _>(Cos, a, b)
 }
 
 pub(crate) fn l2_f16(a: &[f16], b: &[f16]) -> f32 {
-    fold::<L2, _, _>(a, b)[0]
+    fold::<L2, _, _>(L2, a, b)[0]
 }
 
 pub(crate) fn dot_f16(a: &[f16], b: &[f16]) -> f32 {
-    fold::<Ip, _, _>(a, b)[0]
+    fold::<Ip, _, _>(Ip, a, b)[0]
 }
 
 pub(crate) fn cos_f16(a: &[f16], b: &[f16]) -> [f32; 3] {
-    fold::<Cos, _, _>(a, b)
+    fold::<Cos, _, _>(Cos, a, b)
 }
 
 pub(crate) fn block_f32(metric: FloatMetric, q: &[f32], b: &[f32], out: &mut [f32]) {

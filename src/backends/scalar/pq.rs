@@ -62,10 +62,17 @@ pub(crate) fn scan(table: &[f32], m: usize, k: usize, codes: &[u8], out: &mut [f
         .chunks_exact(m)
         .zip(outs.into_remainder().iter_mut())
     {
-        let mut acc = 0.0f32;
-        for (sub, &c) in table.chunks_exact(k).zip(row) {
-            acc += sub[c as usize];
-        }
-        *o = acc;
+        *o = scan_one(table, k, row);
     }
+}
+
+/// The ADC distance of one code row: `table[j * k + row[j]]` summed for `j = 0, 1, ..` in
+/// order (the rows [`scan`] does not interleave; the tile's rows, one at a time).
+#[inline]
+pub(crate) fn scan_one(table: &[f32], k: usize, row: &[u8]) -> f32 {
+    let mut acc = 0.0f32;
+    for (sub, &c) in table.chunks_exact(k).zip(row) {
+        acc += sub[c as usize];
+    }
+    acc
 }

@@ -2,6 +2,8 @@
 //! `target/tile/rvf-tile.wasm` (or `$RVF_TILE_WASM`) with typed calls, memory access and the
 //! message entry. The tests live in `tests/`.
 
+use rvf_kernels::f16;
+use rvf_kernels::tile_abi::{self as abi, State};
 use wasmi::{
     Config, Engine as WEngine, Instance, Linker, Memory, Module, Store, WasmParams, WasmResults,
 };
@@ -130,6 +132,60 @@ impl Tile {
         );
         (rty, self.read(msg + 8, len))
     }
+    /// [`Tile::message_at`] the message buffer.
+    pub fn message(&mut self, ty: u16, id: u32, payload: &[u8]) -> (u16, Vec<u8>) {
+        self.message_at(abi::MSG.start, ty, id, payload)
+    }
+    /// Writes `cfg` at the configuration region and calls `rvf_init` with it.
+    pub fn init_with(&mut self, cfg: abi::Config) -> i32 {
+        self.write(abi::CONFIG.start, &cfg.encode());
+        self.c1("rvf_init", abi::CONFIG.start as i32)
+    }
+    /// `rvf_init` with an all-default configuration; panics unless it succeeds.
+    pub fn init(&mut self) {
+        assert_eq!(self.init_with(abi::Config::default()), 0);
+    }
+    /// Writes `q` at OUT and calls `rvf_load_query` with it.
+    pub fn load_query(&mut self, q: &[f16]) -> i32 {
+        self.write(abi::OUT.start, &f16_bytes(q));
+        self.c2("rvf_load_query", abi::OUT.start as i32, q.len() as i32)
+    }
+    /// Writes `bytes` at BLOCK's start and `first_id` at the block-id word, then calls
+    /// `rvf_load_block` (`dtype` from [`abi::dtype`]).
+    pub fn load_block(&mut self, bytes: &[u8], count: usize, dtype: u32, first_id: u64) -> i32 {
+        self.write(abi::BLOCK.start, bytes);
+        self.write(abi::BLOCK_ID_WORD, &first_id.to_le_bytes());
+        self.c3(
+            "rvf_load_block",
+            abi::BLOCK.start as i32,
+            count as i32,
+            dtype as i32,
+        )
+    }
+    /// The tile state.
+    pub fn state(&self) -> State {
+        State::decode(&self.read(abi::STATE.start, State::BYTES))
+    }
+}
+
+/// Little-endian bytes of halves.
+pub fn f16_bytes(v: &[f16]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_bits().to_le_bytes()).collect()
+}
+
+/// Little-endian bytes of floats.
+pub fn f32_bytes(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// Little-endian bytes of `u64` ids.
+pub fn u64_bytes(v: &[u64]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// The same float (bit for bit, any NaN equal to any NaN).
+pub fn same_f32(a: f32, b: f32) -> bool {
+    (a.is_nan() && b.is_nan()) || a.to_bits() == b.to_bits()
 }
 
 /// Little-endian bytes of `u32` words.

@@ -3,35 +3,34 @@
 //! outside the error reply), and state that depends on other state is invalidated with it
 //! (query -> tables -> block -> walk).
 
+use rvf_kernels::tile_abi::{self as abi, NEED_BLOCK, NEED_NEIGHBORS, dtype, err, msg, state};
 use rvf_kernels::{Backend, Engine, Metric, SqParams, f16};
 use rvf_tile_host_tests::{Tile, words};
 
-const DATA: u32 = 0xE000;
-const STATE: u32 = DATA + 0x40;
-const METRIC_WORD: u32 = STATE + 0x34;
-const NEED_ID: u32 = STATE + 0x60;
-const HUB_AREA: u32 = DATA + 0x200;
-const MSG: u32 = DATA + 0x800;
-const BLOCK: u32 = 0x10000;
-const OUT: u32 = 0x1D800;
+const DATA: u32 = abi::CONFIG.start;
+const STATE: u32 = abi::STATE.start;
+const METRIC_WORD: u32 = STATE + state::METRIC;
+const NEED_ID: u32 = STATE + state::NEED_ID;
+const HUB_AREA: u32 = abi::HUB_AREA.start;
+const MSG: u32 = abi::MSG.start;
+const BLOCK: u32 = abi::BLOCK.start;
+const OUT: u32 = abi::OUT.start;
 const RESULT: u32 = OUT + 0x1000;
 
-const E_COUNT: i32 = -3;
-const E_DTYPE: i32 = -5;
-const E_METRIC: i32 = -6;
-const E_NO_BLOCK: i32 = -8;
-const E_CODE: i32 = -16;
-const E_RESERVED: i32 = -20;
-const NEED_NEIGHBORS: i64 = -32;
-const NEED_BLOCK: i64 = -33;
+const E_COUNT: i32 = err::COUNT;
+const E_DTYPE: i32 = err::DTYPE;
+const E_METRIC: i32 = err::METRIC;
+const E_NO_BLOCK: i32 = err::NO_BLOCK;
+const E_CODE: i32 = err::CODE;
+const E_RESERVED: i32 = err::RESERVED;
 
-const LOAD_BLOCK: u16 = 0x02;
-const LOAD_NEIGHBORS: u16 = 0x03;
-const COMPUTE: u16 = 0x05;
-const READ_TOPK: u16 = 0x06;
-const RESET: u16 = 0x07;
-const DONE: u16 = 0x84;
-const ERROR: u16 = 0x85;
+const LOAD_BLOCK: u16 = msg::LOAD_BLOCK;
+const LOAD_NEIGHBORS: u16 = msg::LOAD_NEIGHBORS;
+const COMPUTE: u16 = msg::COMPUTE;
+const READ_TOPK: u16 = msg::READ_TOPK;
+const RESET: u16 = msg::RESET;
+const DONE: u16 = msg::DONE;
+const ERROR: u16 = msg::ERROR;
 
 fn native() -> Engine {
     Engine::new(Backend::Scalar).unwrap()
@@ -54,14 +53,17 @@ fn f32_bytes(v: &[f32]) -> Vec<u8> {
 
 fn load_query(t: &mut Tile, q: &[f16]) {
     t.write(OUT, &f16_bytes(q));
-    assert_eq!(t.c2("rvf_load_query", OUT as i32, q.len() as i32), q.len() as i32);
+    assert_eq!(
+        t.c2("rvf_load_query", OUT as i32, q.len() as i32),
+        q.len() as i32
+    );
 }
 
-fn load_block(t: &mut Tile, bytes: &[u8], count: usize, dtype: i32, first_id: u64) {
+fn load_block(t: &mut Tile, bytes: &[u8], count: usize, dtype: u32, first_id: u64) {
     t.write(BLOCK, bytes);
     t.write(HUB_AREA, &first_id.to_le_bytes());
     assert_eq!(
-        t.c3("rvf_load_block", BLOCK as i32, count as i32, dtype),
+        t.c3("rvf_load_block", BLOCK as i32, count as i32, dtype as i32),
         count as i32,
         "rvf_load_block dtype {dtype}"
     );
@@ -133,7 +135,7 @@ fn defect_01_hamming_on_f32_f16_i8_blocks_agrees_with_native() {
     load_query(&mut t, &q);
 
     let rows: Vec<f32> = (0..3 * dim).map(|i| (i as f32 * 0.7).sin() * 9.0).collect();
-    load_block(&mut t, &f32_bytes(&rows), 3, 0, 0);
+    load_block(&mut t, &f32_bytes(&rows), 3, dtype::F32, 0);
     let mut want = vec![0.0; 3];
     e.distances_f32(Metric::Hamming, &qf, &rows, &mut want)
         .unwrap();
@@ -141,7 +143,7 @@ fn defect_01_hamming_on_f32_f16_i8_blocks_agrees_with_native() {
     assert!(same(&t.f32s(RESULT, 3), &want), "f32 rows");
 
     let rows16: Vec<f16> = rows.iter().map(|&x| f16::from_f32(x)).collect();
-    load_block(&mut t, &f16_bytes(&rows16), 3, 1, 0);
+    load_block(&mut t, &f16_bytes(&rows16), 3, dtype::F16, 0);
     e.distances_f16(Metric::Hamming, &q, &rows16, &mut want)
         .unwrap();
     assert_eq!(t.c2("rvf_distances", 3, RESULT as i32), 3, "f16 rows");
@@ -149,7 +151,7 @@ fn defect_01_hamming_on_f32_f16_i8_blocks_agrees_with_native() {
 
     let rows8: Vec<i8> = rows.iter().map(|&x| (x * 13.0) as i8).collect();
     let bytes8: Vec<u8> = rows8.iter().map(|&x| x as u8).collect();
-    load_block(&mut t, &bytes8, 3, 3, 0);
+    load_block(&mut t, &bytes8, 3, dtype::I8, 0);
     e.distances_i8(Metric::Hamming, &qi, &rows8, &mut want)
         .unwrap();
     assert_eq!(t.c2("rvf_distances", 3, RESULT as i32), 3, "raw i8 rows");
@@ -158,17 +160,18 @@ fn defect_01_hamming_on_f32_f16_i8_blocks_agrees_with_native() {
     // SQ8 codes: the native fused distance has no Hamming, neither has the tile.
     let params: Vec<f32> = (0..dim).flat_map(|_| [-1.0f32, 1.0]).collect();
     t.write(OUT + 0x400, &f32_bytes(&params));
-    assert_eq!(
-        t.c2("rvf_load_sq_params", (OUT + 0x400) as i32, dim as i32),
-        dim as i32
-    );
-    load_block(&mut t, &bytes8, 3, 3, 0);
+    assert_eq!(t.c2("rvf_load_sq_params", (OUT + 0x400) as i32, dim), dim);
+    load_block(&mut t, &bytes8, 3, dtype::I8, 0);
     let p = SqParams::from_interleaved(&params).unwrap();
     assert!(
         e.sq8_distances_f16(Metric::Hamming, &p, &q, &rows8, &mut want)
             .is_err()
     );
-    assert_eq!(t.c2("rvf_distances", 3, RESULT as i32), E_METRIC, "SQ8 rows");
+    assert_eq!(
+        t.c2("rvf_distances", 3, RESULT as i32),
+        E_METRIC,
+        "SQ8 rows"
+    );
 }
 
 /// 2. `rvf_init` and RESET clear the tile's state, never hub memory (the block id word and the
@@ -199,7 +202,7 @@ fn defect_03_new_query_of_same_dim_unloads_pq_block() {
     let q: Vec<f16> = (0..8).map(|i| f16::from_f32(i as f32 * 0.5)).collect();
     load_query(&mut t, &q);
     load_codebook(&mut t);
-    load_block(&mut t, &[0, 1, 2, 3, 1, 2, 3, 0, 2, 2], 5, 7, 0);
+    load_block(&mut t, &[0, 1, 2, 3, 1, 2, 3, 0, 2, 2], 5, dtype::PQ, 0);
     assert_eq!(t.c2("rvf_distances", 0, RESULT as i32), 5);
     let q2: Vec<f16> = (0..8).map(|i| f16::from_f32(1.0 - i as f32)).collect();
     load_query(&mut t, &q2);
@@ -208,7 +211,10 @@ fn defect_03_new_query_of_same_dim_unloads_pq_block() {
     assert_eq!(t.read(RESULT, 20), [0xAA; 20], "no output on an error");
     let (ty, p) = t.message_at(MSG, COMPUTE, 2, &compute_words(0, 0, 4, 0, 0));
     assert_eq!((ty, code(&p)), (ERROR, E_NO_BLOCK));
-    assert_eq!(t.message_at(MSG, READ_TOPK, 3, &[]), (0x81, vec![]));
+    assert_eq!(
+        t.message_at(MSG, READ_TOPK, 3, &[]),
+        (msg::TOPK_RESULT, vec![])
+    );
 }
 
 /// 4. A block unloaded by new SQ8 parameters or a new PQ codebook is gone for the greedy walk
@@ -219,7 +225,13 @@ fn defect_04_block_unloaded_by_new_tables_is_not_used_by_greedy_steps() {
     init(&mut t, 0);
     let q: Vec<f16> = (0..4).map(|i| f16::from_f32(i as f32)).collect();
     load_query(&mut t, &q);
-    load_block(&mut t, &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], 3, 3, 0);
+    load_block(
+        &mut t,
+        &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+        3,
+        dtype::I8,
+        0,
+    );
     load_list(&mut t, 0, 0, &[1, 2]);
     assert!(step(&mut t, 0, 0) >= 0, "a walk over the raw i8 block");
     let params: Vec<f32> = (0..4).flat_map(|_| [-1.0f32, 1.0]).collect();
@@ -233,7 +245,7 @@ fn defect_04_block_unloaded_by_new_tables_is_not_used_by_greedy_steps() {
     let q: Vec<f16> = (0..8).map(|i| f16::from_f32(i as f32 * 0.5)).collect();
     load_query(&mut t, &q);
     load_codebook(&mut t);
-    load_block(&mut t, &[0, 1, 2, 3, 1, 2], 3, 7, 0);
+    load_block(&mut t, &[0, 1, 2, 3, 1, 2], 3, dtype::PQ, 0);
     load_list(&mut t, 0, 0, &[1, 2]);
     assert!(step(&mut t, 0, 0) >= 0, "a walk over the PQ block");
     load_codebook(&mut t);
@@ -249,18 +261,31 @@ fn defect_05_failing_walk_start_changes_nothing() {
     init(&mut t, 3);
     let q: Vec<f16> = (0..8).map(|i| f16::from_f32(i as f32 - 3.0)).collect();
     load_query(&mut t, &q);
-    load_block(&mut t, &[0x0F, 0xF0, 0x55, 0xAA], 4, 6, 0);
+    load_block(&mut t, &[0x0F, 0xF0, 0x55, 0xAA], 4, dtype::BINARY, 0);
     assert_eq!(t.u32_at(METRIC_WORD), 3);
     // IP on binary rows is not a valid metric: the walk cannot start.
     let (ty, p) = t.message_at(MSG, COMPUTE, 1, &compute_words(1, 1, 0, 0, 0));
     assert_eq!((ty, code(&p)), (ERROR, E_METRIC));
-    assert_eq!(t.u32_at(METRIC_WORD), 3, "the failing COMPUTE changed the metric");
+    assert_eq!(
+        t.u32_at(METRIC_WORD),
+        3,
+        "the failing COMPUTE changed the metric"
+    );
     let mut nb = 0u64.to_le_bytes().to_vec();
     nb.extend_from_slice(&words(&[0, 1, 0]));
     nb.extend_from_slice(&1u64.to_le_bytes());
     let (ty, p) = t.message_at(MSG, LOAD_NEIGHBORS, 2, &nb);
-    assert_eq!((ty, p), (DONE, 1i32.to_le_bytes().to_vec()), "LOAD_NEIGHBORS");
-    let (ty, p) = t.message_at(MSG, LOAD_BLOCK, 3, &load_block_msg(0, 2, 6, 0, &[1, 2]));
+    assert_eq!(
+        (ty, p),
+        (DONE, 1i32.to_le_bytes().to_vec()),
+        "LOAD_NEIGHBORS"
+    );
+    let (ty, p) = t.message_at(
+        MSG,
+        LOAD_BLOCK,
+        3,
+        &load_block_msg(0, 2, dtype::BINARY, 0, &[1, 2]),
+    );
     assert_eq!((ty, p), (DONE, 2i32.to_le_bytes().to_vec()), "LOAD_BLOCK");
 }
 
@@ -275,9 +300,18 @@ fn defect_06_failing_load_block_message_copies_nothing() {
     let pattern: Vec<u8> = (0..64u32).map(|i| (i * 5 + 1) as u8).collect();
     t.write(BLOCK, &pattern);
     t.write(HUB_AREA, &0x1122_3344_5566_7788u64.to_le_bytes());
-    let (ty, p) = t.message_at(MSG, LOAD_BLOCK, 1, &load_block_msg(0, 1, 2, 99, &[0xEE; 16]));
+    let (ty, p) = t.message_at(
+        MSG,
+        LOAD_BLOCK,
+        1,
+        &load_block_msg(0, 1, 2, 99, &[0xEE; 16]),
+    );
     assert_eq!((ty, code(&p)), (ERROR, E_DTYPE));
-    assert_eq!(t.read(BLOCK, 64), pattern, "BLOCK written by a failing message");
+    assert_eq!(
+        t.read(BLOCK, 64),
+        pattern,
+        "BLOCK written by a failing message"
+    );
     assert_eq!(
         t.u64_at(HUB_AREA),
         0x1122_3344_5566_7788,
@@ -288,11 +322,15 @@ fn defect_06_failing_load_block_message_copies_nothing() {
         MSG,
         LOAD_BLOCK,
         2,
-        &load_block_msg(0, 3000, 1, 99, &[0xEE; 16]),
+        &load_block_msg(0, 3000, dtype::F16, 99, &[0xEE; 16]),
     );
     assert_eq!(ty, ERROR);
     assert!(code(&p) < 0);
-    assert_eq!(t.read(BLOCK, 64), pattern, "BLOCK written by a failing message");
+    assert_eq!(
+        t.read(BLOCK, 64),
+        pattern,
+        "BLOCK written by a failing message"
+    );
     assert_eq!(t.u64_at(HUB_AREA), 0x1122_3344_5566_7788);
 }
 
@@ -305,11 +343,14 @@ fn defect_07_compute_over_1536_rows_is_a_count_error() {
     let q: Vec<f16> = (0..8).map(|i| f16::from_f32(i as f32 - 4.0)).collect();
     load_query(&mut t, &q);
     let rows: Vec<u8> = (0..2000u32).map(|i| (i * 37) as u8).collect();
-    load_block(&mut t, &rows, 1537, 6, 0);
+    load_block(&mut t, &rows, 1537, dtype::BINARY, 0);
     let (ty, p) = t.message_at(MSG, COMPUTE, 1, &compute_words(0, 3, 4, 0, 0));
     assert_eq!((ty, code(&p)), (ERROR, E_COUNT));
-    assert_eq!(t.message_at(MSG, READ_TOPK, 2, &[]), (0x81, vec![]));
-    load_block(&mut t, &rows, 1536, 6, 0);
+    assert_eq!(
+        t.message_at(MSG, READ_TOPK, 2, &[]),
+        (msg::TOPK_RESULT, vec![])
+    );
+    load_block(&mut t, &rows, 1536, dtype::BINARY, 0);
     let (ty, p) = t.message_at(MSG, COMPUTE, 3, &compute_words(0, 3, 4, 0, 0));
     assert_eq!((ty, code(&p)), (DONE, 1536));
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/tile.md"))
@@ -330,13 +371,17 @@ fn defect_08_pq_codes_rewritten_after_load_are_checked() {
     let q: Vec<f16> = (0..8).map(|i| f16::from_f32(i as f32 * 0.5)).collect();
     load_query(&mut t, &q);
     load_codebook(&mut t);
-    load_block(&mut t, &[0, 1, 2, 3, 1, 2], 3, 7, 0);
+    load_block(&mut t, &[0, 1, 2, 3, 1, 2], 3, dtype::PQ, 0);
     t.write(BLOCK + 1, &[200]);
     t.write(RESULT, &[0xAA; 12]);
     assert_eq!(t.c2("rvf_distances", 0, RESULT as i32), E_CODE);
     assert_eq!(t.read(RESULT, 12), [0xAA; 12], "no output on an error");
     load_list(&mut t, 0, 0, &[1]);
-    assert_eq!(step(&mut t, 0, 0), E_CODE as i64, "a greedy step over the bad row");
+    assert_eq!(
+        step(&mut t, 0, 0),
+        E_CODE as i64,
+        "a greedy step over the bad row"
+    );
 }
 
 /// 9. Changing the layer in the middle of a walk starts the layer from the current node: a best
@@ -348,7 +393,7 @@ fn defect_09_layer_change_mid_walk_forgets_old_best() {
     let v0: Vec<f16> = [4.0f32, 4.0, 4.0, 4.0].map(f16::from_f32).to_vec();
     let v1: Vec<f16> = [1.0f32, 0.0, 0.0, 0.0].map(f16::from_f32).to_vec();
     load_query(&mut t, &v1);
-    load_block(&mut t, &f16_bytes(&[v0, v1].concat()), 2, 1, 0);
+    load_block(&mut t, &f16_bytes(&[v0, v1].concat()), 2, dtype::F16, 0);
     assert_eq!(step(&mut t, 0, 1), NEED_NEIGHBORS);
     load_list(&mut t, 0, 1, &[1, 2]);
     // Node 1 (distance 0) is examined, node 2 is not in the block.
@@ -357,7 +402,11 @@ fn defect_09_layer_change_mid_walk_forgets_old_best() {
     // The hub moves to layer 0 at node 0, where node 0 has no neighbours: it has converged.
     assert_eq!(step(&mut t, 0, 0), NEED_NEIGHBORS);
     load_list(&mut t, 0, 0, &[]);
-    assert_eq!(step(&mut t, 0, 0), 0, "a best node of layer 1 was kept on layer 0");
+    assert_eq!(
+        step(&mut t, 0, 0),
+        0,
+        "a best node of layer 1 was kept on layer 0"
+    );
 }
 
 /// 10. A neighbour list's reserved word must be zero (export and LOAD_NEIGHBORS message).
