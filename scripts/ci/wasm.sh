@@ -8,7 +8,8 @@
 #  2. the tile (scripts/build-tile.sh --scalar: SIMD128 build, size check, scalar build), and
 #     the check that scripts/tile-abi.mjs is the generation of src/tile_abi.rs;
 #  3. the tile host tests (tile/host-tests): every export through wasmi (simd) against the native
-#     crate, bit for bit, and the ten defects of issue 11, on the SIMD128 and the scalar build;
+#     crate, bit for bit, the ten defects of issue 11, and the model-based test (random call
+#     sequences against a reference model of docs/tile.md), on the SIMD128 and the scalar build;
 #  4. the node smoke test of the tile;
 #  5. the tile's JIT speed under node (SIMD128 vs scalar wasm; report only).
 # criterion does not build for wasm32 (it is a dev-dependency of x86-64 and aarch64 only), so

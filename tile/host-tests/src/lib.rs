@@ -1,6 +1,11 @@
 //! Host-side harness of the tile microkernel: one wasmi instance of the built
 //! `target/tile/rvf-tile.wasm` (or `$RVF_TILE_WASM`) with typed calls, memory access and the
-//! message entry. The tests live in `tests/`.
+//! message entry; the reference model of `docs/tile.md` ([`model`]) and the random call sequences
+//! that compare the tile with it ([`calls`]). The tests live in `tests/`; the fuzz target
+//! `tile_model` drives [`calls`] with fuzzer input.
+
+pub mod calls;
+pub mod model;
 
 use rvf_kernels::f16;
 use rvf_kernels::tile_abi::{self as abi, State};
