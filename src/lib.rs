@@ -41,9 +41,8 @@
 //! * `alloc`: the owned types [`TopK`], [`SqParams`], [`PqCodebook`].
 //! * `tile`: the tile microkernel's exports (`kernel_exports`), built for wasm32 by
 //!   `scripts/build-tile.sh` (see `docs/tile.md`). Its ABI (memory map, codes, messages) is
-//!   [`tile_abi`], always compiled.
-//! * `hub` (implies `std`): the `hub` module, which runs `rvf-tile.wasm` tiles in wasmi
-//!   instances (see `docs/hub.md`).
+//!   [`tile_abi`], always compiled. The hub, which runs tiles in wasmi, is the workspace member
+//!   `rvf-hub` (`hub/`, see `docs/hub.md`).
 //!
 //! Without `std` the crate is `no_std`; x86-64 and aarch64 backends are then chosen from the
 //! compile-time target features.
@@ -105,8 +104,6 @@ pub mod tile_abi;
 mod topk;
 mod vocab;
 
-#[cfg(feature = "hub")]
-pub mod hub;
 #[cfg(feature = "tile")]
 pub mod kernel_exports;
 
