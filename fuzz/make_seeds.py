@@ -180,6 +180,17 @@ for n in [1023, 1024, 1025, 4095, 4096, 4097, 8192]:
     seed("crc32c", f"len{n}", bytes([0]) + length(n, big=True) + bytes([1]) + struct.pack("<I", 0xFFFFFFFF))
 seed("crc32c", "len65536", bytes([0xFF, 4, 0]) + struct.pack("<I", 0))
 
+# The tile model: the bytes drive the call generator (tile/host-tests/src/calls.rs, eight bytes a
+# draw); a few fixed pseudo-random inputs of different lengths (zeros past the end).
+state = 0x5EED
+for n in [64, 512, 2048]:
+    data = bytearray()
+    for _ in range(n):
+        state = (state * 6364136223846793005 + 1442695040888963407) % 2**64
+        data.append(state >> 56)
+    seed("tile_model", f"random_{n}", data)
+seed("tile_model", "zeros_256", bytes(256))
+
 shutil.rmtree(ROOT, ignore_errors=True)
 for target, files in sorted(seeds.items()):
     os.makedirs(os.path.join(ROOT, target))

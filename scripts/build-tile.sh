@@ -36,7 +36,7 @@ build() { # $1 = output name, $2 = extra target features
     mkdir -p target/tile
     # binaryen's size optimizer (no float reassociation: IEEE results are unchanged; the host
     # tests check the optimized file bit for bit against the native crate).
-    wasm-opt --all-features -Oz --converge \
+    wasm-opt --all-features --flatten --rereloop -Oz -Oz --converge \
         "$root/target/tile-build-${out%.wasm}/wasm32-unknown-unknown/release/rvf_tile.wasm" \
         -o "target/tile/$out"
 }

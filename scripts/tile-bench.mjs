@@ -3,11 +3,12 @@
 // (scripts/build-tile.sh --scalar). Usage: node scripts/tile-bench.mjs [--check] [seconds per case]
 // --check exits non-zero when the SIMD128 build is not at least 3x faster on L2 distances.
 import { readFile } from 'node:fs/promises';
+import * as abi from './tile-abi.mjs';
 
 const args = process.argv.slice(2);
 const check = args.includes('--check');
 const secs = Number(args.find((a) => !a.startsWith('--')) ?? 1.5);
-const DATA = 0xE000, IDW = DATA + 0x200, BLOCK = 0x10000, OUT = 0x1D800;
+const DATA = abi.CONFIG.start, IDW = abi.BLOCK_ID_WORD, BLOCK = abi.BLOCK.start, OUT = abi.OUT.start;
 const DIM = 384, ROWS = 42;
 
 function f16(x) { // round-to-nearest f32 -> f16 bits for test data (values in [-1, 1))
@@ -19,14 +20,14 @@ function f16(x) { // round-to-nearest f32 -> f16 bits for test data (values in [
 async function load(file) {
   const { instance } = await WebAssembly.instantiate(await readFile(file), {});
   const x = instance.exports; const mem = new DataView(x.memory.buffer);
-  for (let i = 0; i < 64; i += 4) mem.setUint32(DATA + i, 0, true);
+  for (let i = 0; i < abi.BYTES.CONFIG; i += 4) mem.setUint32(DATA + i, 0, true);
   if (x.rvf_init(DATA) !== 0) throw new Error('init');
   let seed = 1; const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
   for (let i = 0; i < DIM; i++) mem.setUint16(OUT + 2 * i, f16(rnd()), true);
   if (x.rvf_load_query(OUT, DIM) !== DIM) throw new Error('query');
   for (let i = 0; i < DIM * ROWS; i++) mem.setUint16(BLOCK + 2 * i, f16(rnd()), true);
   mem.setBigUint64(IDW, 0n, true);
-  if (x.rvf_load_block(BLOCK, ROWS, 1) !== ROWS) throw new Error('block');
+  if (x.rvf_load_block(BLOCK, ROWS, abi.DTYPE.F16) !== ROWS) throw new Error('block');
   for (let i = 0; i < ROWS; i++) mem.setBigUint64(OUT + 0x400 + 8 * i, BigInt(i), true);
   return x;
 }
@@ -43,11 +44,11 @@ const res = {};
 for (const [name, file] of Object.entries(builds)) {
   const x = await load(file);
   res[name] = {};
-  for (const [m, label] of [[0, 'L2'], [1, 'IP'], [2, 'cosine']]) {
+  for (const [m, label] of [[abi.METRIC.L2, 'L2'], [abi.METRIC.IP, 'IP'], [abi.METRIC.COSINE, 'cosine']]) {
     res[name][label] = time(() => { if (x.rvf_distances(m, OUT + 0x1000) !== ROWS) throw new Error('distances'); });
   }
   res[name]['L2 + top-K merge'] = time(() => {
-    x.rvf_distances(0, OUT + 0x1000);
+    x.rvf_distances(abi.METRIC.L2, OUT + 0x1000);
     x.rvf_topk_merge(OUT + 0x1000, OUT + 0x400, ROWS, 10);
   });
 }

@@ -34,6 +34,28 @@ pub(crate) fn block_shape(dim: usize, rows: usize, block_len: usize) -> Result<(
     }
 }
 
+/// Every PQ code is below `k` (the test of `check_codes`, and the tile's).
+#[cfg_attr(not(feature = "alloc"), allow(dead_code))]
+#[inline]
+pub(crate) fn codes_below(codes: &[u8], k: usize) -> bool {
+    // The fold vectorizes; the position search only runs when something is out of range.
+    k >= 256 || (codes.iter().fold(0u8, |a, &c| a.max(c)) as usize) < k
+}
+
+/// Finds the first PQ code `>= k` (the check of `pq_distances`).
+#[cfg(feature = "alloc")]
+pub(crate) fn check_codes(codes: &[u8], k: usize) -> Result<()> {
+    if codes_below(codes, k) {
+        return Ok(());
+    }
+    let index = codes.iter().position(|&c| c as usize >= k).unwrap_or(0);
+    Err(Error::CodeOutOfRange {
+        index,
+        code: codes[index],
+        k,
+    })
+}
+
 #[inline]
 pub(crate) fn float_metric(metric: Metric) -> Option<FloatMetric> {
     match metric {

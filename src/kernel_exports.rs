@@ -1,1100 +1,958 @@
-//! The tile microkernel: the 14 exports of the tile design and the message entry `rvf_message`.
+//! The tile microkernel: the 14 exports of the tile design and the message entry `rvf_message`,
+//! a thin layer over the crate's own kernels.
 //!
-//! Built with the `tile` feature into `target/tile/rvf-tile.wasm` by `scripts/build-tile.sh` (the
-//! cdylib crate is `tile/`). `docs/tile.md` is the contract for hub authors: the memory map, every
-//! export, every error code and every message payload. This module compiles only for wasm32; with
-//! `simd128` its vector type is `v128`, without it the same code runs on four-lane arrays (the
-//! scalar build that the speed benchmark compares with).
+//! Built with the `tile` feature into `rvf-tile.wasm` by `scripts/build-tile.sh` (the cdylib crate
+//! is `tile/`). `docs/tile.md` is the contract; [`crate::tile_abi`] is the same contract as
+//! constants (memory map, codes, state layout, message payloads).
 //!
-//! Every result agrees bit for bit with the native crate: float sums follow the canonical 64-lane
-//! order of `numerics.rs` (lane group `g` holds lanes `4g .. 4g + 4`; the inner loop walks that
-//! group's elements `i = 4g + 64c` in increasing order; the 64 lanes are then halved), i8 sums are
-//! exact, and the final formulas are `numerics`' functions.
+//! * **Thin.** Each export checks its addresses against the map, turns them into slices and calls
+//!   the crate's kernels (`backends/tile.rs`: the wasm128 entry points, or the scalar backend in
+//!   the scalar build), the crate's numerics (`sq8_range`, `f16_bits_to_f32`) and checks
+//!   (`codes_below`), the crate's top-K order (`topk::rank`, `offer_sorted`) and CRC32C
+//!   (`scalar::crc32c`). Nothing here sums, counts bits, orders or checks parameters by itself.
+//! * **A state machine.** The state ([`State`] at `tile_abi::STATE`, read and written in place)
+//!   changes only after every check of a call passed: each body checks everything first, then
+//!   writes (a greedy step's NEED_NEIGHBORS and NEED_BLOCK are requests, not errors), so an error
+//!   changes no state and no memory. Each transition invalidates what depends on what it changes
+//!   (query -> tables -> block -> walk): a new query drops the PQ table, the top-K list, the walk
+//!   and a block of another dim or of PQ codes; new SQ8 parameters drop an i8 block and the walk;
+//!   a new PQ table drops a PQ block and the walk; another metric drops the walk; a new neighbour
+//!   list restarts the step at its node.
 //!
-//! Safety model: every address an export touches is checked against the memory map first
-//! ([`rd`], [`wr`]); the memory is exactly 2 pages, so an address below 0x20000 never traps.
-//! Loads may read up to 15 bytes past the end of an input; every input region is followed by
-//! another region of the map, never by the end of memory.
+//! Safety model: the linear memory is exactly 2 pages and fixed; this module's stack lies below
+//! `0x4000` and it has no statics, so every region of the map (`0xE000..0x20000`) is memory that
+//! only the accesses made here touch. An address is used only after its range was checked against
+//! the map (the helpers below take checked addresses); a slice lives until the export returns and
+//! never overlaps a live mutable one: outputs lie in output regions and are checked not to overlap
+//! the inputs of the same call (`E_OVERLAP`), tile-owned regions are disjoint from every input and
+//! output region, and the module is single-threaded and never re-entered. Typed slices (`f32`,
+//! `f16`) are made only at addresses checked for their alignment (`E_ALIGN`).
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::missing_safety_doc)]
 
-#[cfg(not(target_feature = "simd128"))]
-use crate::numerics::f32_to_f16_bits;
-use crate::numerics::{cosine_from_sums, f16_bits_to_f32, order_key, sq8_decode};
+use crate::backends::tile as k;
+use crate::distance::codes_below;
+use crate::numerics::{f16_bits_to_f32, finish, finish_i64, sq8_range};
+use crate::tile_abi::{
+    self as abi, BLOCK, BlockState, Compute, Config, LoadBlock, LoadNeighbors, LoadParams, MAX_DIM,
+    MAX_K, NEED_BLOCK, NEED_NEIGHBORS, State, TopKRecord, WalkState, err, kind, metric, msg,
+};
+use crate::topk::{offer_sorted, rank};
+use crate::vocab::{FloatMetric, Sq8View};
 
-// ---- memory map (absolute addresses) ----
-const DATA: u32 = 0xE000;
-const ST: u32 = DATA + 0x40;
-const TOPK: u32 = DATA + 0x100;
-const IDW: u32 = DATA + 0x200;
-const QBIN: u32 = DATA + 0x300;
-const CRC: u32 = DATA + 0x400;
-const MSG: u32 = DATA + 0x800;
-const MSG_END: u32 = DATA + 0x1000;
-const NBR: u32 = DATA + 0x1000;
-const NBR_SIZE: u32 = 0x1000;
-const SCR: u32 = 0x10000;
-const BLOCK: u32 = SCR;
-const BLOCK_END: u32 = SCR + 0x8000;
-const PQT: u32 = SCR + 0x8000;
-const SQMIN: u32 = SCR + 0xC000;
-const SQRNG: u32 = SCR + 0xCC00;
-const OUT: u32 = SCR + 0xD800;
-const QRY: u32 = SCR + 0xF000;
+/// An `i32` result: a count or value, or a negative error code.
+type Code = i32;
 
-const MAX_DIM: u32 = 1020;
-const MAX_SQ_DIM: u32 = 768;
-const MAX_K: u32 = 16;
-const MAX_PQ_TABLE: u32 = 4096;
-
-// ---- error codes (docs/tile.md) ----
-const E_PTR: i32 = -1;
-const E_DIM: i32 = -2;
-const E_COUNT: i32 = -3;
-const E_K: i32 = -4;
-const E_DTYPE: i32 = -5;
-const E_METRIC: i32 = -6;
-const E_NO_QUERY: i32 = -7;
-const E_NO_BLOCK: i32 = -8;
-const E_NO_PARAMS: i32 = -9;
-const E_NO_CODEBOOK: i32 = -10;
-const E_TOO_BIG: i32 = -11;
-const E_QUERY_NOT_I8: i32 = -12;
-const E_CONFIG: i32 = -13;
-const E_OVERLAP: i32 = -14;
-const E_MSG: i32 = -15;
-const E_CODE: i32 = -16;
-const E_NODE: i32 = -17;
-const E_MSG_TYPE: i32 = -18;
-const E_PARAM: i32 = -19;
-/// `rvf_greedy_step`: the neighbour list of the node in `need_id` is missing.
-const NEED_NEIGHBORS: i64 = -32;
-/// `rvf_greedy_step`: the vector of the node in `need_id` is not in the loaded block.
-const NEED_BLOCK: i64 = -33;
-
-// Row kinds of the distance loop.
-const K_F32: u32 = 0;
-const K_F16: u32 = 1;
-const K_SQ8: u32 = 2;
-const K_I8: u32 = 3;
-const K_BIN: u32 = 4;
-const K_PQ: u32 = 5;
-
-/// The tile state at `DATA + 0x40` (192 bytes reserved, zero = the state after an all-zero
-/// `rvf_init`).
-#[repr(C)]
-struct State {
-    dim: u32,
-    q_int: u32,
-    blk_ptr: u32,
-    blk_count: u32,
-    blk_kind: u32,
-    blk_row: u32,
-    blk_id: u64,
-    k: u32,
-    topk_len: u32,
-    sq_dim: u32,
-    pq_m: u32,
-    pq_k: u32,
-    metric: u32,
-    nb_used: u32,
-    g_pos: u32,
-    g_cur: u64,
-    g_best: u64,
-    g_best_d: f32,
-    g_layer: u32,
-    g_active: u32,
-    g_have: u32,
-    need_id: u64,
-    g_walk: u32,
-    cfg_dim: u32,
-    cfg_metric: u32,
-    cfg_k: u32,
+/// Returns the error code of `$e` (negative) from the enclosing function.
+macro_rules! check {
+    ($e:expr) => {{
+        let c = $e;
+        if c < 0 {
+            return c.into();
+        }
+        c
+    }};
 }
 
-#[inline(always)]
-fn st() -> &'static mut State {
-    // SAFETY: ST..ST+192 lies inside the 2-page memory, is reserved for this struct (docs/tile.md),
-    // is 8-byte aligned, and every bit pattern is a valid `State` (integers and one f32). The tile
-    // is single-threaded and no export holds two of these references at once.
-    unsafe { &mut *(ST as *mut State) }
-}
+// ---- memory (checked addresses only; see the safety model) ----
 
-#[inline(always)]
 fn ld32(a: u32) -> u32 {
-    // SAFETY: callers only pass addresses checked against the memory map (the access ends below 0x20000).
+    // SAFETY: a checked address (safety model); no alignment needed.
     unsafe { (a as *const u32).read_unaligned() }
 }
-#[inline(always)]
 fn ld64(a: u32) -> u64 {
-    // SAFETY: as ld32.
+    // SAFETY: a checked address (safety model); no alignment needed.
     unsafe { (a as *const u64).read_unaligned() }
 }
-#[inline(always)]
-fn st32(a: u32, v: u32) {
-    // SAFETY: callers only pass addresses checked against the region they own.
-    unsafe { (a as *mut u32).write_unaligned(v) }
-}
-#[inline(always)]
 fn st64(a: u32, v: u64) {
-    // SAFETY: as st32.
+    // SAFETY: a checked address in a region this call may write (safety model).
     unsafe { (a as *mut u64).write_unaligned(v) }
 }
-#[inline(always)]
+fn st32(a: u32, v: u32) {
+    // SAFETY: a checked address in a region this call may write (safety model).
+    unsafe { (a as *mut u32).write_unaligned(v) }
+}
+/// `n` elements of `T` at the checked, aligned address `a`.
+fn sl<T>(a: u32, n: usize) -> &'static [T] {
+    // SAFETY: a checked, aligned range (safety model); `T` is a plain number type.
+    unsafe { core::slice::from_raw_parts(a as *const T, n) }
+}
+/// `n` elements of `T` at the checked, aligned address `a`, writable.
+#[allow(clippy::mut_from_ref)]
+fn sl_mut<T>(a: u32, n: usize) -> &'static mut [T] {
+    // SAFETY: a checked, aligned range that no other live reference covers (safety model).
+    unsafe { core::slice::from_raw_parts_mut(a as *mut T, n) }
+}
+/// Copies `n` bytes from `src` to `dst` (checked ranges that do not overlap).
+#[inline(never)]
 fn copy(dst: u32, src: u32, n: u32) {
-    // SAFETY: both ranges were checked against the memory map; `copy` allows overlap.
-    unsafe { core::ptr::copy(src as *const u8, dst as *mut u8, n as usize) }
+    sl_mut::<u8>(dst, n as usize).copy_from_slice(sl(src, n as usize));
 }
-#[inline(always)]
-fn zero(dst: u32, n: u32) {
-    // SAFETY: the range is a tile-owned region of the memory map.
-    unsafe { core::ptr::write_bytes(dst as *mut u8, 0, n as usize) }
-}
-
-/// `[p, p + len)` lies inside `[lo, hi)`.
-#[inline(always)]
-fn within(p: u32, len: u64, lo: u32, hi: u32) -> bool {
-    p >= lo && p as u64 + len <= hi as u64
-}
-/// A readable input: inside one hub region (an output region, the configuration area or the hub
-/// area at `DATA + 0x200`), never in tile-owned state.
+/// Zeroes `n` bytes at `a`.
 #[inline(never)]
-fn rd(p: u32, len: u64) -> bool {
-    wr(p, len) || within(p, len, DATA, ST) || within(p, len, IDW, QBIN)
-}
-/// A writable output: inside one of BLOCK, OUT and the message buffer.
-#[inline(never)]
-fn wr(p: u32, len: u64) -> bool {
-    within(p, len, BLOCK, BLOCK_END) || within(p, len, OUT, QRY) || within(p, len, MSG, MSG_END)
-}
-#[inline(always)]
-fn overlap(a: u32, alen: u64, b: u32, blen: u64) -> bool {
-    (a as u64) < b as u64 + blen && (b as u64) < a as u64 + alen
+fn zero(a: u32, n: u32) {
+    sl_mut::<u8>(a, n as usize).fill(0);
 }
 
-// ---- four-lane vectors: v128 with simd128, arrays without (the scalar build) ----
-
-#[cfg(target_feature = "simd128")]
-mod v {
-    use core::arch::wasm32::*;
-    pub type V = v128;
-    // SAFETY (every function): the caller passes an address with 16 readable bytes (8 for f16,
-    // 4 for i8) inside the checked memory map.
-    #[inline(always)]
-    pub fn ld(a: u32) -> V {
-        // SAFETY: the caller checked the address against the memory map (module note).
-        unsafe { v128_load(a as *const v128) }
-    }
-    #[inline(always)]
-    pub fn ld_f16(a: u32) -> V {
-        // SAFETY: the caller checked the address against the memory map (module note).
-        crate::backends::wasm128::widen_f16_bits(unsafe {
-            u32x4_load_extend_u16x4(a as *const u16)
-        })
-    }
-    #[inline(always)]
-    pub fn ld_i8(a: u32) -> V {
-        // SAFETY: the caller checked the address against the memory map (module note).
-        let b = unsafe { v128_load32_zero(a as *const u32) };
-        i32x4_extend_low_i16x8(i16x8_extend_low_i8x16(b))
-    }
-    #[inline(always)]
-    pub fn sq8(q: V, min: V, range: V) -> V {
-        let u = f32x4_convert_i32x4(i32x4_add(q, i32x4_splat(128)));
-        f32x4_add(min, f32x4_mul(f32x4_div(u, f32x4_splat(255.0)), range))
-    }
-    #[inline(always)]
-    pub fn st(a: u32, x: V) {
-        // SAFETY: the caller checked the address against the memory map (module note).
-        unsafe { v128_store(a as *mut v128, x) }
-    }
-    #[inline(always)]
-    pub fn zero() -> V {
-        i32x4_splat(0)
-    }
-    #[inline(always)]
-    pub fn fadd(a: V, b: V) -> V {
-        f32x4_add(a, b)
-    }
-    #[inline(always)]
-    pub fn fsub(a: V, b: V) -> V {
-        f32x4_sub(a, b)
-    }
-    #[inline(always)]
-    pub fn fmul(a: V, b: V) -> V {
-        f32x4_mul(a, b)
-    }
-    #[inline(always)]
-    pub fn iadd(a: V, b: V) -> V {
-        i32x4_add(a, b)
-    }
-    #[inline(always)]
-    pub fn isub(a: V, b: V) -> V {
-        i32x4_sub(a, b)
-    }
-    #[inline(always)]
-    pub fn imul(a: V, b: V) -> V {
-        i32x4_mul(a, b)
-    }
-    #[inline(always)]
-    pub fn to_int(a: V) -> V {
-        i32x4_trunc_sat_f32x4(a)
-    }
-    #[inline(always)]
-    pub fn and(a: V, b: V) -> V {
-        v128_and(a, b)
-    }
-    /// All-ones in the lanes `i + j < n`.
-    #[inline(always)]
-    pub fn mask(i: u32, n: u32) -> V {
-        u32x4_lt(u32x4_add(u32x4_splat(i), u32x4(0, 1, 2, 3)), u32x4_splat(n))
-    }
-    /// Bit count of 16 bytes, masked to the first `n - i` bytes, as four `u32` partial counts.
-    #[inline(always)]
-    pub fn popcnt16(x: V, i: u32, n: u32) -> V {
-        let idx = u8x16_add(
-            u8x16_splat(0),
-            u8x16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-        );
-        let left = n - i;
-        let m = if left >= 16 {
-            u8x16_splat(0xff)
-        } else {
-            u8x16_lt(idx, u8x16_splat(left as u8))
-        };
-        let c = i8x16_popcnt(v128_and(x, m));
-        u32x4_extadd_pairwise_u16x8(u16x8_extadd_pairwise_u8x16(c))
-    }
-    #[inline(always)]
-    pub fn xor(a: V, b: V) -> V {
-        v128_xor(a, b)
-    }
-}
-
-#[cfg(not(target_feature = "simd128"))]
-mod v {
-    pub type V = [u32; 4];
-    #[inline(always)]
-    fn map(a: V, b: V, f: impl Fn(u32, u32) -> u32) -> V {
-        [f(a[0], b[0]), f(a[1], b[1]), f(a[2], b[2]), f(a[3], b[3])]
-    }
-    #[inline(always)]
-    fn fmap(a: V, b: V, f: impl Fn(f32, f32) -> f32) -> V {
-        map(a, b, |x, y| {
-            f(f32::from_bits(x), f32::from_bits(y)).to_bits()
-        })
-    }
-    // SAFETY (every function): as the simd128 build.
-    #[inline(always)]
-    pub fn ld(a: u32) -> V {
-        unsafe { (a as *const V).read_unaligned() }
-    }
-    #[inline(always)]
-    pub fn ld_f16(a: u32) -> V {
-        // SAFETY: the caller checked the address against the memory map (module note).
-        let h = unsafe { (a as *const [u16; 4]).read_unaligned() };
-        h.map(|x| crate::numerics::f16_bits_to_f32(x).to_bits())
-    }
-    #[inline(always)]
-    pub fn ld_i8(a: u32) -> V {
-        // SAFETY: the caller checked the address against the memory map (module note).
-        let b = unsafe { (a as *const [i8; 4]).read_unaligned() };
-        b.map(|x| x as i32 as u32)
-    }
-    #[inline(always)]
-    pub fn sq8(q: V, min: V, range: V) -> V {
-        let mut r = [0; 4];
-        for j in 0..4 {
-            let u = ((q[j] as i32 + 128) as f32) / 255.0;
-            r[j] = (f32::from_bits(min[j]) + u * f32::from_bits(range[j])).to_bits();
-        }
-        r
-    }
-    #[inline(always)]
-    pub fn st(a: u32, x: V) {
-        // SAFETY: the caller checked the address against the memory map (module note).
-        unsafe { (a as *mut V).write_unaligned(x) }
-    }
-    #[inline(always)]
-    pub fn zero() -> V {
-        [0; 4]
-    }
-    #[inline(always)]
-    pub fn fadd(a: V, b: V) -> V {
-        fmap(a, b, |x, y| x + y)
-    }
-    #[inline(always)]
-    pub fn fsub(a: V, b: V) -> V {
-        fmap(a, b, |x, y| x - y)
-    }
-    #[inline(always)]
-    pub fn fmul(a: V, b: V) -> V {
-        fmap(a, b, |x, y| x * y)
-    }
-    #[inline(always)]
-    pub fn iadd(a: V, b: V) -> V {
-        map(a, b, u32::wrapping_add)
-    }
-    #[inline(always)]
-    pub fn isub(a: V, b: V) -> V {
-        map(a, b, u32::wrapping_sub)
-    }
-    #[inline(always)]
-    pub fn imul(a: V, b: V) -> V {
-        map(a, b, u32::wrapping_mul)
-    }
-    #[inline(always)]
-    pub fn to_int(a: V) -> V {
-        a.map(|x| f32::from_bits(x) as i32 as u32)
-    }
-    #[inline(always)]
-    pub fn and(a: V, b: V) -> V {
-        map(a, b, |x, y| x & y)
-    }
-    #[inline(always)]
-    pub fn mask(i: u32, n: u32) -> V {
-        [0, 1, 2, 3].map(|j| if i + j < n { !0 } else { 0 })
-    }
-    #[inline(always)]
-    pub fn popcnt16(x: V, i: u32, n: u32) -> V {
-        let left = n - i;
-        let mut r = [0; 4];
-        for (j, jj) in [0u32, 4, 8, 12].into_iter().enumerate() {
-            let m = if left >= jj + 4 {
-                !0u32
-            } else if left > jj {
-                (1u32 << (8 * (left - jj))) - 1
-            } else {
-                0
-            };
-            r[j] = (x[j] & m).count_ones();
-        }
-        r
-    }
-    #[inline(always)]
-    pub fn xor(a: V, b: V) -> V {
-        map(a, b, |x, y| x ^ y)
-    }
-}
-
-/// Canonical sums `[sum, a.a, b.b]` of `n` elements: the query (f32 at `q`) against one row of
-/// `kind` at `row`; for `K_I8` the exact integer sums converted to `f32`.
-#[inline(never)]
-fn sums(kind: u32, metric: u32, q: u32, row: u32, n: u32) -> [f32; 3] {
-    let mut lanes = [[0u32; 64]; 3];
-    let base = lanes.as_mut_ptr() as u32;
-    let int = kind == K_I8;
-    let mut g = 0;
-    while g < 16 {
-        let (mut a0, mut a1, mut a2) = (v::zero(), v::zero(), v::zero());
-        let mut i = g * 4;
-        while i < n {
-            let m = v::mask(i, n);
-            let mut x = v::ld(q + 4 * i);
-            let y = match kind {
-                K_F32 => v::ld(row + 4 * i),
-                K_F16 => v::ld_f16(row + 2 * i),
-                K_SQ8 => v::sq8(
-                    v::ld_i8(row + i),
-                    v::ld(SQMIN + 4 * i),
-                    v::ld(SQRNG + 4 * i),
-                ),
-                _ => {
-                    x = v::to_int(x);
-                    v::ld_i8(row + i)
-                }
-            };
-            if int {
-                if metric == 0 {
-                    let d = v::isub(x, y);
-                    a0 = v::iadd(a0, v::and(v::imul(d, d), m));
-                } else {
-                    a0 = v::iadd(a0, v::and(v::imul(x, y), m));
-                    a1 = v::iadd(a1, v::and(v::imul(x, x), m));
-                    a2 = v::iadd(a2, v::and(v::imul(y, y), m));
-                }
-            } else if metric == 0 {
-                let d = v::fsub(x, y);
-                a0 = v::fadd(a0, v::and(v::fmul(d, d), m));
-            } else {
-                a0 = v::fadd(a0, v::and(v::fmul(x, y), m));
-                if metric == 2 {
-                    a1 = v::fadd(a1, v::and(v::fmul(x, x), m));
-                    a2 = v::fadd(a2, v::and(v::fmul(y, y), m));
-                }
-            }
-            i += 64;
-        }
-        v::st(base + 16 * g, a0);
-        v::st(base + 256 + 16 * g, a1);
-        v::st(base + 512 + 16 * g, a2);
-        g += 1;
-    }
-    let mut out = [0.0f32; 3];
-    let mut s = 0;
-    while s < 3 {
-        let l = base + 256 * s;
-        // The halving tree. For h = 32, 16, 8, 4 lanes it adds whole lane groups (group g +=
-        // group g + h / 4); then inside group 0: lanes 0, 1 += lanes 2, 3; lane 0 += lane 1.
-        // Integer sums take the same additions (exact in any order).
-        let mut h = 8;
-        while h > 0 {
-            let mut g = 0;
-            while g < h {
-                let (a, b) = (v::ld(l + 16 * g), v::ld(l + 16 * (g + h)));
-                v::st(l + 16 * g, if int { v::iadd(a, b) } else { v::fadd(a, b) });
-                g += 1;
-            }
-            h /= 2;
-        }
-        let lane = |j: u32| ld32(l + 4 * j);
-        out[s as usize] = if int {
-            lane(0)
-                .wrapping_add(lane(2))
-                .wrapping_add(lane(1).wrapping_add(lane(3))) as i32 as f32
-        } else {
-            let f = |j| f32::from_bits(lane(j));
-            (f(0) + f(2)) + (f(1) + f(3))
-        };
-        s += 1;
-    }
-    out
-}
-
-/// Hamming distance of `nb` bytes at `a` and `b`, as `f32`.
-#[inline(never)]
-fn hamming(a: u32, b: u32, nb: u32) -> f32 {
-    let mut acc = v::zero();
-    let mut i = 0;
-    while i < nb {
-        acc = v::iadd(acc, v::popcnt16(v::xor(v::ld(a + i), v::ld(b + i)), i, nb));
-        i += 16;
-    }
-    let mut t = [0u32; 4];
-    v::st(t.as_mut_ptr() as u32, acc);
-    (t[0] + t[1] + t[2] + t[3]) as f32
-}
-
-/// f32 -> f16 bits, rounding to nearest even: the SIMD128 backend's integer rounding (tested equal
-/// to `numerics::f32_to_f16_bits` for every input class) or, in the scalar build, that function.
-#[inline(always)]
-fn to_f16(x: f32) -> u16 {
-    #[cfg(target_feature = "simd128")]
-    {
-        use core::arch::wasm32::*;
-        u32x4_extract_lane::<0>(crate::backends::wasm128::narrow_f32_bits(f32x4_splat(x))) as u16
-    }
-    #[cfg(not(target_feature = "simd128"))]
-    f32_to_f16_bits(x)
-}
-
-/// The final distance of a metric from its sums (IP negates; cosine is `numerics`' formula).
-#[inline(always)]
-fn finish(metric: u32, s: [f32; 3]) -> f32 {
-    match metric {
-        0 => s[0],
-        1 => -s[0],
-        _ => cosine_from_sums(s[0], s[1], s[2]),
-    }
-}
-
-/// The distance of row `r` of the loaded block (all checks done by the caller).
-#[inline(never)]
-fn row_distance(metric: u32, r: u32) -> f32 {
-    let s = st();
-    let row = s.blk_ptr + r * s.blk_row;
-    match s.blk_kind {
-        K_BIN => hamming(QBIN, row, s.blk_row),
-        K_PQ => {
-            let mut acc = 0.0f32;
-            let mut m = 0;
-            while m < s.pq_m {
-                let c = ld32(row + m) & 0xff;
-                acc += f32::from_bits(ld32(PQT + 4 * (m * s.pq_k + c)));
-                m += 1;
-            }
-            acc
-        }
-        kind => finish(metric, sums(kind, metric, QRY, row, s.dim)),
-    }
-}
-
-/// Checks that the loaded block can be measured with `metric`, and prepares the binary query.
-fn check_metric(metric: u32) -> i32 {
-    let s = st();
-    if s.dim == 0 {
-        return E_NO_QUERY;
-    }
-    if s.blk_row == 0 {
-        return E_NO_BLOCK;
-    }
-    match s.blk_kind {
-        K_BIN if metric != 3 => E_METRIC,
-        K_PQ if metric != 0 => E_METRIC,
-        K_BIN | K_PQ => 0,
-        _ if metric > 2 => E_METRIC,
-        K_I8 if s.q_int == 0 => E_QUERY_NOT_I8,
-        _ => 0,
-    }
-}
-
-/// Widens and stores `dim` f16 values at `p` as the query; zero-pads to the end of QRY.
-fn set_query(p: u32, dim: u32) -> i32 {
-    let s = st();
-    if dim == 0 || dim > MAX_DIM || (s.cfg_dim != 0 && dim != s.cfg_dim) {
-        return E_DIM;
-    }
-    if !rd(p, 2 * dim as u64) {
-        return E_PTR;
-    }
-    // The source lies in a hub region (`rd`), so writing QRY and QBIN never overwrites it.
-    zero(QRY, 4096);
-    zero(QBIN, 128);
-    let mut int = 1;
-    let mut i = 0;
-    while i < dim {
-        let x = f16_bits_to_f32(ld32(p + 2 * i) as u16);
-        st32(QRY + 4 * i, x.to_bits());
-        if !(x >= -128.0 && x <= 127.0 && (x as i32) as f32 == x) {
-            int = 0;
-        }
-        // The binary form of the query (bit set where x >= 0), at QBIN.
-        if x >= 0.0 {
-            // SAFETY: QBIN + i / 8 < QBIN + 128, a tile-owned byte (i < 1024).
-            unsafe { *((QBIN + i / 8) as *mut u8) |= 1 << (i % 8) };
-        }
-        i += 1;
-    }
-    if dim != s.dim {
-        s.blk_row = 0;
-        s.blk_count = 0;
-        if s.sq_dim != dim {
-            s.sq_dim = 0;
-        }
-    }
-    s.dim = dim;
-    s.q_int = int;
-    s.pq_m = 0;
-    s.topk_len = 0;
-    s.g_active = 0;
-    s.g_walk = 0;
-    dim as i32
-}
-
-fn dtype_kind(dtype: u32) -> u32 {
-    match dtype {
-        0 => K_F32,
-        1 => K_F16,
-        3 if st().sq_dim == st().dim => K_SQ8,
-        3 => K_I8,
-        6 => K_BIN,
-        7 => K_PQ,
-        _ => 99,
-    }
-}
-
-fn load_block(p: u32, count: u32, dtype: u32) -> i32 {
-    let s = st();
-    if s.dim == 0 {
-        return E_NO_QUERY;
-    }
-    let kind = dtype_kind(dtype);
-    let row = match kind {
-        K_F32 => 4 * s.dim,
-        K_F16 => 2 * s.dim,
-        K_SQ8 | K_I8 => s.dim,
-        K_BIN => s.dim.div_ceil(8),
-        K_PQ if s.pq_m == 0 => return E_NO_CODEBOOK,
-        K_PQ => s.pq_m,
-        _ => return E_DTYPE,
-    };
-    if count > 0x8000 {
-        return E_COUNT;
-    }
-    let len = count as u64 * row as u64;
-    if len > 0x8000 {
-        return E_TOO_BIG;
-    }
-    if !within(p, len, BLOCK, BLOCK_END) {
-        return E_PTR;
-    }
-    if kind == K_PQ {
-        let mut i = 0;
-        while (i as u64) < len {
-            if ld32(p + i) & 0xff >= s.pq_k {
-                return E_CODE;
-            }
-            i += 1;
-        }
-    }
-    s.blk_ptr = p;
-    s.blk_count = count;
-    s.blk_kind = kind;
-    s.blk_row = row;
-    s.blk_id = ld64(IDW);
-    count as i32
-}
-
-fn distances(metric: u32, out: u32) -> i32 {
-    let e = check_metric(metric);
-    if e != 0 {
-        return e;
-    }
-    let s = st();
-    let n = s.blk_count;
-    let len = 4 * n as u64;
-    if !wr(out, len) {
-        return E_PTR;
-    }
-    if overlap(out, len, s.blk_ptr, n as u64 * s.blk_row as u64) {
-        return E_OVERLAP;
-    }
-    s.metric = metric;
-    let mut r = 0;
-    while r < n {
-        st32(out + 4 * r, row_distance(metric, r).to_bits());
-        r += 1;
-    }
-    n as i32
-}
-
-/// `(d1, id1)` sorts before `(d2, id2)`: by `numerics::order_key`, then by id.
-#[inline(never)]
-fn less(d1: f32, id1: u64, d2: f32, id2: u64) -> bool {
-    (order_key(d1), id1) < (order_key(d2), id2)
-}
-
-/// Offers one result to the sorted top-K list.
-fn push(d: f32, id: u64) {
-    let s = st();
-    let mut p = 0;
-    while p < s.topk_len {
-        let a = TOPK + 16 * p;
-        if less(d, id, f32::from_bits(ld32(a + 8)), ld64(a)) {
-            break;
-        }
-        p += 1;
-    }
-    if p >= s.k {
-        return;
-    }
-    let keep = if s.topk_len < s.k {
-        s.topk_len
+/// `[p, p + len)` lies in a hub region (`E_PTR` otherwise): an output region, the configuration
+/// or the hub area.
+fn input(p: u32, len: u64) -> Code {
+    if output(p, len) == 0 || abi::CONFIG.holds(p, len) || abi::HUB_AREA.holds(p, len) {
+        0
     } else {
-        s.k - 1
-    };
-    let a = TOPK + 16 * p;
-    copy(a + 16, a, 16 * (keep - p));
-    st64(a, id);
-    st64(a + 8, d.to_bits() as u64);
-    s.topk_len = keep + 1;
-}
-
-fn set_k(k: u32) -> i32 {
-    if k == 0 || k > MAX_K {
-        return E_K;
-    }
-    let s = st();
-    s.k = k;
-    if s.topk_len > k {
-        s.topk_len = k;
-    }
-    0
-}
-
-fn topk_merge(dp: u32, ip: u32, count: u32, k: u32) -> i32 {
-    if k == 0 || k > MAX_K {
-        return E_K;
-    }
-    if !rd(dp, 4 * count as u64) || !rd(ip, 8 * count as u64) {
-        return E_PTR;
-    }
-    set_k(k);
-    let mut i = 0;
-    while i < count {
-        push(f32::from_bits(ld32(dp + 4 * i)), ld64(ip + 8 * i));
-        i += 1;
-    }
-    st().topk_len as i32
-}
-
-fn topk_read(out: u32) -> i32 {
-    let n = st().topk_len;
-    if !wr(out, 16 * n as u64) {
-        return E_PTR;
-    }
-    copy(out, TOPK, 16 * n);
-    n as i32
-}
-
-fn load_sq(p: u32, dim: u32) -> i32 {
-    if dim == 0 || dim > MAX_SQ_DIM {
-        return E_DIM;
-    }
-    if !rd(p, 8 * dim as u64) {
-        return E_PTR;
-    }
-    // As the native `SqParams::new`: finite, min <= max, max - min finite; checked before
-    // anything is stored.
-    let mut d = 0;
-    while d < dim {
-        let lo = f32::from_bits(ld32(p + 8 * d));
-        let hi = f32::from_bits(ld32(p + 8 * d + 4));
-        if !(lo <= hi && (hi - lo).is_finite()) {
-            return E_PARAM;
-        }
-        d += 1;
-    }
-    d = 0;
-    while d < dim {
-        let lo = f32::from_bits(ld32(p + 8 * d));
-        let hi = f32::from_bits(ld32(p + 8 * d + 4));
-        st32(SQMIN + 4 * d, lo.to_bits());
-        st32(SQRNG + 4 * d, (hi - lo).to_bits());
-        d += 1;
-    }
-    let s = st();
-    s.sq_dim = dim;
-    // A loaded i8 block changes meaning with the parameters: unload it.
-    if s.blk_kind == K_SQ8 || s.blk_kind == K_I8 {
-        s.blk_row = 0;
-    }
-    dim as i32
-}
-
-fn dequant(src: u32, dst: u32, count: u32) -> i32 {
-    let dim = st().sq_dim;
-    if dim == 0 {
-        return E_NO_PARAMS;
-    }
-    if count > 0x10000 {
-        return E_COUNT;
-    }
-    let n = count * dim;
-    if !rd(src, n as u64) || !wr(dst, 2 * n as u64) {
-        return E_PTR;
-    }
-    if overlap(src, n as u64, dst, 2 * n as u64) {
-        return E_OVERLAP;
-    }
-    let mut i = 0;
-    while i < n {
-        let d = i % dim;
-        let q = ld32(src + i) as i8;
-        let x = sq8_decode(
-            q,
-            f32::from_bits(ld32(SQMIN + 4 * d)),
-            f32::from_bits(ld32(SQRNG + 4 * d)),
-        );
-        let h = to_f16(x);
-        // Two bytes per value; the stores stay inside dst (i < n).
-        // SAFETY: dst + 2i + 2 <= dst + 2n, checked by `wr` above.
-        unsafe { ((dst + 2 * i) as *mut u16).write_unaligned(h) };
-        i += 1;
-    }
-    count as i32
-}
-
-fn load_pq(p: u32, m: u32, k: u32) -> i32 {
-    let s = st();
-    if s.dim == 0 {
-        return E_NO_QUERY;
-    }
-    if m == 0 || m > s.dim || s.dim % m != 0 {
-        return E_DIM;
-    }
-    if k == 0 || k > 256 {
-        return E_K;
-    }
-    if m * k > MAX_PQ_TABLE {
-        return E_TOO_BIG;
-    }
-    let sd = s.dim / m;
-    if !rd(p, 2 * (k * s.dim) as u64) {
-        return E_PTR;
-    }
-    let mut j = 0;
-    while j < m {
-        let mut c = 0;
-        while c < k {
-            let cent = p + 2 * sd * (j * k + c);
-            let t = sums(K_F16, 0, QRY + 4 * sd * j, cent, sd)[0];
-            st32(PQT + 4 * (j * k + c), t.to_bits());
-            c += 1;
-        }
-        j += 1;
-    }
-    s.pq_m = m;
-    s.pq_k = k;
-    if s.blk_kind == K_PQ {
-        s.blk_row = 0;
-    }
-    (m * k) as i32
-}
-
-fn pq_distances(codes: u32, count: u32, out: u32) -> i32 {
-    let s = st();
-    let m = s.pq_m;
-    if m == 0 {
-        return E_NO_CODEBOOK;
-    }
-    if count > 0x10000 {
-        return E_COUNT;
-    }
-    let n = count as u64 * m as u64;
-    if !rd(codes, n) || !wr(out, 4 * count as u64) {
-        return E_PTR;
-    }
-    if overlap(codes, n, out, 4 * count as u64) {
-        return E_OVERLAP;
-    }
-    let mut i = 0;
-    while (i as u64) < n {
-        if ld32(codes + i) & 0xff >= s.pq_k {
-            return E_CODE;
-        }
-        i += 1;
-    }
-    // Reuse the block row loop: a temporary PQ "block" of the codes.
-    let saved = (s.blk_ptr, s.blk_count, s.blk_kind, s.blk_row);
-    (s.blk_ptr, s.blk_count, s.blk_kind, s.blk_row) = (codes, count, K_PQ, m);
-    let mut r = 0;
-    while r < count {
-        st32(out + 4 * r, row_distance(0, r).to_bits());
-        r += 1;
-    }
-    (s.blk_ptr, s.blk_count, s.blk_kind, s.blk_row) = saved;
-    count as i32
-}
-
-/// Stores a neighbour list `[u32 count][u32 0][u64 id; count]` for `(node, layer)`.
-fn load_neighbors(node: i64, layer: u32, p: u32) -> i32 {
-    if node < 0 {
-        return E_NODE;
-    }
-    if !rd(p, 8) {
-        return E_PTR;
-    }
-    let n = ld32(p);
-    let bytes = 16 + 8 * n as u64;
-    if bytes > NBR_SIZE as u64 {
-        return E_COUNT;
-    }
-    if !rd(p, bytes - 8) {
-        return E_PTR;
-    }
-    let mut i = 0;
-    while i < n {
-        if (ld64(p + 8 + 8 * i) as i64) < 0 {
-            return E_NODE;
-        }
-        i += 1;
-    }
-    let s = st();
-    if s.nb_used as u64 + bytes > NBR_SIZE as u64 {
-        s.nb_used = 0;
-    }
-    let e = NBR + s.nb_used;
-    copy(e + 16, p + 8, 8 * n);
-    st64(e, node as u64);
-    st32(e + 8, layer);
-    st32(e + 12, n);
-    s.nb_used += bytes as u32;
-    n as i32
-}
-
-/// The cache entry of `(node, layer)` (the latest one), or 0.
-fn find_list(node: u64, layer: u32) -> u32 {
-    let s = st();
-    let mut e = NBR;
-    let mut found = 0;
-    while e < NBR + s.nb_used {
-        if ld64(e) == node && ld32(e + 8) == layer {
-            found = e;
-        }
-        e += 16 + 8 * ld32(e + 12);
-    }
-    found
-}
-
-/// The distance of node `id` if its vector is in the loaded block.
-fn node_distance(id: u64) -> Option<f32> {
-    let s = st();
-    let r = id.wrapping_sub(s.blk_id);
-    if r < s.blk_count as u64 {
-        Some(row_distance(s.metric, r as u32))
-    } else {
-        None
+        err::PTR
     }
 }
-
-fn greedy_step(cur: i64, layer: u32) -> i64 {
-    if cur < 0 {
-        return E_NODE as i64;
-    }
-    let s = st();
-    // Without a block every vector is missing (NEED_BLOCK); with one, the metric must suit it.
-    let e = if s.blk_row == 0 {
-        if s.dim == 0 { E_NO_QUERY } else { 0 }
-    } else {
-        check_metric(s.metric)
-    };
-    if e != 0 {
-        return e as i64;
-    }
-    let cur = cur as u64;
-    if s.g_active == 0 || cur != s.g_cur {
-        s.g_active = 1;
-        s.g_have = 0;
-        s.g_cur = cur;
-        s.g_pos = 0;
-    }
-    if layer != s.g_layer {
-        s.g_layer = layer;
-        s.g_pos = 0;
-    }
-    if s.g_have == 0 {
-        match node_distance(cur) {
-            Some(d) => {
-                s.g_best = cur;
-                s.g_best_d = d;
-                s.g_have = 1;
-            }
-            None => {
-                s.need_id = cur;
-                return NEED_BLOCK;
-            }
-        }
-    }
-    let list = find_list(cur, layer);
-    if list == 0 {
-        s.need_id = cur;
-        return NEED_NEIGHBORS;
-    }
-    let n = ld32(list + 12);
-    while s.g_pos < n {
-        let id = ld64(list + 16 + 8 * s.g_pos);
-        match node_distance(id) {
-            Some(d) => {
-                if less(d, id, s.g_best_d, s.g_best) {
-                    s.g_best = id;
-                    s.g_best_d = d;
-                }
-                s.g_pos += 1;
-            }
-            None => {
-                s.need_id = id;
-                return NEED_BLOCK;
-            }
-        }
-    }
-    // Move to the best node (its distance is known); the same id back means a local minimum.
-    s.g_cur = s.g_best;
-    s.g_pos = 0;
-    s.g_best as i64
+/// `[p, p + len)` lies in an output region (`E_PTR` otherwise).
+fn output(p: u32, len: u64) -> Code {
+    if abi::is_output(p, len) { 0 } else { err::PTR }
 }
-
-fn build_crc_table() {
-    let mut b = 0;
-    while b < 256 {
-        let mut c = b;
-        let mut i = 0;
-        while i < 8 {
-            c = if c & 1 != 0 {
-                (c >> 1) ^ 0x82F6_3B78
-            } else {
-                c >> 1
-            };
-            i += 1;
-        }
-        st32(CRC + 4 * b, c);
-        b += 1;
-    }
+/// `p` is a multiple of `size` (`E_ALIGN` otherwise).
+fn aligned(p: u32, size: u32) -> Code {
+    if p % size == 0 { 0 } else { err::ALIGN }
 }
-
-fn crc32c(p: u32, len: u32) -> i32 {
-    if !rd(p, len as u64) {
-        return E_PTR;
-    }
-    if ld32(CRC + 4) != 0xF26B_8303 {
-        build_crc_table();
-    }
-    let mut c = !0u32;
-    let mut i = 0;
-    while i < len {
-        c = (c >> 8) ^ ld32(CRC + 4 * ((c ^ ld32(p + i)) & 0xff));
-        i += 1;
-    }
-    !c as i32
-}
-
-fn verify_header(p: u32) -> i32 {
-    if !rd(p, 64) {
-        return E_PTR;
-    }
-    let w = ld32(p + 4);
-    let (version, seg, flags) = (w & 0xff, (w >> 8) & 0xff, w >> 16);
-    let algo_comp = ld32(p + 0x20);
-    let (algo, comp) = (algo_comp & 0xff, (algo_comp >> 8) & 0xff);
-    if ld32(p) != 0x5256_4653 {
-        1
-    } else if version != 1 {
-        2
-    } else if seg == 0 {
-        3
-    } else if flags >> 10 != 0 {
-        4
-    } else if algo > 2 {
-        5
-    } else if comp > 3 {
-        6
-    } else if algo_comp >> 16 != 0 || ld32(p + 0x24) != 0 {
-        7
-    } else if ld64(p + 0x10) > 1 << 32 {
-        8
-    } else if flags & 1 == 0 && ld32(p + 0x38) != 0 {
-        9
-    } else if !matches!(seg, 0x01..=0x11 | 0x20..=0x23 | 0x30..=0x36 | 0xF0..=0xFF) {
-        10
+/// The ranges share no byte (`E_OVERLAP` otherwise).
+fn apart(a: u32, alen: u32, b: u32, blen: u32) -> Code {
+    if abi::overlap(a, alen as u64, b, blen as u64) {
+        err::OVERLAP
     } else {
         0
     }
 }
 
-fn init(p: u32) -> i32 {
-    if !rd(p, 64) {
-        return E_PTR;
+// ---- the state machine: transitions ----
+
+impl State {
+    /// No walk (every walk field zero).
+    fn drop_walk(&mut self) {
+        self.walk = WalkState::default();
     }
-    let (dim, metric, k) = (ld32(p), ld32(p + 4), ld32(p + 8));
-    let mut i = 12;
-    while i < 64 {
-        if ld32(p + i) != 0 {
-            return E_CONFIG;
+    /// No block (every block field zero).
+    fn drop_block(&mut self) {
+        self.block = BlockState::default();
+    }
+    /// The current metric; a walk measured with another one ends.
+    fn set_metric(&mut self, m: u32) {
+        if m != self.metric {
+            self.drop_walk();
         }
-        i += 4;
+        self.metric = m;
     }
-    if dim > MAX_DIM || metric > 3 || k > MAX_K {
-        return E_CONFIG;
+    /// The block's byte length.
+    fn block_len(&self) -> u32 {
+        self.block.count * self.block.row
     }
-    reset(dim, metric, k)
+    /// The top-K list with bound `k`: the best `k` stay, the rest of the region is zero.
+    fn set_k(&mut self, k: u32) {
+        self.topk_k = k;
+        self.topk_len = self.topk_len.min(k);
+        let held = 16 * self.topk_len;
+        zero(abi::TOPK.start + held, abi::TOPK.len - held);
+    }
+    /// Offers `(d, id)` to the top-K list.
+    fn offer(&mut self, list: &mut [TopKRecord], d: f32, id: u64) {
+        let rec = TopKRecord {
+            id,
+            distance: d,
+            zero: 0,
+        };
+        let n = offer_sorted(
+            list,
+            self.topk_len as usize,
+            self.topk_k as usize,
+            rec,
+            |r| rank(r.distance, r.id),
+        );
+        self.topk_len = n as u32;
+    }
 }
 
-/// Clears all tile state (not the message buffer) and applies a validated configuration.
-fn reset(dim: u32, metric: u32, k: u32) -> i32 {
-    zero(ST, MSG - ST);
-    zero(NBR, NBR_SIZE);
-    zero(QRY, 4096);
-    build_crc_table();
-    let s = st();
-    s.cfg_dim = dim;
-    s.cfg_metric = metric;
-    s.metric = metric;
-    s.cfg_k = k;
-    s.k = if k == 0 { MAX_K } else { k };
+/// The configuration's fresh state (`s` is the state in place): every tile-owned region zero.
+fn reset(s: &mut State, c: Config) -> Code {
+    // The tile-owned regions (`tile_abi::TILE_REGIONS`) as four runs, the state (`s`) the first;
+    // the CRC table is not state (`rvf_crc32c` fills it before each use) and the reserved bytes
+    // are never written.
+    zero(abi::STATE.start, abi::TOPK.end() - abi::STATE.start);
+    zero(abi::NEIGHBORS.start, abi::NEIGHBORS.len);
+    zero(
+        abi::PQ_TABLE.start,
+        abi::SQ_RANGE.end() - abi::PQ_TABLE.start,
+    );
+    zero(abi::QUERY.start, abi::QUERY.len);
+    (s.cfg_dim, s.cfg_metric, s.cfg_k, s.metric) = (c.dim, c.metric, c.k, c.metric);
+    s.topk_k = if c.k == 0 { MAX_K } else { c.k };
     0
 }
 
-// ---- the 14 exports ----
+/// The CRC32C byte table.
+fn crc_table() -> &'static mut [u32; 256] {
+    // SAFETY: the tile-owned, 4-aligned table region of 1 KB (safety model).
+    unsafe { &mut *(abi::CRC_TABLE.start as *mut [u32; 256]) }
+}
+
+/// The top-K list, as records.
+fn topk() -> &'static mut [TopKRecord] {
+    sl_mut(abi::TOPK.start, MAX_K as usize)
+}
+
+// ---- checks shared by the exports ----
+
+/// The block kind `kind` can be measured with metric `m` against the loaded query.
+fn suits(s: &State, kind: u32, m: u32) -> Code {
+    let ok = match kind {
+        kind::BINARY => m == metric::HAMMING,
+        kind::PQ => m == metric::L2,
+        kind::SQ8 => m < metric::HAMMING,
+        _ => m <= metric::HAMMING,
+    };
+    if !ok {
+        err::METRIC
+    } else if kind == kind::I8 && s.query_int == 0 {
+        err::QUERY_NOT_I8
+    } else {
+        0
+    }
+}
+
+/// A distance of the loaded block with metric `m` is defined.
+fn check_metric(s: &State, m: u32) -> Code {
+    if s.query_dim == 0 {
+        err::NO_QUERY
+    } else if s.block.kind == kind::NONE {
+        err::NO_BLOCK
+    } else {
+        suits(s, s.block.kind, m)
+    }
+}
+
+/// `n` PQ codes at `p` lie below `K` (the crate's test; `E_CODE` otherwise).
+fn codes_ok(s: &State, p: u32, n: u32) -> Code {
+    if codes_below(sl(p, n as usize), s.pq_k as usize) {
+        0
+    } else {
+        err::CODE
+    }
+}
+
+/// The codes of the loaded block, if it is a PQ block.
+fn block_codes_ok(s: &State) -> Code {
+    if s.block.kind == kind::PQ {
+        return codes_ok(s, s.block.addr, s.block_len());
+    }
+    0
+}
+
+// ---- distances ----
+
+/// Distances of whole rows at `rows` (of the loaded block, one per slot of `out`) with metric
+/// `m`. The caller checked the metric ([`check_metric`]) and, for PQ rows, the codes.
+///
+/// Float rows are converted to f32 exactly (f16 widening and the SQ8 decode with the crate's
+/// kernels, i8 by `as f32`) and zero-padded to whole 64-element chunks (exact, see
+/// `numerics.rs`), then summed with the one f32 kernel against the widened, padded query. For f16
+/// and SQ8 rows these are the distances of the native `distances_f16` and `sq8_distances_f16`
+/// (exact widening; the fused SQ8 distance is defined as the decoded one). For i8 rows the three
+/// sums `a.b`, `a.a`, `b.b` are exact in `f32` (every product is at most `128^2 = 2^14` in
+/// magnitude and a query has at most 1020 dimensions, so every partial sum of integers stays below
+/// `2^24`): they are the native kernel's exact integer sums, L2's is `a.a + b.b - 2 a.b`, and
+/// `numerics::finish_i64` gives the native `distances_i8` bits. Hamming compares the raw bytes of
+/// the query in the block's type (f32 widened, f16 as loaded, i8) or its binary form with each
+/// row.
+#[inline(never)]
+fn distances_into(s: &State, m: u32, q: u32, rows: u32, out: &mut [f32]) {
+    let (dim, row, kind) = (s.query_dim as usize, s.block.row, s.block.kind);
+    let pd = dim.next_multiple_of(64);
+    // The widened query, zero-padded, and a row buffer (or the query's i8 or binary bytes).
+    let mut wq = [0.0f32; k::PADDED];
+    let mut x = [0.0f32; k::PADDED];
+    k::f16_to_f32(sl(q, dim), &mut wq[..dim]);
+    // The query's bytes for Hamming (`row` bytes): f32 or f16 as they are, i8 or binary in `x`.
+    let qb = match kind {
+        kind::F32 => wq.as_ptr() as u32,
+        kind::F16 => q,
+        _ => {
+            let xb: &mut [u8] = bytemuck::cast_slice_mut(&mut x);
+            for (d, w) in wq[..dim].iter().enumerate() {
+                if kind == kind::I8 {
+                    // Its values are integers in -128..=127 (`suits`).
+                    xb[d] = *w as i8 as u8;
+                } else {
+                    // Bit `d % 8` of byte `d / 8` set where value `d` is `>= 0`.
+                    xb[d / 8] |= ((*w >= 0.0) as u8) << (d % 8);
+                }
+            }
+            xb.as_ptr() as u32
+        }
+    };
+    let hamming = m == metric::HAMMING || kind == kind::BINARY;
+    let fm = match m {
+        metric::L2 => FloatMetric::L2,
+        metric::IP => FloatMetric::Ip,
+        _ => FloatMetric::Cos,
+    };
+    let p = Sq8View {
+        min: sl(abi::SQ_MIN.start, dim),
+        range: sl(abi::SQ_RANGE.start, dim),
+    };
+    let table = sl(abi::PQ_TABLE.start, (s.pq_m * s.pq_k) as usize);
+    let mut r = 0;
+    while r < out.len() {
+        let at = rows + r as u32 * row;
+        out[r] = if hamming {
+            k::hamming(sl(qb, row as usize), sl(at, row as usize)) as f32
+        } else if kind == kind::PQ {
+            k::pq_scan_one(table, s.pq_k as usize, sl(at, row as usize))
+        } else {
+            let b = &mut x[..dim];
+            match kind {
+                kind::F32 => b.copy_from_slice(sl(at, dim)),
+                kind::F16 => k::f16_to_f32(sl(at, dim), b),
+                kind::I8 => {
+                    for (b, &v) in b.iter_mut().zip(sl::<i8>(at, dim)) {
+                        *b = v as f32;
+                    }
+                }
+                _ => k::sq8_decode_f32(sl(at, dim), p, b),
+            }
+            // i8 rows: the exact integer sums `a.b`, `a.a`, `b.b`, and L2's sum as the exact
+            // integer `a.a + b.b - 2 a.b`, finished as the native i8 kernels finish theirs.
+            let i8 = kind == kind::I8;
+            let [ab, aa, bb] =
+                k::sums_f32(if i8 { FloatMetric::Cos } else { fm }, &wq[..pd], &x[..pd]);
+            if i8 {
+                let (ab, aa, bb) = (ab as i64, aa as i64, bb as i64);
+                let s0 = if fm == FloatMetric::L2 {
+                    aa + bb - 2 * ab
+                } else {
+                    ab
+                };
+                finish_i64(fm, [s0, aa, bb])
+            } else {
+                finish(fm, [ab, aa, bb])
+            }
+        };
+        r += 1;
+    }
+}
+
+/// The distance of node `id` with the current metric, or `None` when its row is not in the
+/// loaded block. The caller checked the metric and the codes ([`walk_check`]).
+fn node_distance(s: &State, id: u64) -> Option<f32> {
+    let r = id.wrapping_sub(s.block.first_id);
+    if r >= s.block.count as u64 {
+        return None;
+    }
+    let mut d = [0.0f32];
+    distances_into(
+        s,
+        s.metric,
+        abi::QUERY.start,
+        s.block.addr + r as u32 * s.block.row,
+        &mut d,
+    );
+    Some(d[0])
+}
+
+// ---- the exports' bodies (checks first, then writes) ----
+
+fn load_query(s: &mut State, p: u32, dim: u32) -> Code {
+    if dim == 0 || dim > MAX_DIM || (s.cfg_dim != 0 && dim != s.cfg_dim) {
+        return err::DIM;
+    }
+    check!(input(p, 2 * dim as u64));
+    check!(aligned(p, 2));
+    let src = sl::<u16>(p, dim as usize);
+    let q = sl_mut::<u16>(abi::QUERY.start, abi::QUERY.len as usize / 2);
+    q.fill(0);
+    q[..src.len()].copy_from_slice(src);
+    s.query_int = src.iter().all(|&h| {
+        let x = f16_bits_to_f32(h);
+        (-128.0..=127.0).contains(&x) && x as i32 as f32 == x
+    }) as u32;
+    if dim != s.query_dim {
+        s.drop_block();
+    }
+    // The PQ table is the old query's, and so are the distances of a PQ block.
+    if s.block.kind == kind::PQ {
+        s.drop_block();
+    }
+    (s.pq_m, s.pq_k, s.query_dim) = (0, 0, dim);
+    s.drop_walk();
+    s.topk_len = 0;
+    zero(abi::TOPK.start, abi::TOPK.len);
+    dim as Code
+}
+
+/// Checks a block `(p, count, dtype)` up to its codes (`E_NO_QUERY`, `E_DTYPE`, `E_NO_CODEBOOK`,
+/// `E_COUNT`, `E_TOO_BIG`, `E_PTR`, `E_ALIGN`); returns its kind and row bytes (`kind << 16 |
+/// row`).
+fn check_block(s: &State, p: u64, count: u32, dtype: u32) -> Code {
+    let dim = s.query_dim;
+    if dim == 0 {
+        return err::NO_QUERY;
+    }
+    let (kind, row, align) = match dtype {
+        abi::dtype::F32 => (kind::F32, 4 * dim, 4),
+        abi::dtype::F16 => (kind::F16, 2 * dim, 2),
+        abi::dtype::I8 if s.sq_dim == dim => (kind::SQ8, dim, 1),
+        abi::dtype::I8 => (kind::I8, dim, 1),
+        abi::dtype::BINARY => (kind::BINARY, dim.div_ceil(8), 1),
+        abi::dtype::PQ if s.pq_m == 0 => return err::NO_CODEBOOK,
+        abi::dtype::PQ => (kind::PQ, s.pq_m, 1),
+        _ => return err::DTYPE,
+    };
+    if count > abi::MAX_BLOCK_ROWS {
+        return err::COUNT;
+    }
+    let len = count as u64 * row as u64;
+    if len > BLOCK.len as u64 {
+        return err::TOO_BIG;
+    }
+    if !(p <= u32::MAX as u64 && BLOCK.holds(p as u32, len)) {
+        return err::PTR;
+    }
+    check!(aligned(p as u32, align));
+    (kind << 16 | row) as Code
+}
+
+/// Loads the block `(p, count, dtype)` with row 0's id `first_id`, after copying `n` bytes from
+/// `src` to `dst` (a LOAD_BLOCK message's data; `n = 0` for the export). The block is checked
+/// ([`check_block`]), and, during a message walk, that the walk's metric suits it (so that the
+/// walk can continue); then the data is copied and a PQ block's codes checked as they are after
+/// the copy: bad codes undo the copy (`E_CODE`, nothing changed).
+fn set_block(
+    s: &mut State,
+    p: u64,
+    count: u32,
+    dtype: u32,
+    first_id: u64,
+    (dst, src, n): (u32, u32, u32),
+) -> Code {
+    let kr = check!(check_block(s, p, count, dtype));
+    let (at, kind, row) = (p as u32, kr as u32 >> 16, kr as u32 & 0xffff);
+    if s.walk.msg != 0 {
+        check!(suits(s, kind, s.metric));
+    }
+    let mut saved = [0u8; abi::MAX_BLOCK_CHUNK as usize];
+    let keep = saved.as_mut_ptr() as u32;
+    copy(keep, dst, n);
+    copy(dst, src, n);
+    if kind == kind::PQ && codes_ok(s, at, count * row) < 0 {
+        copy(dst, keep, n);
+        return err::CODE;
+    }
+    (s.block.addr, s.block.count, s.block.kind) = (at, count, kind);
+    (s.block.row, s.block.first_id) = (row, first_id);
+    count as Code
+}
+
+fn load_block(s: &mut State, p: u32, count: u32, dtype: u32) -> Code {
+    set_block(
+        s,
+        p as u64,
+        count,
+        dtype,
+        ld64(abi::BLOCK_ID_WORD),
+        (p, p, 0),
+    )
+}
+
+fn distances(s: &mut State, m: u32, out: u32) -> Code {
+    check!(check_metric(s, m));
+    let n = s.block.count;
+    check!(output(out, 4 * n as u64));
+    check!(aligned(out, 4));
+    check!(apart(out, 4 * n, s.block.addr, s.block_len()));
+    check!(block_codes_ok(s));
+    distances_into(
+        s,
+        m,
+        abi::QUERY.start,
+        s.block.addr,
+        sl_mut(out, n as usize),
+    );
+    s.set_metric(m);
+    n as Code
+}
+
+fn topk_merge(s: &mut State, dp: u32, ip: u32, count: u32, k: u32) -> Code {
+    if k == 0 || k > MAX_K {
+        return err::K;
+    }
+    check!(input(dp, 4 * count as u64));
+    check!(input(ip, 8 * count as u64));
+    offer_all(s, k, dp, ip, 0, count)
+}
+
+/// Sets the bound `k`, then offers `n` distances at `dp` with the ids at `ip` (or, for `ip == 0`,
+/// the ids `first`, `first + 1`, ..) to the top-K list; returns the number held.
+fn offer_all(s: &mut State, k: u32, dp: u32, ip: u32, first: u64, n: u32) -> Code {
+    s.set_k(k);
+    let list = topk();
+    let mut i = 0;
+    while i < n {
+        let id = if ip == 0 {
+            first.wrapping_add(i as u64)
+        } else {
+            ld64(ip + 8 * i)
+        };
+        s.offer(list, f32::from_bits(ld32(dp + 4 * i)), id);
+        i += 1;
+    }
+    s.topk_len as Code
+}
+
+fn topk_read(s: &State, out: u32) -> Code {
+    let n = 16 * s.topk_len;
+    check!(output(out, n as u64));
+    sl_mut::<u8>(out, n as usize).copy_from_slice(sl(abi::TOPK.start, n as usize));
+    s.topk_len as Code
+}
+
+fn load_sq(s: &mut State, p: u32, dim: u32) -> Code {
+    if dim == 0 || dim > abi::MAX_SQ_DIM {
+        return err::DIM;
+    }
+    check!(input(p, 8 * dim as u64));
+    // Every pair is checked first (the crate's check), then stored as min and range.
+    let pair = |d: u32| {
+        (
+            f32::from_bits(ld32(p + 8 * d)),
+            f32::from_bits(ld32(p + 8 * d + 4)),
+        )
+    };
+    let mut d = 0;
+    while d < dim {
+        let (lo, hi) = pair(d);
+        if sq8_range(lo, hi).is_err() {
+            return err::PARAM;
+        }
+        d += 1;
+    }
+    d = 0;
+    while d < dim {
+        let (lo, hi) = pair(d);
+        st32(abi::SQ_MIN.start + 4 * d, lo.to_bits());
+        st32(abi::SQ_RANGE.start + 4 * d, (hi - lo).to_bits());
+        d += 1;
+    }
+    s.sq_dim = dim;
+    // i8 blocks change meaning (SQ8 codes or raw vectors), and walk distances with them.
+    if s.block.kind == kind::SQ8 || s.block.kind == kind::I8 {
+        s.drop_block();
+    }
+    s.drop_walk();
+    dim as Code
+}
+
+fn dequant(s: &State, src: u32, dst: u32, count: u32) -> Code {
+    let dim = s.sq_dim;
+    if dim == 0 {
+        return err::NO_PARAMS;
+    }
+    if count > abi::MAX_BATCH {
+        return err::COUNT;
+    }
+    let n = count * dim;
+    check!(input(src, n as u64));
+    check!(output(dst, 2 * n as u64));
+    check!(aligned(dst, 2));
+    check!(apart(src, n, dst, 2 * n));
+    let p = Sq8View {
+        min: sl(abi::SQ_MIN.start, dim as usize),
+        range: sl(abi::SQ_RANGE.start, dim as usize),
+    };
+    let mut r = 0;
+    while r < count {
+        let (c, o) = (src + r * dim, dst + 2 * r * dim);
+        k::sq8_decode_f16(sl(c, dim as usize), p, sl_mut(o, dim as usize));
+        r += 1;
+    }
+    count as Code
+}
+
+fn load_pq(s: &mut State, p: u32, m: u32, kk: u32) -> Code {
+    let dim = s.query_dim;
+    if dim == 0 {
+        return err::NO_QUERY;
+    }
+    if m == 0 || m > dim || dim % m != 0 {
+        return err::DIM;
+    }
+    if kk == 0 || kk > abi::MAX_PQ_K {
+        return err::K;
+    }
+    if m * kk > abi::MAX_PQ_TABLE {
+        return err::TOO_BIG;
+    }
+    check!(input(p, 2 * (kk * dim) as u64));
+    check!(aligned(p, 2));
+    // `table[j * K + c]` = the L2 distance of query sub-vector `j` and centroid `c` of subspace
+    // `j` (the layout of the native `pq_table`): subspace `j` measured as a block of `K` f16 rows
+    // of `dim / M` values against the query's sub-vector (exact widening: the native table of
+    // the widened query and centroids).
+    let sd = dim / m;
+    let mut t = *s;
+    t.query_dim = sd;
+    (t.block.addr, t.block.count, t.block.kind, t.block.row) = (p, kk, kind::F16, 2 * sd);
+    let mut j = 0;
+    while j < m {
+        let row = sl_mut::<f32>(abi::PQ_TABLE.start + 4 * kk * j, kk as usize);
+        distances_into(
+            &t,
+            metric::L2,
+            abi::QUERY.start + 2 * sd * j,
+            p + 2 * sd * kk * j,
+            row,
+        );
+        j += 1;
+    }
+    (s.pq_m, s.pq_k) = (m, kk);
+    // The PQ block's distances come from the table, and walk distances with them.
+    if s.block.kind == kind::PQ {
+        s.drop_block();
+    }
+    s.drop_walk();
+    (m * kk) as Code
+}
+
+fn pq_distances(s: &State, codes: u32, count: u32, out: u32) -> Code {
+    let m = s.pq_m;
+    if m == 0 {
+        return err::NO_CODEBOOK;
+    }
+    if count > abi::MAX_BATCH {
+        return err::COUNT;
+    }
+    check!(input(codes, count as u64 * m as u64));
+    // The code rows as a PQ block of a copy of the state (the loaded block stays): the checks
+    // and distances of `rvf_distances` with L2.
+    let mut t = *s;
+    (t.block.addr, t.block.count, t.block.kind, t.block.row) = (codes, count, kind::PQ, m);
+    distances(&mut t, metric::L2, out)
+}
+
+/// Checks the neighbour list `[u32 count][u32 0][u64 id; count]` at `p` for `node`; returns its
+/// count.
+fn check_list(node: i64, p: u32) -> Code {
+    if node < 0 {
+        return err::NODE;
+    }
+    check!(input(p, 8));
+    let n = ld32(p);
+    if n > abi::MAX_NEIGHBORS {
+        return err::COUNT;
+    }
+    if ld32(p + 4) != 0 {
+        return err::RESERVED;
+    }
+    check!(input(p, 8 + 8 * n as u64));
+    let mut i = 0;
+    while i < n {
+        if ld64(p + 8 + 8 * i) >> 63 != 0 {
+            return err::NODE;
+        }
+        i += 1;
+    }
+    n as Code
+}
+
+/// Stores the checked list at `p` (`n` ids) as the cache's one list (the rest of the cache zero).
+fn store_list(s: &mut State, node: u64, layer: u32, p: u32, n: u32) -> Code {
+    let e = abi::NEIGHBORS.start;
+    zero(e, abi::NEIGHBORS.len);
+    st64(e, node);
+    st32(e + 8, layer);
+    st32(e + 12, n);
+    copy(e + 16, p + 8, 8 * n);
+    s.cache_used = abi::ENTRY_HEADER_BYTES + 8 * n;
+    // The step at this node and layer starts again with the new list.
+    if s.walk.active != 0 && node == s.walk.cur && layer == s.walk.layer {
+        (s.walk.have, s.walk.pos) = (0, 0);
+    }
+    n as Code
+}
+
+/// The address and count of the ids of the cached list, if it is `(node, layer)`'s.
+fn find_list(s: &State, node: u64, layer: u32) -> Option<(u32, u32)> {
+    let e = abi::NEIGHBORS.start;
+    (s.cache_used != 0 && ld64(e) == node && ld32(e + 8) == layer).then(|| (e + 16, ld32(e + 12)))
+}
+
+/// A greedy walk with metric `m` can take a step: a query, and a loaded block (if any) that `m`
+/// can measure, with valid codes if it is a PQ block (every check of a step, made before the step
+/// changes anything).
+fn walk_check(s: &State, m: u32) -> Code {
+    match check_metric(s, m) {
+        err::NO_BLOCK => 0,
+        c if c < 0 => c,
+        _ => block_codes_ok(s),
+    }
+}
+
+/// One greedy step (docs/tile.md, `rvf_greedy_step`): a node, NEED_NEIGHBORS or NEED_BLOCK.
+fn greedy(s: &mut State, cur: i64, layer: u32) -> i64 {
+    if cur < 0 {
+        return err::NODE.into();
+    }
+    check!(walk_check(s, s.metric));
+    let cur = cur as u64;
+    if s.walk.active == 0 || cur != s.walk.cur || layer != s.walk.layer {
+        // A new node or layer starts a step from scratch (a message walk stays one).
+        let msg_walk = s.walk.msg;
+        s.drop_walk();
+        (s.walk.active, s.walk.cur, s.walk.layer, s.walk.msg) = (1, cur, layer, msg_walk);
+    }
+    // The current node's distance, then its neighbours' in list order.
+    loop {
+        let mut id = cur;
+        if s.walk.have != 0 {
+            let Some((ids, n)) = find_list(s, cur, layer) else {
+                s.walk.need_id = cur;
+                return NEED_NEIGHBORS;
+            };
+            if s.walk.pos >= n {
+                // Move to the best node (its distance is known); the same node back: converged.
+                (s.walk.cur, s.walk.pos) = (s.walk.best, 0);
+                return s.walk.best as i64;
+            }
+            id = ld64(ids + 8 * s.walk.pos);
+        }
+        let Some(d) = node_distance(s, id) else {
+            s.walk.need_id = id;
+            return NEED_BLOCK;
+        };
+        let r = rank(d, id);
+        if s.walk.have == 0 || r < (s.walk.best_key, s.walk.best) {
+            (s.walk.best, s.walk.best_d, s.walk.best_key) = (id, d, r.0);
+        }
+        s.walk.pos += s.walk.have;
+        s.walk.have = 1;
+    }
+}
+
+fn crc32c(p: u32, len: u32) -> Code {
+    check!(input(p, len as u64));
+    let t = crc_table();
+    k::crc32c_fill_byte_table(t);
+    !k::crc32c_update_bytewise(!0, sl(p, len as usize), t) as Code
+}
+
+fn verify_header(p: u32) -> Code {
+    use abi::header::*;
+    check!(input(p, BYTES as u64));
+    let w = ld32(p + 4);
+    let (version, seg, flags) = (w & 0xff, (w >> 8) & 0xff, w >> 16);
+    let algo_comp = ld32(p + 0x20);
+    let (algo, comp) = (algo_comp & 0xff, (algo_comp >> 8) & 0xff);
+    if ld32(p) != MAGIC {
+        BAD_MAGIC
+    } else if version != 1 {
+        BAD_VERSION
+    } else if seg == 0 {
+        SEG_TYPE_ZERO
+    } else if flags >> 10 != 0 {
+        FLAGS
+    } else if algo > 2 {
+        CHECKSUM_ALGO
+    } else if comp > 3 {
+        COMPRESSION
+    } else if algo_comp >> 16 != 0 || ld32(p + 0x24) != 0 {
+        RESERVED
+    } else if ld64(p + 0x10) > 1 << 32 {
+        PAYLOAD_LENGTH
+    } else if flags & 1 == 0 && ld32(p + 0x38) != 0 {
+        UNCOMPRESSED_LEN
+    } else if !matches!(seg, 0x01..=0x11 | 0x20..=0x23 | 0x30..=0x36 | 0xF0..=0xFF) {
+        SEG_TYPE
+    } else {
+        OK
+    }
+}
+
+// ---- the message entry ----
+
+/// Writes a reply into the message buffer: its header (type and length; the `msg_id` stays) and
+/// `len` payload bytes, the little-endian `a` then `b` (`tile_abi::Reply`'s layouts); returns the
+/// type.
+#[inline(never)]
+fn reply(ty: u16, len: u32, a: u64, b: u32) -> Code {
+    let w = [a as u32, (a >> 32) as u32, b];
+    sl_mut::<u8>(abi::MSG_PAYLOAD, len as usize)
+        .copy_from_slice(&bytemuck::bytes_of(&w)[..len as usize]);
+    st32(abi::MSG.start, ty as u32 | len << 16);
+    ty as Code
+}
+
+/// Runs the message walk until it needs something or converges; writes the reply.
+fn walk(s: &mut State) -> Code {
+    loop {
+        let cur = s.walk.cur;
+        let r = greedy(s, cur as i64, s.walk.layer);
+        if r == NEED_BLOCK || r == NEED_NEIGHBORS {
+            // NEED_BLOCK (-33) -> 0x82, NEED_NEIGHBORS (-32) -> 0x83.
+            let ty = (msg::NEED_BLOCK as i64 + r - NEED_BLOCK) as u16;
+            return reply(ty, 8, s.walk.need_id, 0);
+        }
+        if r < 0 {
+            return r as Code;
+        }
+        if r as u64 == cur {
+            s.walk.msg = 0;
+            return reply(msg::DONE, 12, cur, s.walk.best_d.to_bits());
+        }
+    }
+}
+
+/// The reply `DONE [r]`, or the error.
+#[inline(never)]
+fn done(r: Code) -> Code {
+    if r < 0 {
+        r
+    } else {
+        reply(msg::DONE, 4, r as u32 as u64, 0)
+    }
+}
+
+/// A message walk continues after a load; the result of the load otherwise.
+fn after_load(s: &mut State, r: Code) -> Code {
+    if s.walk.msg != 0 { walk(s) } else { done(r) }
+}
+
+/// LOAD_BLOCK: the copy's range, then [`set_block`] (every check before the copy).
+fn msg_load_block(s: &mut State, p: u32, len: u32) -> Code {
+    let Some(h) = LoadBlock::decode(sl(p, len as usize)) else {
+        return err::MSG;
+    };
+    let (src, n) = (p + LoadBlock::BYTES as u32, len - LoadBlock::BYTES as u32);
+    let dst = BLOCK.start as u64 + h.offset as u64;
+    if !(dst <= u32::MAX as u64 && BLOCK.holds(dst as u32, n as u64)) {
+        return err::PTR;
+    }
+    let data = (dst as u32, src, n);
+    if h.count == 0 {
+        copy(data.0, src, n);
+        return done(0);
+    }
+    let at = BLOCK.start as u64 + h.block_offset as u64;
+    let c = check!(set_block(s, at, h.count, h.dtype, h.first_id, data));
+    after_load(s, c)
+}
+
+/// Serves the message in the buffer on the state `s` (committed only on success): writes the
+/// reply and returns its type, or returns an error code.
+fn serve(s: &mut State) -> Code {
+    let h = ld32(abi::MSG.start);
+    let (ty, len) = (h as u16, h >> 16);
+    if len > abi::MAX_PAYLOAD {
+        return err::MSG;
+    }
+    let pa = abi::MSG_PAYLOAD;
+    let p = sl::<u8>(pa, len as usize);
+    match (ty, len) {
+        (msg::LOAD_QUERY, n) if n % 2 == 0 => done(load_query(s, pa, n / 2)),
+        (msg::LOAD_BLOCK, n) if n >= LoadBlock::BYTES as u32 => msg_load_block(s, pa, n),
+        (msg::LOAD_NEIGHBORS, n) if n >= LoadNeighbors::BYTES as u32 => {
+            let Some(l) = LoadNeighbors::decode(p) else {
+                return err::MSG;
+            };
+            if n as u64 != LoadNeighbors::BYTES as u64 + 8 * l.count as u64 {
+                return err::MSG;
+            }
+            check!(check_list(l.node as i64, pa + 12));
+            if s.walk.msg != 0 {
+                check!(walk_check(s, s.metric));
+            }
+            let n = store_list(s, l.node, l.layer, pa + 12, l.count);
+            after_load(s, n)
+        }
+        (msg::LOAD_PARAMS, 16) => {
+            let Some(l) = LoadParams::decode(p) else {
+                return err::MSG;
+            };
+            let Some(at) = BLOCK.start.checked_add(l.offset) else {
+                return err::PTR;
+            };
+            done(match l.kind {
+                msg::PARAMS_SQ8 => load_sq(s, at, l.a),
+                msg::PARAMS_PQ => load_pq(s, at, l.a, l.b),
+                _ => err::MSG,
+            })
+        }
+        (msg::COMPUTE, 24) => {
+            let Some(c) = Compute::decode(p) else {
+                return err::MSG;
+            };
+            match c.op {
+                msg::OP_SCAN => done(scan(s, c.metric, c.k)),
+                msg::OP_WALK => {
+                    // Every check of the first step first: a walk that cannot start changes
+                    // nothing.
+                    if c.metric > metric::HAMMING {
+                        return err::METRIC;
+                    }
+                    if (c.node as i64) < 0 {
+                        return err::NODE;
+                    }
+                    check!(walk_check(s, c.metric));
+                    s.set_metric(c.metric);
+                    s.drop_walk();
+                    (s.walk.cur, s.walk.layer, s.walk.msg) = (c.node, c.layer, 1);
+                    walk(s)
+                }
+                _ => err::MSG,
+            }
+        }
+        (msg::READ_TOPK, 0) => {
+            let n = topk_read(s, pa) as u32;
+            st32(abi::MSG.start, msg::TOPK_RESULT as u32 | (16 * n) << 16);
+            msg::TOPK_RESULT as Code
+        }
+        (msg::RESET, 0) => {
+            let c = Config {
+                dim: s.cfg_dim,
+                metric: s.cfg_metric,
+                k: s.cfg_k,
+            };
+            done(reset(s, c))
+        }
+        (msg::LOAD_QUERY..=msg::RESET, _) => err::MSG,
+        _ => err::MSG_TYPE,
+    }
+}
+
+/// COMPUTE op 0: the block's distances into OUT, every row offered to the top-K list.
+fn scan(s: &mut State, m: u32, k: u32) -> Code {
+    if k == 0 || k > MAX_K {
+        return err::K;
+    }
+    check!(check_metric(s, m));
+    if s.block.count > abi::COMPUTE_MAX_ROWS {
+        return err::COUNT;
+    }
+    let n = check!(distances(s, m, abi::OUT.start));
+    offer_all(s, k, abi::OUT.start, 0, s.block.first_id, n as u32);
+    n
+}
+
+// ---- the exports ----
+
+/// The tile state, in place.
+fn st() -> &'static mut State {
+    // SAFETY: the tile-owned, 8-aligned state region; `State` is plain data (tile_abi asserts its
+    // layout), so any bit pattern is a value; one export at a time holds this reference.
+    unsafe { &mut *(abi::STATE.start as *mut State) }
+}
+
+/// `rvf_init`: an error changes nothing.
+fn init(p: u32) -> Code {
+    check!(input(p, Config::BYTES as u64));
+    match Config::decode(sl(p, Config::BYTES)) {
+        Some(c) => reset(st(), c),
+        None => err::CONFIG,
+    }
+}
+
 // SAFETY (every `no_mangle` below): the exported names are unique `rvf_`-prefixed symbols that
 // clash with nothing in the module.
 
@@ -1106,58 +964,65 @@ pub extern "C" fn rvf_init(config_ptr: i32) -> i32 {
 /// Loads a query of `dim` f16 values from `query_ptr`.
 #[unsafe(no_mangle)]
 pub extern "C" fn rvf_load_query(query_ptr: i32, dim: i32) -> i32 {
-    set_query(query_ptr as u32, dim as u32)
+    load_query(st(), query_ptr as u32, dim as u32)
 }
 /// Registers `count` rows of `dtype` at `block_ptr` (inside the BLOCK region) as the block.
 #[unsafe(no_mangle)]
 pub extern "C" fn rvf_load_block(block_ptr: i32, count: i32, dtype: i32) -> i32 {
-    load_block(block_ptr as u32, count as u32, dtype as u32)
+    load_block(st(), block_ptr as u32, count as u32, dtype as u32)
 }
 /// Writes one distance per block row to `result_ptr`.
 #[unsafe(no_mangle)]
 pub extern "C" fn rvf_distances(metric: i32, result_ptr: i32) -> i32 {
-    distances(metric as u32, result_ptr as u32)
+    distances(st(), metric as u32, result_ptr as u32)
 }
 /// Offers `count` (distance, id) pairs to the top-K list of size `k`.
 #[unsafe(no_mangle)]
 pub extern "C" fn rvf_topk_merge(dist_ptr: i32, id_ptr: i32, count: i32, k: i32) -> i32 {
-    topk_merge(dist_ptr as u32, id_ptr as u32, count as u32, k as u32)
+    topk_merge(st(), dist_ptr as u32, id_ptr as u32, count as u32, k as u32)
 }
 /// Writes the top-K list as 16-byte records to `out_ptr`.
 #[unsafe(no_mangle)]
 pub extern "C" fn rvf_topk_read(out_ptr: i32) -> i32 {
-    topk_read(out_ptr as u32)
+    topk_read(st(), out_ptr as u32)
 }
 /// Loads SQ8 parameters: `dim` pairs (min, max) of f32.
 #[unsafe(no_mangle)]
 pub extern "C" fn rvf_load_sq_params(params_ptr: i32, dim: i32) -> i32 {
-    load_sq(params_ptr as u32, dim as u32)
+    load_sq(st(), params_ptr as u32, dim as u32)
 }
 /// Decodes `count` SQ8 vectors at `src_ptr` to f16 at `dst_ptr`.
 #[unsafe(no_mangle)]
 pub extern "C" fn rvf_dequant_i8(src_ptr: i32, dst_ptr: i32, count: i32) -> i32 {
-    dequant(src_ptr as u32, dst_ptr as u32, count as u32)
+    dequant(st(), src_ptr as u32, dst_ptr as u32, count as u32)
 }
 /// Builds the ADC table of the query from an f16 codebook `[M][K][dim / M]`.
 #[unsafe(no_mangle)]
 pub extern "C" fn rvf_load_pq_codebook(codebook_ptr: i32, m: i32, k: i32) -> i32 {
-    load_pq(codebook_ptr as u32, m as u32, k as u32)
+    load_pq(st(), codebook_ptr as u32, m as u32, k as u32)
 }
 /// ADC distances of `count` code rows of `M` bytes.
 #[unsafe(no_mangle)]
 pub extern "C" fn rvf_pq_distances(codes_ptr: i32, count: i32, result_ptr: i32) -> i32 {
-    pq_distances(codes_ptr as u32, count as u32, result_ptr as u32)
+    pq_distances(st(), codes_ptr as u32, count as u32, result_ptr as u32)
 }
 /// Stores the neighbour list of `node_id` at `layer`, read from `list_ptr` (the design's
 /// `out_ptr`).
 #[unsafe(no_mangle)]
 pub extern "C" fn rvf_load_neighbors(node_id: i64, layer: i32, list_ptr: i32) -> i32 {
-    load_neighbors(node_id, layer as u32, list_ptr as u32)
+    let n = check!(check_list(node_id, list_ptr as u32));
+    store_list(
+        st(),
+        node_id as u64,
+        layer as u32,
+        list_ptr as u32,
+        n as u32,
+    )
 }
 /// One greedy step from `current_id` at `layer`: the next node, or NEED_NEIGHBORS / NEED_BLOCK.
 #[unsafe(no_mangle)]
 pub extern "C" fn rvf_greedy_step(current_id: i64, layer: i32) -> i64 {
-    greedy_step(current_id, layer as u32)
+    greedy(st(), current_id, layer as u32)
 }
 /// Validates a 64-byte segment header: 0 valid, positive codes for violations.
 #[unsafe(no_mangle)]
@@ -1169,141 +1034,16 @@ pub extern "C" fn rvf_verify_header(header_ptr: i32) -> i32 {
 pub extern "C" fn rvf_crc32c(data_ptr: i32, len: i32) -> i32 {
     crc32c(data_ptr as u32, len as u32)
 }
-
-// ---- the message entry ----
-
-/// A reply: `msg_type | payload_len << 16` (the header's first word).
-type Reply = u32;
-
-/// Runs a greedy walk until it needs something or stops, and writes the reply payload.
-fn walk(reply: u32) -> Reply {
-    let s = st();
-    loop {
-        let cur = s.g_cur;
-        let r = greedy_step(cur as i64, s.g_layer);
-        if r == NEED_NEIGHBORS || r == NEED_BLOCK {
-            st64(reply, s.need_id);
-            return if r == NEED_BLOCK { 0x82 } else { 0x83 } | 8 << 16;
-        }
-        if r < 0 {
-            return error(reply, r as i32);
-        }
-        if r as u64 == cur {
-            s.g_walk = 0;
-            st64(reply, cur);
-            st32(reply + 8, s.g_best_d.to_bits());
-            return 0x84 | 12 << 16;
-        }
-    }
-}
-
-fn error(reply: u32, code: i32) -> Reply {
-    st32(reply, code as u32);
-    st32(reply + 4, if code == E_MSG_TYPE { 0x0404 } else { 0x0403 });
-    0x85 | 8 << 16
-}
-
-/// Serves one hub message from the I/O buffer at `DATA + 0x800`; writes the reply payload.
-fn message() -> Reply {
-    let h = ld32(MSG);
-    let (ty, len) = (h & 0xffff, h >> 16);
-    let p = MSG + 8;
-    if len > 2040 {
-        return error(p, E_MSG);
-    }
-    let s = st();
-    // Payload words (a short payload's words are buffer bytes, never used unchecked).
-    let (w0, w1, w2, w3) = (ld32(p), ld32(p + 4), ld32(p + 8), ld32(p + 12));
-    let r: i32 = match ty {
-        0x01 if len % 2 == 0 => set_query(p, len / 2),
-        0x02 if len >= 24 => {
-            let n = len - 24;
-            if w0 > 0x8000 || !within(BLOCK + w0, n as u64, BLOCK, BLOCK_END) {
-                E_PTR
-            } else {
-                copy(BLOCK + w0, p + 24, n);
-                if w1 == 0 {
-                    0
-                } else {
-                    st64(IDW, ld64(p + 16));
-                    let r = load_block(BLOCK.wrapping_add(w2), w1, w3);
-                    if r >= 0 && s.g_walk != 0 {
-                        return walk(p);
-                    }
-                    r
-                }
-            }
-        }
-        0x03 if len >= 20 && 20 + 8 * w3 as u64 == len as u64 => {
-            let r = load_neighbors(ld64(p) as i64, w2, p + 12);
-            if r >= 0 && s.g_walk != 0 {
-                return walk(p);
-            }
-            r
-        }
-        0x04 if len == 16 => match w0 {
-            0 => load_sq(BLOCK.wrapping_add(w3), w1),
-            1 => load_pq(BLOCK.wrapping_add(w3), w1, w2),
-            _ => E_MSG,
-        },
-        0x05 if len == 24 => match w0 {
-            0 => {
-                let n = if w2 == 0 || w2 > MAX_K {
-                    E_K
-                } else {
-                    distances(w1, OUT)
-                };
-                if n >= 0 {
-                    set_k(w2);
-                }
-                let mut r = 0;
-                while r < n as u32 && n > 0 {
-                    push(
-                        f32::from_bits(ld32(OUT + 4 * r)),
-                        s.blk_id.wrapping_add(r as u64),
-                    );
-                    r += 1;
-                }
-                n
-            }
-            1 => {
-                let node = ld64(p + 16);
-                if w1 > 3 {
-                    E_METRIC
-                } else if (node as i64) < 0 {
-                    E_NODE
-                } else {
-                    s.metric = w1;
-                    s.g_active = 0;
-                    s.g_cur = node;
-                    s.g_layer = w3;
-                    s.g_walk = 1;
-                    return walk(p);
-                }
-            }
-            _ => E_MSG,
-        },
-        0x06 if len == 0 => {
-            let n = s.topk_len;
-            copy(p, TOPK, 16 * n);
-            return 0x81 | (16 * n) << 16;
-        }
-        0x07 if len == 0 => reset(s.cfg_dim, s.cfg_metric, s.cfg_k),
-        0x01..=0x07 => E_MSG,
-        _ => E_MSG_TYPE,
-    };
-    if r < 0 {
-        return error(p, r);
-    }
-    st32(p, r as u32);
-    0x84 | 4 << 16
-}
-
-/// The message entry point: serves the message in the I/O buffer (`DATA + 0x800`) and writes the
-/// reply in its place (same `msg_id`); returns the reply's `msg_type`.
+/// The message entry point: serves the message in the I/O buffer (`tile_abi::MSG`) and writes
+/// the reply in its place (same `msg_id`); returns the reply's `msg_type`. A message that fails
+/// changes no state: its ERROR reply is the only write.
 #[unsafe(no_mangle)]
 pub extern "C" fn rvf_message() -> i32 {
-    let r = message();
-    st32(MSG, r);
-    (r & 0xffff) as i32
+    let r = serve(st());
+    if r >= 0 {
+        return r;
+    }
+    // FAMILY_UNSUPPORTED_OP (0x0404) for an unknown type, else FAMILY_INVALID_MSG (0x0403).
+    let family = msg::FAMILY_INVALID_MSG + (r == err::MSG_TYPE) as u32;
+    reply(msg::ERROR, 8, r as u32 as u64 | (family as u64) << 32, 0)
 }

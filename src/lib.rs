@@ -40,9 +40,9 @@
 //! * `std` (default): runtime CPU detection, `RVF_BACKEND`; implies `alloc`.
 //! * `alloc`: the owned types [`TopK`], [`SqParams`], [`PqCodebook`].
 //! * `tile`: the tile microkernel's exports (`kernel_exports`), built for wasm32 by
-//!   `scripts/build-tile.sh` (see `docs/tile.md`).
-//! * `hub` (implies `std`): the `hub` module, which runs `rvf-tile.wasm` tiles in wasmi
-//!   instances (see `docs/hub.md`).
+//!   `scripts/build-tile.sh` (see `docs/tile.md`). Its ABI (memory map, codes, messages) is
+//!   [`tile_abi`], always compiled. The hub, which runs tiles in wasmi, is the workspace member
+//!   `rvf-hub` (`hub/`, see `docs/hub.md`).
 //!
 //! Without `std` the crate is `no_std`; x86-64 and aarch64 backends are then chosen from the
 //! compile-time target features.
@@ -106,12 +106,10 @@ mod pq_train;
 mod search;
 #[cfg(feature = "alloc")]
 mod sq;
-#[cfg(feature = "alloc")]
+pub mod tile_abi;
 mod topk;
 mod vocab;
 
-#[cfg(feature = "hub")]
-pub mod hub;
 #[cfg(feature = "tile")]
 pub mod kernel_exports;
 

@@ -186,6 +186,57 @@ pub fn sq8_decode(q: i8, min: f32, range: f32) -> f32 {
     min + sq8_unit(q) * range
 }
 
+/// Why a dimension's SQ8 bounds are invalid ([`sq8_range`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sq8RangeError {
+    /// A bound is NaN or infinite.
+    NotFinite,
+    /// `min > max`.
+    MinAboveMax,
+    /// `max - min` overflows `f32`.
+    Overflow,
+}
+
+impl Sq8RangeError {
+    /// The reason in words (the message of `Error::InvalidParameter`).
+    pub const fn message(self) -> &'static str {
+        match self {
+            Sq8RangeError::NotFinite => "SQ min and max must be finite",
+            Sq8RangeError::MinAboveMax => "SQ min must not exceed max",
+            Sq8RangeError::Overflow => "SQ max - min overflows f32",
+        }
+    }
+}
+
+/// The SQ8 `range = max - min` of one dimension's bounds, or why they are invalid: a bound that
+/// is not finite, `min > max`, or a difference that overflows `f32`. The one check of
+/// [`SqParams::new`](crate::SqParams::new) and of the tile's `rvf_load_sq_params`.
+///
+/// ```
+/// use rvf_kernels::numerics::{sq8_range, Sq8RangeError};
+/// assert_eq!(sq8_range(-1.0, 2.0), Ok(3.0));
+/// assert_eq!(sq8_range(1.0, 0.0), Err(Sq8RangeError::MinAboveMax));
+/// assert_eq!(sq8_range(-3e38, 3e38), Err(Sq8RangeError::Overflow));
+/// ```
+///
+/// # Errors
+///
+/// The [`Sq8RangeError`] of the first rule the bounds break.
+#[inline(always)]
+pub fn sq8_range(min: f32, max: f32) -> Result<f32, Sq8RangeError> {
+    if !min.is_finite() || !max.is_finite() {
+        return Err(Sq8RangeError::NotFinite);
+    }
+    if min > max {
+        return Err(Sq8RangeError::MinAboveMax);
+    }
+    let range = max - min;
+    if !range.is_finite() {
+        return Err(Sq8RangeError::Overflow);
+    }
+    Ok(range)
+}
+
 /// Encodes one value: `u = round_half_even(clamp((x - min) / range, 0, 1) * 255)`, returned as
 /// `i8` (`u - 128`). NaN quotients (a NaN value, or `x == min` with a zero range) encode as
 /// `u = 0`; with a zero range, values above `min` give `+inf` and encode as `u = 255`.

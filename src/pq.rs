@@ -9,7 +9,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use crate::distance::{block_shape, same_len};
+use crate::distance::{block_shape, check_codes, same_len};
 use crate::error::{Error, Result};
 use crate::metric::Metric;
 use crate::numerics::order_key;
@@ -197,24 +197,6 @@ fn table_metric(metric: Metric) -> Result<FloatMetric> {
         Metric::InnerProduct => Ok(FloatMetric::Ip),
         _ => Err(Error::UnsupportedMetric),
     }
-}
-
-/// Finds the first code `>= k`.
-fn check_codes(codes: &[u8], k: usize) -> Result<()> {
-    if k >= 256 {
-        return Ok(());
-    }
-    // The fold vectorizes; the position search only runs when something is out of range.
-    let max = codes.iter().fold(0u8, |a, &c| a.max(c));
-    if (max as usize) < k {
-        return Ok(());
-    }
-    let index = codes.iter().position(|&c| c as usize >= k).unwrap_or(0);
-    Err(Error::CodeOutOfRange {
-        index,
-        code: codes[index],
-        k,
-    })
 }
 
 api! {

@@ -11,6 +11,7 @@ use half::f16;
 use crate::distance::{block_shape, float_metric, same_len};
 use crate::error::{Error, Result};
 use crate::metric::Metric;
+use crate::numerics::sq8_range;
 use crate::vocab::Sq8View;
 
 /// Per-dimension SQ8 parameters: `min_d`, `max_d` (and the derived `range_d = max_d - min_d`).
@@ -48,18 +49,11 @@ impl SqParams {
                 reason: "SQ parameters need at least one dimension",
             });
         }
-        for (&lo, &hi) in mins.iter().zip(&maxs) {
-            if !lo.is_finite() || !hi.is_finite() {
-                return Err(Error::InvalidParameter("SQ min and max must be finite"));
-            }
-            if lo > hi {
-                return Err(Error::InvalidParameter("SQ min must not exceed max"));
-            }
-            if !(hi - lo).is_finite() {
-                return Err(Error::InvalidParameter("SQ max - min overflows f32"));
-            }
-        }
-        let ranges = mins.iter().zip(&maxs).map(|(&lo, &hi)| hi - lo).collect();
+        let ranges = mins
+            .iter()
+            .zip(&maxs)
+            .map(|(&lo, &hi)| sq8_range(lo, hi).map_err(|e| Error::InvalidParameter(e.message())))
+            .collect::<Result<Vec<f32>>>()?;
         Ok(SqParams { mins, maxs, ranges })
     }
 

@@ -4,15 +4,60 @@
 //! sort after every number (`numerics::order_key`). The kept set and its order never depend on the
 //! order of arrival (given distinct ids).
 
+#[cfg(feature = "alloc")]
 use alloc::vec::Vec;
 
+#[cfg(feature = "alloc")]
 use crate::backend::Engine;
+#[cfg(feature = "alloc")]
 use crate::distance::same_len;
+#[cfg(feature = "alloc")]
 use crate::error::{Error, Result};
+#[cfg(feature = "alloc")]
 use crate::metric::Metric;
 use crate::numerics::order_key;
 
+/// The rank of a result, smaller first: `(order_key(distance), id)`. The one order of [`TopK`]
+/// and of the tile's top-K list.
+#[cfg_attr(not(feature = "alloc"), allow(dead_code))]
+#[inline(always)]
+pub(crate) fn rank(distance: f32, id: u64) -> (u32, u64) {
+    (order_key(distance), id)
+}
+
+/// Offers `item` to `list[..len]`, a list kept sorted by [`rank`] (best first) and bounded by
+/// `k <= list.len()`; returns the new length. The kept set is [`TopK`]'s for the same offers
+/// (`sorted_list_keeps_what_topk_keeps` below): the tile keeps its list in its own memory, sorted,
+/// because it has no allocator and reads it out in order.
+#[cfg_attr(not(all(feature = "tile", target_arch = "wasm32")), allow(dead_code))]
+#[inline]
+pub(crate) fn offer_sorted<T: Copy>(
+    list: &mut [T],
+    len: usize,
+    k: usize,
+    item: T,
+    rank_of: impl Fn(&T) -> (u32, u64),
+) -> usize {
+    let r = rank_of(&item);
+    // The first kept item that ranks after the new one (equal ranks keep their order).
+    let mut at = 0;
+    while at < len && rank_of(&list[at]) <= r {
+        at += 1;
+    }
+    if at >= k {
+        return len;
+    }
+    let mut i = len.min(k - 1);
+    while i > at {
+        list[i] = list[i - 1];
+        i -= 1;
+    }
+    list[at] = item;
+    len.min(k - 1) + 1
+}
+
 /// One search result.
+#[cfg(feature = "alloc")]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Neighbor {
     /// The row id.
@@ -21,10 +66,11 @@ pub struct Neighbor {
     pub distance: f32,
 }
 
+#[cfg(feature = "alloc")]
 impl Neighbor {
     #[inline(always)]
     fn key(&self) -> (u32, u64) {
-        (order_key(self.distance), self.id)
+        rank(self.distance, self.id)
     }
 }
 
@@ -43,6 +89,7 @@ impl Neighbor {
 /// assert_eq!((best[1].id, best[1].distance), (104, 1.0));
 /// # Ok::<(), rvf_kernels::Error>(())
 /// ```
+#[cfg(feature = "alloc")]
 #[derive(Debug, Clone)]
 pub struct TopK {
     k: usize,
@@ -51,6 +98,7 @@ pub struct TopK {
     engine: Engine,
 }
 
+#[cfg(feature = "alloc")]
 impl TopK {
     /// A selector of the `k` best on the active backend; `k = 0` is [`Error::InvalidK`].
     ///
@@ -224,6 +272,7 @@ impl TopK {
     }
 }
 
+#[cfg(feature = "alloc")]
 api! {
     /// Re-ranking: the exact distances of `query` to the candidate rows `ids` of `rows` (a
     /// row-major block of `query.len()`-element rows), as [`distance_f32`](crate::distance_f32)
@@ -269,5 +318,45 @@ api! {
             top.push(self.distance_f32(metric, query, row)?, id);
         }
         Ok(top.into_sorted_vec())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorted_list_keeps_what_topk_keeps() {
+        let mut s = 0x1234_5678_9abc_def0u64;
+        let mut next = move || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        for round in 0..500 {
+            let k = 1 + (next() % 16) as usize;
+            let mut top =
+                TopK::with_engine(k, Engine::new(crate::vocab::Backend::Scalar).unwrap()).unwrap();
+            let mut list = [(0.0f32, 0u64); 16];
+            let mut len = 0;
+            for _ in 0..(next() % 60) {
+                let d = match next() % 8 {
+                    0 => f32::NAN,
+                    1 => -0.0,
+                    2 => 0.0,
+                    3 => (next() % 3) as f32,
+                    _ => (next() % 1000) as f32 / 7.0 - 50.0,
+                };
+                let id = next() % 40;
+                top.push(d, id);
+                len = offer_sorted(&mut list, len, k, (d, id), |&(d, id)| rank(d, id));
+            }
+            let want = top.into_sorted_vec();
+            assert_eq!(len, want.len(), "round {round}");
+            for (g, w) in list[..len].iter().zip(&want) {
+                assert_eq!(rank(g.0, g.1), rank(w.distance, w.id), "round {round}");
+            }
+        }
     }
 }

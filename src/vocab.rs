@@ -208,7 +208,7 @@ pub(crate) enum FloatMetric {
     )),
     allow(dead_code)
 )]
-pub(crate) trait MetricKind: Copy {
+pub(crate) trait MetricKind: Copy + Default {
     /// The metric.
     const METRIC: FloatMetric;
     /// Sums kept per row: `[a.b or L2, a.a, b.b]` are all kept for cosine; `WITH_AA = false`
@@ -219,16 +219,16 @@ pub(crate) trait MetricKind: Copy {
 }
 
 /// Squared L2: one sum of `(a - b)^2`.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 pub(crate) struct L2;
 /// Inner product: one sum of `a * b`.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 pub(crate) struct Ip;
 /// Cosine: `a.b`, `a.a` and `b.b`.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 pub(crate) struct Cos;
 /// Cosine against many rows: `a.b` and `b.b` per row (the query's `a.a` is computed once).
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 #[cfg_attr(
     not(any(
         target_arch = "x86_64",
@@ -258,6 +258,59 @@ impl MetricKind for CosRows {
     const METRIC: FloatMetric = FloatMetric::Cos;
     const SUMS: usize = 3;
     const WITH_AA: bool = false;
+}
+
+/// What a float fold accumulates, as a value: every [`MetricKind`] (a unit type, whose methods
+/// return its constants, so the generic kernels are still monomorphized per metric), and
+/// [`AnyMetric`], a metric chosen at run time (one loop for every metric: the tile's
+/// size-optimized instantiation). Only the fold takes it; everything that needs the metric at
+/// compile time takes a [`MetricKind`], which [`AnyMetric`] is not.
+pub(crate) trait FoldMetric: Copy {
+    /// The most sums a row keeps (`[a.b or L2, a.a, b.b]`: 3 for cosine, 2 without `a.a`, else
+    /// 1): a constant, which sizes the fold's lane-group passes.
+    const MAX_SUMS: usize;
+    /// The metric.
+    fn metric(self) -> FloatMetric;
+    /// Whether the query's own sum `a.a` is accumulated.
+    fn with_aa(self) -> bool;
+    /// Whether `b.b` is accumulated (cosine).
+    #[inline(always)]
+    fn with_bb(self) -> bool {
+        matches!(self.metric(), FloatMetric::Cos)
+    }
+}
+
+impl<M: MetricKind> FoldMetric for M {
+    const MAX_SUMS: usize = match M::METRIC {
+        FloatMetric::Cos if M::WITH_AA => 3,
+        FloatMetric::Cos => 2,
+        _ => 1,
+    };
+    #[inline(always)]
+    fn metric(self) -> FloatMetric {
+        M::METRIC
+    }
+    #[inline(always)]
+    fn with_aa(self) -> bool {
+        M::WITH_AA
+    }
+}
+
+/// A metric chosen at run time, with cosine's three sums (see [`FoldMetric`]).
+#[derive(Clone, Copy)]
+#[cfg_attr(not(all(feature = "tile", target_arch = "wasm32")), allow(dead_code))]
+pub(crate) struct AnyMetric(pub FloatMetric);
+
+impl FoldMetric for AnyMetric {
+    const MAX_SUMS: usize = 3;
+    #[inline(always)]
+    fn metric(self) -> FloatMetric {
+        self.0
+    }
+    #[inline(always)]
+    fn with_aa(self) -> bool {
+        matches!(self.0, FloatMetric::Cos)
+    }
 }
 
 /// SQ8 parameters as the kernels take them: per-dimension `min` and `range = max - min`.

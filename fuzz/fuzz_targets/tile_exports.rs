@@ -11,24 +11,19 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
+use rvf_kernels::tile_abi as abi;
 use rvf_kernels::{Backend, Engine, Metric, f16};
 use rvf_kernels_fuzz::Input;
 use wasmi::{Config, Engine as WEngine, Linker, Module, Store, Val, ValType};
 
-const DATA: i32 = 0xE000;
-const IDW: usize = 0xE200;
-const BLOCK: i32 = 0x10000;
-const OUT: i32 = 0x1D800;
-/// The hub's regions (docs/tile.md: configuration, block id word and free bytes, message buffer,
-/// BLOCK, OUT): arbitrary bytes are written only inside them (the tile-owned state is the tile's),
-/// and most pointers point into them.
-const REGIONS: [(i32, i32); 5] = [
-    (0xE000, 0x40),
-    (0xE200, 0x100),
-    (0xE800, 0x800),
-    (0x10000, 0x8000),
-    (0x1D800, 0x1800),
-];
+const DATA: i32 = abi::CONFIG.start as i32;
+const IDW: usize = abi::BLOCK_ID_WORD as usize;
+const BLOCK: i32 = abi::BLOCK.start as i32;
+const OUT: i32 = abi::OUT.start as i32;
+/// The hub's regions (`tile_abi::INPUT_REGIONS`: configuration, block id word and free bytes,
+/// message buffer, BLOCK, OUT): arbitrary bytes are written only inside them (the tile-owned
+/// state is the tile's), and most pointers point into them.
+const REGIONS: [abi::Region; 5] = abi::INPUT_REGIONS;
 
 const EXPORTS: [&str; 15] = [
     "rvf_init",
@@ -70,8 +65,8 @@ fn module() -> &'static (WEngine, Module) {
 fn ptr(inp: &mut Input) -> i32 {
     let sel = inp.u8();
     if sel < 200 {
-        let (base, len) = REGIONS[sel as usize % REGIONS.len()];
-        base + (inp.u32() % len as u32) as i32
+        let r = REGIONS[sel as usize % REGIONS.len()];
+        (r.start + inp.u32() % r.len) as i32
     } else {
         inp.u32() as i32
     }
@@ -98,11 +93,11 @@ fuzz_target!(|data: &[u8]| {
     let calls = 1 + inp.u8() as usize % 24;
     for _ in 0..calls {
         // Arbitrary bytes into one hub region first (never past its end).
-        let (base, len) = REGIONS[inp.u8() as usize % REGIONS.len()];
-        let off = inp.u32() as usize % len as usize;
-        let n = (inp.u8() as usize).min(len as usize - off);
+        let r = REGIONS[inp.u8() as usize % REGIONS.len()];
+        let off = inp.u32() as usize % r.len as usize;
+        let n = (inp.u8() as usize).min(r.len as usize - off);
         let bytes: Vec<u8> = (0..n).map(|_| inp.u8()).collect();
-        let at = base as usize + off;
+        let at = r.start as usize + off;
         mem.data_mut(&mut store)[at..at + n].copy_from_slice(&bytes);
         let name = EXPORTS[inp.u8() as usize % EXPORTS.len()];
         let f = inst.get_func(&store, name).expect("export exists");
@@ -129,7 +124,11 @@ fuzz_target!(|data: &[u8]| {
         if let Err(e) = f.call(&mut store, &args, &mut out) {
             panic!("{name}({args:?}) trapped: {e}");
         }
-        assert_eq!(mem.data(&store).len(), 131072, "the memory grew");
+        assert_eq!(
+            mem.data(&store).len(),
+            abi::MEMORY_BYTES as usize,
+            "the memory grew"
+        );
     }
 
     // The tile still agrees with the native crate after everything above.
@@ -175,7 +174,11 @@ fuzz_target!(|data: &[u8]| {
         call(
             &mut store,
             "rvf_load_block",
-            &[Val::I32(BLOCK), Val::I32(rows as i32), Val::I32(1)]
+            &[
+                Val::I32(BLOCK),
+                Val::I32(rows as i32),
+                Val::I32(abi::dtype::F16 as i32)
+            ]
         ),
         rows as i32
     );

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# CI piece for the hub (feature `hub`):
+# CI piece for the hub (the workspace member rvf-hub, hub/):
 #  1. rebuilds the tile (scripts/build-tile.sh, which installs the wasm toolchain when missing)
-#     and fails unless the committed tile/rvf-tile.wasm is byte for byte the fresh build, printing
-#     both sizes, code-section sizes and SHA-256 hashes when they differ;
-#  2. runs tests/hub.rs and the tiles example, which load the committed file.
+#     and fails unless the committed hub/rvf-tile.wasm (the hub crate's `TILE_WASM`, part of its
+#     package) is byte for byte the fresh build, printing both sizes, code-section sizes and
+#     SHA-256 hashes when they differ;
+#  2. runs the hub crate's tests (hub/tests/hub.rs, its doc examples) and its tiles example, which
+#     embed the committed file.
 # RVF_REBUILD_TILE=0 skips step 1 (for a quick local run): it then says NOT CHECKED, loudly.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,31 +22,31 @@ describe() { # file label
 }
 
 if [ "${RVF_REBUILD_TILE:-1}" = 0 ]; then
-    echo "hub: NOT CHECKED: tile/rvf-tile.wasm was not compared with a fresh build (RVF_REBUILD_TILE=0)"
+    echo "hub: NOT CHECKED: hub/rvf-tile.wasm was not compared with a fresh build (RVF_REBUILD_TILE=0)"
 else
     t0=$(date +%s)
     bash scripts/build-tile.sh
     fresh=target/tile/rvf-tile.wasm
-    if [ ! -f tile/rvf-tile.wasm ]; then
-        echo "hub: FAILED: tile/rvf-tile.wasm is not committed; the fresh build is $fresh" >&2
+    if [ ! -f hub/rvf-tile.wasm ]; then
+        echo "hub: FAILED: hub/rvf-tile.wasm is not committed; the fresh build is $fresh" >&2
         exit 1
     fi
-    if ! cmp -s "$fresh" tile/rvf-tile.wasm; then
+    if ! cmp -s "$fresh" hub/rvf-tile.wasm; then
         {
-            echo "hub: FAILED: the committed tile/rvf-tile.wasm is not the fresh build of this tree:"
-            describe tile/rvf-tile.wasm "committed tile/rvf-tile.wasm"
+            echo "hub: FAILED: the committed hub/rvf-tile.wasm is not the fresh build of this tree:"
+            describe hub/rvf-tile.wasm "committed hub/rvf-tile.wasm"
             describe "$fresh" "fresh $fresh"
-            echo "  first difference: $(cmp "$fresh" tile/rvf-tile.wasm 2>&1 | head -1)"
+            echo "  first difference: $(cmp "$fresh" hub/rvf-tile.wasm 2>&1 | head -1)"
             echo "  toolchain: $(/usr/bin/rustc --version 2>/dev/null || echo '?'), $(wasm-opt --version 2>/dev/null || echo '?')"
             echo "  If the tile sources changed, run scripts/build-tile.sh and commit target/tile/rvf-tile.wasm"
-            echo "  as tile/rvf-tile.wasm; if only the toolchain changed, rebuild, check and commit it too."
+            echo "  as hub/rvf-tile.wasm; if only the toolchain changed, rebuild, check and commit it too."
         } >&2
         exit 1
     fi
-    echo "hub: tile/rvf-tile.wasm is byte for byte the fresh build ($(($(date +%s) - t0)) s):"
-    describe tile/rvf-tile.wasm "tile/rvf-tile.wasm"
+    echo "hub: hub/rvf-tile.wasm is byte for byte the fresh build ($(($(date +%s) - t0)) s):"
+    describe hub/rvf-tile.wasm "hub/rvf-tile.wasm"
 fi
 
-cargo test --release --features hub --test hub
-cargo run --release --example tiles --features hub
+cargo test --release -p rvf-hub
+cargo run --release -p rvf-hub --example tiles
 echo "hub: done in $(($(date +%s) - start)) s"

@@ -34,5 +34,5 @@ if [ -z "$tc" ]; then
 fi
 echo "rust-version: checking with $tc ($(rustup run "$tc" rustc --version))"
 CARGO_TARGET_DIR=${RVF_MSRV_TARGET_DIR:-target/msrv} \
-    rustup run "$tc" cargo check --all-targets --features hub
+    rustup run "$tc" cargo check --workspace --all-targets --features rvf-kernels/parallel
 echo "rust-version $msrv: ok with $tc in $(($(date +%s) - start)) s"

@@ -5,9 +5,11 @@
 #     wasm32-wasip1 with +simd128 and run under node's WASI (a real engine, V8), with the wasm128
 #     backend required; a failing assertion prints its message (scripts/ci/wasi-run.mjs turns
 #     libtest's output capture off: with panic=abort a captured message dies with the process);
-#  2. the tile (scripts/build-tile.sh --scalar: SIMD128 build, size check, scalar build);
-#  3. the tile host tests: every export through wasmi (simd) against the native crate, bit for
-#     bit, on the SIMD128 build and on the scalar build;
+#  2. the tile (scripts/build-tile.sh --scalar: SIMD128 build, size check, scalar build), and
+#     the check that scripts/tile-abi.mjs is the generation of src/tile_abi.rs;
+#  3. the tile host tests (tile/host-tests): every export through wasmi (simd) against the native
+#     crate, bit for bit, the ten defects of issue 11, and the model-based test (random call
+#     sequences against a reference model of docs/tile.md), on the SIMD128 and the scalar build;
 #  4. the node smoke test of the tile;
 #  5. the tile's JIT speed under node (SIMD128 vs scalar wasm; report only).
 # criterion does not build for wasm32 (it is a dev-dependency of x86-64 and aarch64 only), so
@@ -61,6 +63,21 @@ wasm_tests() {
 timed "crate tests on wasm32-wasip1 + simd128 (node WASI)" wasm_tests
 
 timed "tile build" bash scripts/build-tile.sh --scalar
+
+# The node scripts take the tile ABI from scripts/tile-abi.mjs, generated from src/tile_abi.rs:
+# the committed file must be a fresh generation (a native build, outside the wasm32 settings).
+abi_module() {
+    mkdir -p target/tile
+    env -u RUSTC -u RUSTDOC -u RUSTC_BOOTSTRAP -u CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS \
+        cargo run --quiet --example tile_abi_mjs >target/tile/tile-abi.mjs
+    if ! cmp -s target/tile/tile-abi.mjs scripts/tile-abi.mjs; then
+        diff -u scripts/tile-abi.mjs target/tile/tile-abi.mjs | head -40 >&2 || true
+        echo "wasm: scripts/tile-abi.mjs is stale: run" \
+            "cargo run --quiet --example tile_abi_mjs > scripts/tile-abi.mjs" >&2
+        exit 1
+    fi
+}
+timed "tile ABI module (scripts/tile-abi.mjs is generated from src/tile_abi.rs)" abi_module
 
 host_tests() {
     (cd tile/host-tests && CARGO_TARGET_DIR="$root/target/tile-host-tests" cargo test --release)

@@ -12,9 +12,11 @@
 //! | `avx512/` | x86-64 AVX-512 (+VNNI, VPOPCNTDQ, VPCLMULQDQ tiers) | `avx2`, `generic`, `vector`, `table` |
 //! | `neon/` | aarch64 NEON (+dotprod, CRC, PMULL tiers) | `generic`, `vector`, `table` |
 //! | `wasm128/` | wasm32 SIMD128 | `generic`, `vector`, `table` |
+//! | `tile.rs` | the tile's kernels, reached directly (feature `tile`): wasm128 entry points or scalar | `scalar`, `wasm128` |
 //!
-//! [`kernels`] is the only way out: it makes the tier's token (the CPU check) and returns the
-//! table the token unlocks.
+//! [`kernels`] is the way out for the crate's API: it makes the tier's token (the CPU check) and
+//! returns the table the token unlocks. The tile (wasm32 only) is the one other user: `tile.rs`
+//! names the kernels it needs, so that the tile links nothing else.
 
 /// Whether this build has a SIMD backend (the generic kernels and vector traits serve only them).
 macro_rules! simd_targets {
@@ -44,6 +46,9 @@ pub(crate) mod avx512;
 pub(crate) mod neon;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub(crate) mod wasm128;
+
+#[cfg(all(feature = "tile", target_arch = "wasm32"))]
+pub(crate) mod tile;
 
 pub(crate) use table::Kernels;
 use table::Token;

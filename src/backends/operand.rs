@@ -11,6 +11,9 @@ use crate::vocab::Sq8View;
 
 /// A source of `f32` elements that can be read 64 at a time.
 pub(crate) trait Operand: Copy {
+    /// Every value of the type has a length that is a multiple of 64 (no partial chunk: the
+    /// folds then have no tail code).
+    const WHOLE_CHUNKS: bool = false;
     fn len(&self) -> usize;
     /// Writes elements `start..start + 64` (those that exist) to `buf`, and `+0.0` after them.
     fn fill(&self, start: usize, buf: &mut [f32; LANES]);
@@ -74,5 +77,23 @@ impl Operand for Sq8Operand<'_> {
         for (((d, &q), &m), &r) in buf.iter_mut().zip(c).zip(mn).zip(r) {
             *d = sq8_decode(q, m, r);
         }
+    }
+}
+
+/// `f32` elements whose length is a multiple of 64: the zero-padded operands of the tile's
+/// size-optimized instantiation (zero padding is exact, see `numerics.rs`).
+#[derive(Clone, Copy)]
+#[cfg_attr(not(feature = "tile"), allow(dead_code))]
+pub(crate) struct WholeChunks<'a>(pub &'a [f32]);
+
+impl Operand for WholeChunks<'_> {
+    const WHOLE_CHUNKS: bool = true;
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    #[inline(always)]
+    fn fill(&self, start: usize, buf: &mut [f32; LANES]) {
+        self.0.fill(start, buf)
     }
 }

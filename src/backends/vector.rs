@@ -17,14 +17,16 @@
 
 use half::f16;
 
-use crate::backends::operand::{Operand, Sq8Operand};
+use crate::backends::operand::{Operand, Sq8Operand, WholeChunks};
 use crate::numerics::LANES;
 
 /// One `f32` SIMD register type of an ISA.
 pub(crate) trait F32x: Copy {
     /// Lanes per register (divides 64).
     const N: usize;
-    /// `64 / N` registers, as an array type (`[Self; 64 / N]`).
+    /// `64 / N` registers, as an array type (`[Self; 64 / N]`). Its all-zero bit pattern is
+    /// `64 / N` registers of `+0.0` lanes (true of every SIMD float register type), so an
+    /// accumulator set starts as `core::mem::zeroed()`.
     type Acc: Copy + AsRef<[Self]> + AsMut<[Self]>;
     /// How many accumulator registers a kernel may keep live next to its operands. A kernel that
     /// needs more (`rows x sums x 64 / N`: cosine's three sums, several rows per pass) runs in
@@ -33,8 +35,6 @@ pub(crate) trait F32x: Copy {
     /// groups in separate passes), and no accumulator goes through the stack.
     const ACC_BUDGET: usize;
 
-    /// An accumulator set of `64 / N` zero registers.
-    unsafe fn acc_zero() -> Self::Acc;
     /// All lanes `x`.
     unsafe fn splat(x: f32) -> Self;
     /// `N` floats from `p` (no alignment needed).
@@ -161,6 +161,27 @@ impl<V: F32x> SimdOperand<V> for &[f32] {
         // One (masked) load whatever the count, so that the tail has no branches.
         // SAFETY: `load_partial` reads only the `cnt` elements that exist below `rem`.
         unsafe { V::load_partial(p.wrapping_add(at), rem.saturating_sub(at).min(V::N)) }
+    }
+}
+
+/// Whole 64-element chunks (the tile's zero-padded vectors): the folds skip the tail code
+/// ([`Operand::WHOLE_CHUNKS`]); the tail methods are the `f32` slice's, for completeness.
+impl<V: F32x> SimdOperand<V> for WholeChunks<'_> {
+    #[inline(always)]
+    unsafe fn load_at(&self, i: usize) -> V {
+        // SAFETY: forwarded from the caller (i + N <= len).
+        unsafe { <&[f32] as SimdOperand<V>>::load_at(&self.0, i) }
+    }
+    type Tail = <&'static [f32] as SimdOperand<V>>::Tail;
+    #[inline(always)]
+    unsafe fn tail(&self, full: usize) -> Self::Tail {
+        // SAFETY: forwarded from the caller (full < len).
+        unsafe { <&[f32] as SimdOperand<V>>::tail(&self.0, full) }
+    }
+    #[inline(always)]
+    unsafe fn tail_at(t: &Self::Tail, r: usize) -> V {
+        // SAFETY: forwarded from the caller.
+        unsafe { <&[f32] as SimdOperand<V>>::tail_at(t, r) }
     }
 }
 

@@ -16,7 +16,6 @@ impl F32x for __m256 {
     // SAFETY (each unsafe block): the trait's contract (the features, the pointers' extents).
 
     crate::backends::vector::one_call! {
-        acc_zero() -> Self::Acc = [_mm256_setzero_ps(); 8];
         splat(x: f32) -> Self = _mm256_set1_ps(x);
         load(p: *const f32) -> Self = _mm256_loadu_ps(p);
         // 8 halves, 16 bytes.

@@ -17,7 +17,6 @@ impl F32x for __m512 {
     // SAFETY (each unsafe block): the trait's contract (the features, the pointers' extents).
 
     crate::backends::vector::one_call! {
-        acc_zero() -> Self::Acc = [_mm512_setzero_ps(); 4];
         splat(x: f32) -> Self = _mm512_set1_ps(x);
         load(p: *const f32) -> Self = _mm512_loadu_ps(p);
         // 16 halves, 32 bytes.

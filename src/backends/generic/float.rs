@@ -9,14 +9,14 @@
 
 use crate::backends::vector::{F32x, SimdOperand};
 use crate::numerics::{LANES, finish};
-use crate::vocab::{Cos, CosRows, FloatMetric, Ip, L2, MetricKind};
+use crate::vocab::{Cos, CosRows, FloatMetric, FoldMetric, Ip, L2, MetricKind};
 
 /// The halving tree over `64 / N` registers, then inside the last one.
 ///
 /// # Safety
 /// `V`'s features are enabled.
 #[inline(always)]
-pub(crate) unsafe fn reduce<V: F32x>(mut acc: V::Acc) -> f32 {
+pub(crate) unsafe fn reduce<V: F32x>(acc: &mut V::Acc) -> f32 {
     let regs = acc.as_mut();
     let mut live = regs.len();
     while live > 1 {
@@ -33,12 +33,12 @@ pub(crate) unsafe fn reduce<V: F32x>(mut acc: V::Acc) -> f32 {
 
 /// Adds the terms of register `r` (query register `x`, row register `y`) to one row's sums.
 #[inline(always)]
-unsafe fn term<V: F32x, M: MetricKind>(s: &mut [V::Acc; 3], r: usize, x: V, y: V) {
+unsafe fn term<V: F32x, M: FoldMetric>(m: M, s: &mut [V::Acc; 3], r: usize, x: V, y: V) {
     let [s0, s1, s2] = s;
     let (s0, s1, s2) = (s0.as_mut(), s1.as_mut(), s2.as_mut());
     // SAFETY: arithmetic intrinsics under the caller's features.
     unsafe {
-        match M::METRIC {
+        match m.metric() {
             FloatMetric::L2 => {
                 let d = x.sub(y);
                 s0[r] = s0[r].add(d.mul(d));
@@ -46,7 +46,7 @@ unsafe fn term<V: F32x, M: MetricKind>(s: &mut [V::Acc; 3], r: usize, x: V, y: V
             FloatMetric::Ip => s0[r] = s0[r].add(x.mul(y)),
             FloatMetric::Cos => {
                 s0[r] = s0[r].add(x.mul(y));
-                if M::WITH_AA {
+                if m.with_aa() {
                     s1[r] = s1[r].add(x.mul(x));
                 }
                 s2[r] = s2[r].add(y.mul(y));
@@ -55,23 +55,12 @@ unsafe fn term<V: F32x, M: MetricKind>(s: &mut [V::Acc; 3], r: usize, x: V, y: V
     }
 }
 
-/// Canonical sums `[sum, a.a, b.b]` of metric `M` of the query against each of `R` rows, each
-/// query register loaded once for all rows. Each row's result is bit-identical to the scalar
-/// fold of the query and that row (same lanes, same order, same tree); `a.a` only for [`Cos`],
-/// `b.b` for [`Cos`] and [`CosRows`], zero otherwise.
-///
-/// # Safety
-/// `V`'s features are enabled; every row has the query's length.
 /// Lane-group passes of a fold: enough that the live accumulators of one pass
 /// (`rows x sums x registers / passes`) fit `V::ACC_BUDGET`. A compile-time constant.
 struct Passes<V, M, const R: usize>(core::marker::PhantomData<(V, M)>);
 
-impl<V: F32x, M: MetricKind, const R: usize> Passes<V, M, R> {
-    const SUMS: usize = match M::METRIC {
-        FloatMetric::Cos if M::WITH_AA => 3,
-        FloatMetric::Cos => 2,
-        _ => 1,
-    };
+impl<V: F32x, M: FoldMetric, const R: usize> Passes<V, M, R> {
+    const SUMS: usize = M::MAX_SUMS;
     const REGS: usize = LANES / V::N;
     const COUNT: usize = {
         let mut p = 1;
@@ -98,6 +87,7 @@ type Tails<V, Q, B, const R: usize> = (
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn pass<V, M, const R: usize, const P: usize, Q, B>(
+    m: M,
     q: &Q,
     rows: &[B; R],
     acc: &mut [[V::Acc; 3]; R],
@@ -105,7 +95,7 @@ unsafe fn pass<V, M, const R: usize, const P: usize, Q, B>(
     tails: Option<&Tails<V, Q, B, R>>,
 ) where
     V: F32x,
-    M: MetricKind,
+    M: FoldMetric,
     Q: SimdOperand<V>,
     B: SimdOperand<V>,
 {
@@ -122,7 +112,7 @@ unsafe fn pass<V, M, const R: usize, const P: usize, Q, B>(
             unsafe {
                 let x = q.load_at(at);
                 for j in 0..R {
-                    term::<V, M>(&mut acc[j], r, x, rows[j].load_at(at));
+                    term::<V, M>(m, &mut acc[j], r, x, rows[j].load_at(at));
                 }
             }
         }
@@ -143,57 +133,63 @@ unsafe fn pass<V, M, const R: usize, const P: usize, Q, B>(
             unsafe {
                 let x = Q::tail_at(tq, r);
                 for j in 0..R {
-                    term::<V, M>(&mut acc[j], r, x, B::tail_at(&tr[j], r));
+                    term::<V, M>(m, &mut acc[j], r, x, B::tail_at(&tr[j], r));
                 }
             }
         }
     }
 }
 
-/// Canonical sums `[sum, a.a, b.b]` of metric `M` of the query against each of `R` rows, each
+/// Canonical sums `[sum, a.a, b.b]` of metric `m` of the query against each of `R` rows, each
 /// query register loaded once for all rows. Each row's result is bit-identical to the scalar
 /// fold of the query and that row (same lanes, same order, same tree); `a.a` only for [`Cos`],
 /// `b.b` for [`Cos`] and [`CosRows`], zero otherwise. The lanes run in groups (passes) when
 /// their accumulators would not fit the registers (`numerics.md` allows lane groups in separate
-/// passes).
+/// passes). `m` is a unit type (one loop per metric) or, for the tile,
+/// [`AnyMetric`](crate::vocab::AnyMetric) (one loop for every metric, passes sized for cosine).
 ///
 /// # Safety
 /// `V`'s features are enabled; every row has the query's length.
 #[inline(always)]
-pub(crate) unsafe fn fold_rows<V, M, const R: usize, Q, B>(q: Q, rows: &[B; R]) -> [[f32; 3]; R]
+pub(crate) unsafe fn fold_rows<V, M, const R: usize, Q, B>(
+    m: M,
+    q: Q,
+    rows: &[B; R],
+) -> [[f32; 3]; R]
 where
     V: F32x,
-    M: MetricKind,
+    M: FoldMetric,
     Q: SimdOperand<V>,
     B: SimdOperand<V>,
 {
     let n = q.len();
     let full = n - n % LANES;
+    debug_assert!(!Q::WHOLE_CHUNKS || full == n);
+    // Operands of whole chunks have no tail: the tail code is not generated for them.
+    let has_tail = !Q::WHOLE_CHUNKS && full < n;
     // SAFETY: full < n = len of the query and of every row.
     let tails =
-        (full < n).then(|| unsafe { (q.tail(full), rows.map(|row| row.tail(full)), n - full) });
+        has_tail.then(|| unsafe { (q.tail(full), rows.map(|row| row.tail(full)), n - full) });
     let t = tails.as_ref();
-    // SAFETY: the caller guarantees V's features.
-    let mut acc: [[V::Acc; 3]; R] = unsafe { [[V::acc_zero(); 3]; R] };
+    // SAFETY: all-zero bits are a valid `V::Acc` of `+0.0` lanes (the contract of `F32x::Acc`).
+    let mut acc: [[V::Acc; 3]; R] = unsafe { core::mem::zeroed() };
     // SAFETY: forwarded from the caller (at most 8 passes: 64 lanes in registers of >= 8 lanes
     // need at most 8 registers per sum).
     unsafe {
-        pass::<V, M, R, 0, Q, B>(&q, rows, &mut acc, full, t);
-        pass::<V, M, R, 1, Q, B>(&q, rows, &mut acc, full, t);
-        pass::<V, M, R, 2, Q, B>(&q, rows, &mut acc, full, t);
-        pass::<V, M, R, 3, Q, B>(&q, rows, &mut acc, full, t);
+        pass::<V, M, R, 0, Q, B>(m, &q, rows, &mut acc, full, t);
+        pass::<V, M, R, 1, Q, B>(m, &q, rows, &mut acc, full, t);
+        pass::<V, M, R, 2, Q, B>(m, &q, rows, &mut acc, full, t);
+        pass::<V, M, R, 3, Q, B>(m, &q, rows, &mut acc, full, t);
     }
     const { assert!(Passes::<V, M, R>::COUNT <= 4) };
     let mut out = [[0.0f32; 3]; R];
-    for j in 0..R {
-        // SAFETY: the caller guarantees V's features.
-        unsafe {
-            out[j][0] = reduce::<V>(acc[j][0]);
-            if M::WITH_AA {
-                out[j][1] = reduce::<V>(acc[j][1]);
-            }
-            if M::SUMS == 3 {
-                out[j][2] = reduce::<V>(acc[j][2]);
+    for (o, acc) in out.iter_mut().zip(&mut acc) {
+        // Sum 0 always, `a.a` with `with_aa`, `b.b` with `with_bb`: one loop, so that a run-time
+        // metric (the tile) has one copy of the tree.
+        for (j, (o, a)) in o.iter_mut().zip(acc).enumerate() {
+            if j == 0 || (j == 1 && m.with_aa()) || (j == 2 && m.with_bb()) {
+                // SAFETY: the caller guarantees V's features.
+                *o = unsafe { reduce::<V>(a) };
             }
         }
     }
@@ -210,7 +206,7 @@ pub(crate) unsafe fn fold<V: F32x, M: MetricKind, A: SimdOperand<V>, B: SimdOper
     b: B,
 ) -> [f32; 3] {
     // SAFETY: forwarded from the caller.
-    unsafe { fold_rows::<V, M, 1, A, B>(a, &[b])[0] }
+    unsafe { fold_rows::<V, M, 1, A, B>(M::default(), a, &[b])[0] }
 }
 
 /// Final distances of one query against rows, `R` rows per pass with [`fold_rows`] and the rest
@@ -237,7 +233,7 @@ pub(crate) unsafe fn block_rows<V, M, const R: usize, Q, B>(
     }
     let qq = if M::SUMS == 3 {
         // SAFETY: forwarded from the caller.
-        unsafe { fold_rows::<V, Ip, 1, Q, Q>(q, &[q])[0][0] }
+        unsafe { fold_rows::<V, Ip, 1, Q, Q>(Ip, q, &[q])[0][0] }
     } else {
         0.0
     };
@@ -265,9 +261,9 @@ pub(crate) unsafe fn block_rows<V, M, const R: usize, Q, B>(
         // SAFETY: forwarded from the caller.
         let s = unsafe {
             if M::SUMS == 3 {
-                fold_rows::<V, CosRows, R, Q, B>(q, &group)
+                fold_rows::<V, CosRows, R, Q, B>(CosRows, q, &group)
             } else {
-                fold_rows::<V, M, R, Q, B>(q, &group)
+                fold_rows::<V, M, R, Q, B>(M::default(), q, &group)
             }
         };
         for (d, s) in o.iter_mut().zip(s) {
@@ -278,9 +274,9 @@ pub(crate) unsafe fn block_rows<V, M, const R: usize, Q, B>(
         // SAFETY: forwarded from the caller.
         let s = unsafe {
             if M::SUMS == 3 {
-                fold_rows::<V, CosRows, 1, Q, B>(q, &[row])
+                fold_rows::<V, CosRows, 1, Q, B>(CosRows, q, &[row])
             } else {
-                fold_rows::<V, M, 1, Q, B>(q, &[row])
+                fold_rows::<V, M, 1, Q, B>(M::default(), q, &[row])
             }
         };
         *o = fin(s[0]);

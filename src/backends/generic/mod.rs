@@ -22,6 +22,9 @@
 //!   covers every intrinsic of the vector type's trait implementation;
 //! * **arguments**: the table contract (`table.rs`), checked by the public layer, gives the
 //!   generic kernels the lengths they require.
+//!
+//! `tile_entries!` is the tile's own instantiation: its entry point is visible inside
+//! `crate::backends`, where the tile's kernel list (`backends/tile.rs`) calls it without a table.
 
 pub(crate) mod convert;
 pub(crate) mod float;
@@ -307,4 +310,32 @@ macro_rules! pq4_entries {
     };
 }
 
-pub(crate) use {convert_entries, float_entries, hamming_entries, i8_entries, pq4_entries};
+/// The tile's size-optimized instantiation (`backends/tile.rs`): the canonical sums of two `f32`
+/// vectors zero-padded to whole 64-element chunks ([`WholeChunks`]: no tail code), with the metric
+/// as a run-time value ([`AnyMetric`]: one loop for every metric instead of one per metric): one
+/// copy of [`fold_rows`](float::fold_rows) serves every distance of the tile. Same kernel, same
+/// bits (zero padding is exact), a fraction of the code.
+///
+/// Arguments: `a.len() == b.len()`, a multiple of 64, the padding zero.
+///
+/// [`AnyMetric`]: crate::vocab::AnyMetric
+/// [`WholeChunks`]: crate::backends::operand::WholeChunks
+#[cfg_attr(not(feature = "tile"), allow(unused_macros))]
+macro_rules! tile_entries {
+    ($features:literal, $v:ty) => {
+        use $crate::backends::generic::float as g;
+        use $crate::backends::operand::WholeChunks;
+        use $crate::vocab::{AnyMetric, FloatMetric};
+
+        /// `[a.b or the L2 sum, a.a, b.b]` of metric `m` (the last two for cosine).
+        #[target_feature(enable = $features)]
+        pub(in crate::backends) fn sums_f32(m: FloatMetric, a: &[f32], b: &[f32]) -> [f32; 3] {
+            let (m, a, b) = (AnyMetric(m), WholeChunks(a), WholeChunks(b));
+            // SAFETY: features and arguments, see `generic/mod.rs`.
+            unsafe { g::fold_rows::<$v, AnyMetric, 1, _, _>(m, a, &[b])[0] }
+        }
+    };
+}
+
+#[cfg_attr(not(feature = "tile"), allow(unused_imports))]
+pub(crate) use {convert_entries, float_entries, hamming_entries, i8_entries, pq4_entries, tile_entries};

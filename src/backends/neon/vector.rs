@@ -21,7 +21,6 @@ impl F32x for float32x4_t {
     // contract), and the caller guarantees the pointers' extents (no alignment needed).
 
     crate::backends::vector::one_call! {
-        acc_zero() -> Self::Acc = [vdupq_n_f32(0.0); 16];
         splat(x: f32) -> Self = vdupq_n_f32(x);
         load(p: *const f32) -> Self = vld1q_f32(p);
         store(self: Self, p: *mut f32) = vst1q_f32(p, self);

@@ -6,8 +6,9 @@ const POLY: u32 = 0x82F6_3B78;
 /// zero bytes, so eight table look-ups advance the register by eight bytes.
 pub(crate) static TABLES: [[u32; 256]; 8] = make_tables();
 
-const fn make_tables() -> [[u32; 256]; 8] {
-    let mut t = [[0u32; 256]; 8];
+/// Fills the byte table (`TABLES[0]`): `t[b]` is the register after byte `b`. A `const fn` for
+/// `TABLES`, also run by the tile, which builds the table in its memory (it has no static data).
+pub(crate) const fn fill_byte_table(t: &mut [u32; 256]) {
     let mut b = 0;
     while b < 256 {
         let mut c = b as u32;
@@ -16,9 +17,24 @@ const fn make_tables() -> [[u32; 256]; 8] {
             c = if c & 1 != 0 { (c >> 1) ^ POLY } else { c >> 1 };
             i += 1;
         }
-        t[0][b] = c;
+        t[b] = c;
         b += 1;
     }
+}
+
+/// Advances the raw register over `data` one byte at a time with the byte table `t0` (the tail of
+/// [`update`], and the tile's whole CRC).
+#[inline(always)]
+pub(crate) fn update_bytewise(mut crc: u32, data: &[u8], t0: &[u32; 256]) -> u32 {
+    for &b in data {
+        crc = (crc >> 8) ^ t0[((crc ^ b as u32) & 0xff) as usize];
+    }
+    crc
+}
+
+const fn make_tables() -> [[u32; 256]; 8] {
+    let mut t = [[0u32; 256]; 8];
+    fill_byte_table(&mut t[0]);
     let mut j = 1;
     while j < 8 {
         let mut b = 0;
@@ -47,10 +63,7 @@ pub(crate) fn update(mut crc: u32, data: &[u8]) -> u32 {
             ^ t[1][c[6] as usize]
             ^ t[0][c[7] as usize];
     }
-    for &b in chunks.remainder() {
-        crc = (crc >> 8) ^ t[0][((crc ^ b as u32) & 0xff) as usize];
-    }
-    crc
+    update_bytewise(crc, chunks.remainder(), &t[0])
 }
 
 // The polynomial's carry-less constants for the x86 folding kernels (ISA-independent arithmetic,

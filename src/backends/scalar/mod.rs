@@ -19,6 +19,8 @@ pub(crate) use float::{
     f32_to_f16, l2_f16, l2_f32, sq8_block_f16, sq8_block_f32, sq8_dist_f16, sq8_dist_f32,
 };
 pub(crate) use int::{block_hamming, block_i8, cos_i8, dot_i8, hamming, l2_i8};
+#[allow(unused_imports)]
+pub(crate) use pq::scan_one as pq_scan_one;
 pub(crate) use pq::{pq4_scan, scan as pq_scan, table as pq_table};
 pub(crate) use sq8::{
     decode_f16 as sq8_decode_f16, decode_f32 as sq8_decode_f32, encode as sq8_encode,
@@ -28,3 +30,9 @@ pub(crate) use topk::first_candidate;
 /// The slicing-by-8 tables, for the CRC kernels that finish short tails with them.
 #[allow(unused_imports)]
 pub(crate) use crc32c::TABLES as CRC32C_TABLES;
+/// The byte table and the byte-at-a-time update, for the tile (which keeps the table in its
+/// memory).
+#[allow(unused_imports)]
+pub(crate) use crc32c::{
+    fill_byte_table as crc32c_fill_byte_table, update_bytewise as crc32c_update_bytewise,
+};

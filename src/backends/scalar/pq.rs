@@ -68,12 +68,29 @@ fn scan_rows<'a, const R: usize, T: Index<usize, Output = f32> + ?Sized + 'a>(
         .chunks_exact(m)
         .zip(outs.into_remainder().iter_mut())
     {
-        let mut acc = 0.0f32;
-        for (t, &c) in table.clone().zip(row) {
-            acc += t[c as usize];
-        }
-        *o = acc;
+        *o = adc(table.clone(), row);
     }
+}
+
+/// The ADC distance of one code row: `table[j][row[j]]` summed for `j = 0, 1, ..` in order.
+#[inline(always)]
+fn adc<'a, T: Index<usize, Output = f32> + ?Sized + 'a>(
+    table: impl Iterator<Item = &'a T>,
+    row: &[u8],
+) -> f32 {
+    let mut acc = 0.0f32;
+    for (t, &c) in table.zip(row) {
+        acc += t[c as usize];
+    }
+    acc
+}
+
+/// The ADC distance of one code row against a table of `k` floats per subspace (the tile's
+/// rows, one at a time; the same sum as [`scan`]'s).
+#[cfg_attr(not(all(feature = "tile", target_arch = "wasm32")), allow(dead_code))]
+#[inline]
+pub(crate) fn scan_one(table: &[f32], k: usize, row: &[u8]) -> f32 {
+    adc(table.chunks_exact(k), row)
 }
 
 /// The 4-bit fast scan: `out[v]` = the wrapping `u16` sum over subspaces `j` of

@@ -13,9 +13,6 @@
 
 mod vector;
 
-#[cfg(feature = "tile")]
-pub(crate) use vector::{narrow_f32_bits, widen_f16_bits};
-
 use crate::backends::table::{Kernels, SCALAR, Token};
 use crate::vocab::{Backend, Tier};
 
@@ -34,6 +31,11 @@ mod bits {
 }
 mod pq4 {
     crate::backends::generic::pq4_entries!("simd128", core::arch::wasm32::v128);
+}
+/// The tile's size-optimized instantiations (`backends/tile.rs`; not in the table).
+#[cfg(feature = "tile")]
+pub(in crate::backends) mod tile {
+    crate::backends::generic::tile_entries!("simd128", core::arch::wasm32::v128);
 }
 
 /// Proof that this build runs the SIMD128 backend: made only by [`Wasm128::new`], which exists

@@ -6,8 +6,7 @@
 //! SIMD128 is on for the whole build (see `mod.rs`), so the arithmetic intrinsics are safe calls;
 //! only loads and stores are `unsafe`, and their pointers' extents are the callers' (the traits'
 //! contract). SIMD128 has no f16 instruction: halves are widened and rounded with integer
-//! operations ([`widen_f16_bits`], [`narrow_f32_bits`]), also used by the tile
-//! (`kernel_exports.rs`).
+//! operations ([`widen_f16_bits`], [`narrow_f32_bits`]).
 
 use core::arch::wasm32::*;
 
@@ -70,10 +69,6 @@ impl F32x for v128 {
     // SAFETY (every unsafe block of this impl): the caller guarantees the pointers' extents (the
     // trait's contract); SIMD128 loads and stores need no alignment.
 
-    #[inline(always)]
-    unsafe fn acc_zero() -> Self::Acc {
-        [f32x4_splat(0.0); 16]
-    }
     #[inline(always)]
     unsafe fn splat(x: f32) -> Self {
         f32x4_splat(x)

@@ -1,150 +1,47 @@
 //! Drives every export of `target/tile/rvf-tile.wasm` (or `$RVF_TILE_WASM`) through wasmi with
 //! SIMD and compares the results with the native crate bit for bit (NaN equal to NaN).
 
-use rvf_kernels::{Backend, Engine, Metric, PqCodebook, SqParams, TopK, f16};
-use wasmi::{
-    Config, Engine as WEngine, Instance, Linker, Memory, Module, Store, WasmParams, WasmResults,
+use rvf_kernels::tile_abi::{
+    self as abi, Compute, LoadBlock, LoadNeighbors, LoadParams, NEED_BLOCK, NEED_NEIGHBORS, dtype,
+    err, msg,
 };
+use rvf_kernels::{Backend, Engine, Metric, PqCodebook, SqParams, TopK, f16};
+use rvf_tile_host_tests::{Tile, f16_bytes, f32_bytes, u64_bytes, wasm_bytes, words};
+use wasmi::{Config, Engine as WEngine, Module};
 
-// Memory map (docs/tile.md).
-const DATA: u32 = 0xE000;
-const IDW: u32 = DATA + 0x200;
-const MSG: u32 = DATA + 0x800;
-const BLOCK: u32 = 0x10000;
-const PQT: u32 = 0x18000;
-const OUT: u32 = 0x1D800;
-const ST: u32 = DATA + 0x40;
+const DATA: u32 = abi::CONFIG.start;
+const MSG: u32 = abi::MSG.start;
+const BLOCK: u32 = abi::BLOCK.start;
+const PQT: u32 = abi::PQ_TABLE.start;
+const OUT: u32 = abi::OUT.start;
+const BLOCK_LEN: usize = abi::BLOCK.len as usize;
+const PQ_TABLE_LEN: usize = abi::MAX_PQ_TABLE as usize;
+/// Where `distances` writes its results.
+const RESULT: u32 = OUT + 0x1000;
 
-const NEED_NEIGHBORS: i64 = -32;
-const NEED_BLOCK: i64 = -33;
-
-fn wasm_bytes() -> Vec<u8> {
-    let path = std::env::var("RVF_TILE_WASM").unwrap_or_else(|_| {
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../target/tile/rvf-tile.wasm"
-        )
-        .to_string()
-    });
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e} (run scripts/build-tile.sh first)"))
+/// Test-side calls with the host tests' usual arguments.
+trait Calls {
+    fn distances(&mut self, metric: i32, n: usize) -> Vec<f32>;
+    fn topk(&mut self) -> Vec<(u64, f32)>;
 }
 
-struct Tile {
-    store: Store<()>,
-    inst: Instance,
-    mem: Memory,
-}
-
-impl Tile {
-    fn new() -> Tile {
-        thread_local! {
-            static MODULE: (WEngine, Module) = {
-                let mut c = Config::default();
-                c.wasm_simd(true);
-                let engine = WEngine::new(&c);
-                let module = Module::new(&engine, &wasm_bytes()[..]).expect("the tile validates");
-                (engine, module)
-            };
-        }
-        MODULE.with(|(engine, module)| {
-            let mut store = Store::new(engine, ());
-            let linker = Linker::<()>::new(engine);
-            let inst = linker
-                .instantiate_and_start(&mut store, module)
-                .expect("the tile instantiates without imports");
-            let mem = inst.get_memory(&store, "memory").expect("memory export");
-            Tile { store, inst, mem }
-        })
-    }
-    fn call<P: WasmParams, R: WasmResults>(&mut self, name: &str, p: P) -> R {
-        let f = self
-            .inst
-            .get_typed_func::<P, R>(&self.store, name)
-            .unwrap_or_else(|e| panic!("export {name}: {e}"));
-        f.call(&mut self.store, p)
-            .unwrap_or_else(|e| panic!("{name} trapped: {e}"))
-    }
-    fn c1(&mut self, name: &str, a: i32) -> i32 {
-        self.call(name, a)
-    }
-    fn c2(&mut self, name: &str, a: i32, b: i32) -> i32 {
-        self.call(name, (a, b))
-    }
-    fn c3(&mut self, name: &str, a: i32, b: i32, c: i32) -> i32 {
-        self.call(name, (a, b, c))
-    }
-    fn mem(&self) -> &[u8] {
-        self.mem.data(&self.store)
-    }
-    fn write(&mut self, addr: u32, bytes: &[u8]) {
-        self.mem.data_mut(&mut self.store)[addr as usize..addr as usize + bytes.len()]
-            .copy_from_slice(bytes);
-    }
-    fn read(&self, addr: u32, n: usize) -> Vec<u8> {
-        self.mem()[addr as usize..addr as usize + n].to_vec()
-    }
-    fn f32s(&self, addr: u32, n: usize) -> Vec<f32> {
-        self.read(addr, 4 * n)
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
-            .collect()
-    }
-    fn u32_at(&self, addr: u32) -> u32 {
-        u32::from_le_bytes(self.read(addr, 4).try_into().unwrap())
-    }
-    fn u64_at(&self, addr: u32) -> u64 {
-        u64::from_le_bytes(self.read(addr, 8).try_into().unwrap())
-    }
-    fn init(&mut self) {
-        self.write(DATA, &[0; 64]);
-        assert_eq!(self.c1("rvf_init", DATA as i32), 0);
-    }
-    fn load_query(&mut self, q: &[f16]) -> i32 {
-        self.write(OUT, &f16_bytes(q));
-        self.c2("rvf_load_query", OUT as i32, q.len() as i32)
-    }
-    fn load_block(&mut self, bytes: &[u8], count: usize, dtype: i32, first_id: u64) -> i32 {
-        self.write(BLOCK, bytes);
-        self.write(IDW, &first_id.to_le_bytes());
-        self.c3("rvf_load_block", BLOCK as i32, count as i32, dtype)
-    }
+impl Calls for Tile {
     fn distances(&mut self, metric: i32, n: usize) -> Vec<f32> {
-        let r = self.c2("rvf_distances", metric, (OUT + 0x1000) as i32);
+        let r = self.c2("rvf_distances", metric, RESULT as i32);
         assert_eq!(r, n as i32, "rvf_distances metric {metric}");
-        self.f32s(OUT + 0x1000, n)
+        self.f32s(RESULT, n)
     }
     fn topk(&mut self) -> Vec<(u64, f32)> {
         let n = self.c1("rvf_topk_read", OUT as i32);
-        assert!((0..=16).contains(&n));
-        let b = self.read(OUT, 16 * n as usize);
-        b.chunks_exact(16)
+        assert!((0..=abi::MAX_K as i32).contains(&n));
+        let b = self.read(OUT, abi::TopKRecord::BYTES * n as usize);
+        b.chunks_exact(abi::TopKRecord::BYTES)
             .map(|r| {
-                assert_eq!(&r[12..16], &[0, 0, 0, 0], "record padding is zero");
-                (
-                    u64::from_le_bytes(r[0..8].try_into().unwrap()),
-                    f32::from_le_bytes(r[8..12].try_into().unwrap()),
-                )
+                let rec = abi::TopKRecord::decode(r);
+                assert_eq!(rec.zero, 0, "record padding is zero");
+                (rec.id, rec.distance)
             })
             .collect()
-    }
-    fn message(&mut self, ty: u16, id: u32, payload: &[u8]) -> (u16, Vec<u8>) {
-        let mut m = Vec::new();
-        m.extend_from_slice(&ty.to_le_bytes());
-        m.extend_from_slice(&(payload.len() as u16).to_le_bytes());
-        m.extend_from_slice(&id.to_le_bytes());
-        m.extend_from_slice(payload);
-        self.write(MSG, &m);
-        let r: i32 = self.call("rvf_message", ());
-        let h = self.read(MSG, 8);
-        let rty = u16::from_le_bytes([h[0], h[1]]);
-        let len = u16::from_le_bytes([h[2], h[3]]) as usize;
-        assert_eq!(r, rty as i32, "return value is the reply type");
-        assert_eq!(
-            u32::from_le_bytes(h[4..8].try_into().unwrap()),
-            id,
-            "msg_id kept"
-        );
-        (rty, self.read(MSG + 8, len))
     }
 }
 
@@ -168,12 +65,6 @@ fn assert_same(what: &str, got: &[f32], want: &[f32]) {
     }
 }
 
-fn f16_bytes(v: &[f16]) -> Vec<u8> {
-    v.iter().flat_map(|x| x.to_bits().to_le_bytes()).collect()
-}
-fn f32_bytes(v: &[f32]) -> Vec<u8> {
-    v.iter().flat_map(|x| x.to_le_bytes()).collect()
-}
 fn widen(v: &[f16]) -> Vec<f32> {
     v.iter().map(|x| x.to_f32()).collect()
 }
@@ -234,6 +125,12 @@ impl Rng {
 }
 
 const METRICS: [Metric; 3] = [Metric::L2, Metric::InnerProduct, Metric::Cosine];
+const METRICS_AND_HAMMING: [Metric; 4] = [
+    Metric::L2,
+    Metric::InnerProduct,
+    Metric::Cosine,
+    Metric::Hamming,
+];
 
 #[test]
 fn exports_and_memory() {
@@ -270,7 +167,7 @@ fn exports_and_memory() {
     assert_eq!(names, want);
     assert_eq!(module.imports().count(), 0, "no imports");
     let mut t = Tile::new();
-    assert_eq!(t.mem().len(), 131072, "exactly 2 pages");
+    assert_eq!(t.mem().len(), abi::MEMORY_BYTES as usize, "exactly 2 pages");
     assert!(
         t.mem.grow(&mut t.store, 1).is_err(),
         "memory is not growable"
@@ -307,7 +204,7 @@ fn headline_384_f16_full_blocks() {
         let mut top = TopK::with_engine(10, e).unwrap();
         for b in 0..5u64 {
             let rows = rng.f16s(42 * 384, 0);
-            assert_eq!(t.load_block(&f16_bytes(&rows), 42, 1, b * 42), 42);
+            assert_eq!(t.load_block(&f16_bytes(&rows), 42, dtype::F16, b * 42), 42);
             let mut want = vec![0.0; 42];
             e.distances_f16(m, &q, &rows, &mut want).unwrap();
             let got = t.distances(m as i32, 42);
@@ -338,7 +235,10 @@ fn headline_384_f16_full_blocks() {
     // One block of 43 rows does not fit.
     let rows = rng.f16s(43 * 384, 0);
     t.write(BLOCK, &f16_bytes(&rows[..42 * 384]));
-    assert_eq!(t.c3("rvf_load_block", BLOCK as i32, 43, 1), -11);
+    assert_eq!(
+        t.c3("rvf_load_block", BLOCK as i32, 43, dtype::F16 as i32),
+        err::TOO_BIG
+    );
 }
 
 /// Every dtype and metric, random dims and counts that fit, every value class.
@@ -362,11 +262,14 @@ fn distances_every_dtype_and_metric() {
         assert_eq!(t.load_query(&q), dim as i32);
         let qf = widen(&q);
         // f32 rows.
-        let count = (1 + rng.below(20)).min(32768 / (4 * dim));
+        let count = (1 + rng.below(20)).min(BLOCK_LEN / (4 * dim));
         if count > 0 {
             let rows = rng.f32s(count * dim, class);
-            assert_eq!(t.load_block(&f32_bytes(&rows), count, 0, 0), count as i32);
-            for m in METRICS {
+            assert_eq!(
+                t.load_block(&f32_bytes(&rows), count, dtype::F32, 0),
+                count as i32
+            );
+            for m in METRICS_AND_HAMMING {
                 let mut want = vec![0.0; count];
                 e.distances_f32(m, &qf, &rows, &mut want).unwrap();
                 assert_same(
@@ -375,13 +278,16 @@ fn distances_every_dtype_and_metric() {
                     &want,
                 );
             }
-            assert_eq!(t.c2("rvf_distances", 3, (OUT + 0x1000) as i32), -6);
+            assert_eq!(t.c2("rvf_distances", 4, RESULT as i32), err::METRIC);
         }
         // f16 rows.
-        let count = (1 + rng.below(20)).min(32768 / (2 * dim));
+        let count = (1 + rng.below(20)).min(BLOCK_LEN / (2 * dim));
         let rows = rng.f16s(count * dim, class);
-        assert_eq!(t.load_block(&f16_bytes(&rows), count, 1, 0), count as i32);
-        for m in METRICS {
+        assert_eq!(
+            t.load_block(&f16_bytes(&rows), count, dtype::F16, 0),
+            count as i32
+        );
+        for m in METRICS_AND_HAMMING {
             let mut want = vec![0.0; count];
             e.distances_f16(m, &q, &rows, &mut want).unwrap();
             assert_same(
@@ -392,7 +298,7 @@ fn distances_every_dtype_and_metric() {
         }
         // Binary rows: the query binarized (v >= 0).
         let nb = dim.div_ceil(8);
-        let count = (1 + rng.below(40)).min(32768 / nb);
+        let count = (1 + rng.below(40)).min(BLOCK_LEN / nb);
         let rows: Vec<u8> = (0..count * nb).map(|_| rng.next() as u8).collect();
         let mut qb = vec![0u8; nb];
         for (i, x) in qf.iter().enumerate() {
@@ -400,19 +306,23 @@ fn distances_every_dtype_and_metric() {
                 qb[i / 8] |= 1 << (i % 8);
             }
         }
-        assert_eq!(t.load_block(&rows, count, 6, 0), count as i32);
+        assert_eq!(t.load_block(&rows, count, dtype::BINARY, 0), count as i32);
         let mut want = vec![0.0; count];
         e.hamming_distances(&qb, &rows, &mut want).unwrap();
-        assert_same(&format!("binary dim {dim}"), &t.distances(3, count), &want);
-        assert_eq!(t.c2("rvf_distances", 0, (OUT + 0x1000) as i32), -6);
+        assert_same(
+            &format!("binary dim {dim}"),
+            &t.distances(abi::metric::HAMMING as i32, count),
+            &want,
+        );
+        assert_eq!(t.c2("rvf_distances", 0, RESULT as i32), err::METRIC);
         // i8 rows without SQ params: the query must be integral.
-        let count = (1 + rng.below(20)).min(32768 / dim);
+        let count = (1 + rng.below(20)).min(BLOCK_LEN / dim);
         let rows = rng.i8s(count * dim);
         assert_eq!(
             t.load_block(
                 &rows.iter().map(|&x| x as u8).collect::<Vec<_>>(),
                 count,
-                3,
+                dtype::I8,
                 0
             ),
             count as i32
@@ -421,8 +331,12 @@ fn distances_every_dtype_and_metric() {
             .iter()
             .all(|x| x.fract() == 0.0 && (-128.0..=127.0).contains(x));
         assert_eq!(
-            t.c2("rvf_distances", 0, (OUT + 0x1000) as i32),
-            if integral { count as i32 } else { -12 }
+            t.c2("rvf_distances", 0, RESULT as i32),
+            if integral {
+                count as i32
+            } else {
+                err::QUERY_NOT_I8
+            }
         );
         let qi = rng.i8s(dim);
         let qih: Vec<f16> = qi.iter().map(|&x| f16::from_f32(x as f32)).collect();
@@ -431,12 +345,12 @@ fn distances_every_dtype_and_metric() {
             t.load_block(
                 &rows.iter().map(|&x| x as u8).collect::<Vec<_>>(),
                 count,
-                3,
+                dtype::I8,
                 0
             ),
             count as i32
         );
-        for m in METRICS {
+        for m in METRICS_AND_HAMMING {
             let mut want = vec![0.0; count];
             e.distances_i8(m, &qi, &rows, &mut want).unwrap();
             assert_same(
@@ -445,8 +359,8 @@ fn distances_every_dtype_and_metric() {
                 &want,
             );
         }
-        // i8 rows with SQ params (dim <= 768).
-        if dim <= 768 {
+        // i8 rows with SQ params (dim <= MAX_SQ_DIM).
+        if dim <= abi::MAX_SQ_DIM as usize {
             assert_eq!(t.load_query(&q), dim as i32);
             let (mins, maxs): (Vec<f32>, Vec<f32>) = (0..dim)
                 .map(|_| {
@@ -465,7 +379,7 @@ fn distances_every_dtype_and_metric() {
                 t.load_block(
                     &rows.iter().map(|&x| x as u8).collect::<Vec<_>>(),
                     count,
-                    3,
+                    dtype::I8,
                     0
                 ),
                 count as i32
@@ -495,8 +409,12 @@ fn distances_every_dtype_and_metric() {
                 "dequant dim {dim}"
             );
             assert_eq!(
+                t.c3("rvf_dequant_i8", BLOCK as i32, (BLOCK + 2) as i32, n as i32),
+                err::OVERLAP
+            );
+            assert_eq!(
                 t.c3("rvf_dequant_i8", BLOCK as i32, (BLOCK + 1) as i32, n as i32),
-                -14
+                err::ALIGN
             );
         }
     }
@@ -554,7 +472,7 @@ fn topk_matches_native() {
         }
         assert_eq!(
             t.call::<_, i32>("rvf_topk_merge", (OUT as i32, OUT as i32, 0i32, 0i32)),
-            -4
+            err::K
         );
     }
 }
@@ -573,15 +491,15 @@ fn pq_tables_and_distances() {
         let q = rng.f16s(dim, (round % 7) as u32);
         assert_eq!(t.load_query(&q), dim as i32);
         let cb16 = rng.f16s(k * dim, 0);
-        let fits = m * k <= 4096 && 2 * k * dim <= 0x8000;
-        t.write(BLOCK, &f16_bytes(&cb16[..cb16.len().min(0x4000)]));
+        let fits = m * k <= PQ_TABLE_LEN && 2 * k * dim <= BLOCK_LEN;
+        t.write(BLOCK, &f16_bytes(&cb16[..cb16.len().min(BLOCK_LEN / 2)]));
         let r = t.c3("rvf_load_pq_codebook", BLOCK as i32, m as i32, k as i32);
-        if m * k > 4096 {
-            assert_eq!(r, -11);
+        if m * k > PQ_TABLE_LEN {
+            assert_eq!(r, err::TOO_BIG);
             continue;
         }
         if !fits {
-            assert_eq!(r, -1, "a codebook larger than BLOCK");
+            assert_eq!(r, err::PTR, "a codebook larger than BLOCK");
             continue;
         }
         assert_eq!(r, (m * k) as i32, "dim {dim} M {m} K {k}");
@@ -589,7 +507,7 @@ fn pq_tables_and_distances() {
         let mut table = vec![0.0; m * k];
         e.pq_table(&cb, &widen(&q), &mut table).unwrap();
         assert_same("pq table", &t.f32s(PQT, m * k), &table);
-        let count = 1 + rng.below(200.min(0x8000 / m));
+        let count = 1 + rng.below(200.min(BLOCK_LEN / m));
         let codes: Vec<u8> = (0..count * m).map(|_| rng.below(k) as u8).collect();
         t.write(BLOCK, &codes);
         assert_eq!(
@@ -600,17 +518,25 @@ fn pq_tables_and_distances() {
         e.pq_distances(&cb, &table, &codes, &mut want).unwrap();
         assert_same("pq distances", &t.f32s(OUT, count), &want);
         // The same through a dtype-7 block.
-        if count * m <= 0x8000 {
-            t.write(IDW, &0u64.to_le_bytes());
+        if count * m <= BLOCK_LEN {
+            t.write(abi::BLOCK_ID_WORD, &0u64.to_le_bytes());
             assert_eq!(
-                t.c3("rvf_load_block", BLOCK as i32, count as i32, 7),
+                t.c3(
+                    "rvf_load_block",
+                    BLOCK as i32,
+                    count as i32,
+                    dtype::PQ as i32
+                ),
                 count as i32
             );
             assert_same("pq block", &t.distances(0, count), &want);
         }
         if k < 256 {
             t.write(BLOCK, &[k as u8]);
-            assert_eq!(t.c3("rvf_pq_distances", BLOCK as i32, 1, OUT as i32), -16);
+            assert_eq!(
+                t.c3("rvf_pq_distances", BLOCK as i32, 1, OUT as i32),
+                err::CODE
+            );
         }
     }
 }
@@ -659,8 +585,11 @@ fn verify_header_codes() {
         h[5] = s;
         assert_eq!(check(&mut t, &h, OUT), 0);
     }
-    assert_eq!(t.c1("rvf_verify_header", 0), -1);
-    assert_eq!(t.c1("rvf_verify_header", 0x1F000 - 63), -1);
+    assert_eq!(t.c1("rvf_verify_header", 0), err::PTR);
+    assert_eq!(
+        t.c1("rvf_verify_header", (abi::OUT.end() - 63) as i32),
+        err::PTR
+    );
 }
 
 #[test]
@@ -683,7 +612,7 @@ fn crc32c_matches_native() {
     t.init();
     t.write(OUT, &[0xFF; 32]);
     assert_eq!(t.c2("rvf_crc32c", OUT as i32, 32) as u32, 0x62A8_AB43);
-    assert_eq!(t.c2("rvf_crc32c", 0x1F000 - 4, 5), -1);
+    assert_eq!(t.c2("rvf_crc32c", (abi::OUT.end() - 4) as i32, 5), err::PTR);
 }
 
 /// A random graph; the hub answers NEED_* from its own data; the result must be the native
@@ -727,12 +656,13 @@ fn greedy_walk_matches_native() {
         }
         // Through the exports.
         let mut t = Tile::new();
-        let mut cfg = [0u8; 64];
-        cfg[4] = metric as u8;
-        t.write(DATA, &cfg);
-        assert_eq!(t.c1("rvf_init", DATA as i32), 0);
+        let cfg = abi::Config {
+            metric: metric as u32,
+            ..Default::default()
+        };
+        assert_eq!(t.init_with(cfg), 0);
         t.load_query(&q);
-        t.load_block(&f16_bytes(&vecs[0]), 1, 1, 0);
+        t.load_block(&f16_bytes(&vecs[0]), 1, dtype::F16, 0);
         let mut node = start as i64;
         let mut steps = 0;
         loop {
@@ -741,14 +671,11 @@ fn greedy_walk_matches_native() {
             let r: i64 = t.call("rvf_greedy_step", (node, 0i32));
             match r {
                 NEED_NEIGHBORS => {
-                    let id = t.u64_at(ST + 0x60);
+                    let id = t.state().walk.need_id;
                     assert_eq!(id, node as u64);
                     let l = &adj[id as usize];
-                    let mut b = (l.len() as u32).to_le_bytes().to_vec();
-                    b.extend_from_slice(&[0; 4]);
-                    for x in l {
-                        b.extend_from_slice(&x.to_le_bytes());
-                    }
+                    let mut b = words(&[l.len() as u32, 0]);
+                    b.extend_from_slice(&u64_bytes(l));
                     t.write(OUT + 0x100, &b);
                     assert_eq!(
                         t.call::<_, i32>(
@@ -759,8 +686,8 @@ fn greedy_walk_matches_native() {
                     );
                 }
                 NEED_BLOCK => {
-                    let id = t.u64_at(ST + 0x60);
-                    t.load_block(&f16_bytes(&vecs[id as usize]), 1, 1, id);
+                    let id = t.state().walk.need_id;
+                    t.load_block(&f16_bytes(&vecs[id as usize]), 1, dtype::F16, id);
                 }
                 r if r >= 0 => {
                     if r == node {
@@ -775,53 +702,49 @@ fn greedy_walk_matches_native() {
         // Through messages (pull mode).
         let mut t = Tile::new();
         t.init();
-        let (ty, p) = t.message(0x01, 1, &f16_bytes(&q));
-        assert_eq!((ty, p.clone()), (0x84, (dim as i32).to_le_bytes().to_vec()));
-        let mut c = Vec::new();
-        for w in [1u32, metric as u32, 0, 0] {
-            c.extend_from_slice(&w.to_le_bytes());
-        }
-        c.extend_from_slice(&start.to_le_bytes());
-        let (mut ty, mut p) = t.message(0x05, 2, &c);
+        let (ty, p) = t.message(msg::LOAD_QUERY, 1, &f16_bytes(&q));
+        assert_eq!((ty, p), (msg::DONE, (dim as i32).to_le_bytes().to_vec()));
+        let c = Compute {
+            op: msg::OP_WALK,
+            metric: metric as u32,
+            k: 0,
+            layer: 0,
+            node: start,
+        };
+        let (mut ty, mut p) = t.message(msg::COMPUTE, 2, &c.encode());
         let mut steps = 0;
-        while ty != 0x84 {
+        let converged = loop {
             steps += 1;
             assert!(steps < 10_000);
-            let id = u64::from_le_bytes(p[..8].try_into().unwrap());
-            match ty {
-                0x83 => {
+            match abi::Reply::decode(ty, &p) {
+                Some(abi::Reply::NeedNeighbors(id)) => {
                     let l = &adj[id as usize];
-                    let mut b = id.to_le_bytes().to_vec();
-                    b.extend_from_slice(&0u32.to_le_bytes());
-                    b.extend_from_slice(&(l.len() as u32).to_le_bytes());
-                    b.extend_from_slice(&0u32.to_le_bytes());
-                    for x in l {
-                        b.extend_from_slice(&x.to_le_bytes());
-                    }
-                    (ty, p) = t.message(0x03, 3, &b);
+                    let head = LoadNeighbors {
+                        node: id,
+                        layer: 0,
+                        count: l.len() as u32,
+                        reserved: 0,
+                    };
+                    let b = [&head.encode()[..], &u64_bytes(l)].concat();
+                    (ty, p) = t.message(msg::LOAD_NEIGHBORS, 3, &b);
                 }
-                0x82 => {
-                    let mut b = Vec::new();
-                    for w in [0u32, 1, 0, 1] {
-                        b.extend_from_slice(&w.to_le_bytes());
-                    }
-                    b.extend_from_slice(&id.to_le_bytes());
-                    b.extend_from_slice(&f16_bytes(&vecs[id as usize]));
-                    (ty, p) = t.message(0x02, 4, &b);
+                Some(abi::Reply::NeedBlock(id)) => {
+                    let head = LoadBlock {
+                        offset: 0,
+                        count: 1,
+                        block_offset: 0,
+                        dtype: dtype::F16,
+                        first_id: id,
+                    };
+                    let b = [&head.encode()[..], &f16_bytes(&vecs[id as usize])].concat();
+                    (ty, p) = t.message(msg::LOAD_BLOCK, 4, &b);
                 }
+                Some(abi::Reply::Converged(id, d)) => break (id, d),
                 _ => panic!("unexpected reply {ty:#x} {p:?}"),
             }
-        }
-        assert_eq!(p.len(), 12);
-        assert_eq!(
-            u64::from_le_bytes(p[..8].try_into().unwrap()),
-            cur,
-            "message walk, round {round}"
-        );
-        assert!(same(
-            f32::from_le_bytes(p[8..12].try_into().unwrap()),
-            dist(cur)
-        ));
+        };
+        assert_eq!(converged.0, cur, "message walk, round {round}");
+        assert!(same(converged.1, dist(cur)));
     }
 }
 
@@ -833,7 +756,7 @@ fn messages_push_mode() {
     let mut t = Tile::new();
     t.init();
     let q = rng.f16s(384, 0);
-    assert_eq!(t.message(0x01, 7, &f16_bytes(&q)).0, 0x84);
+    assert_eq!(t.message(msg::LOAD_QUERY, 7, &f16_bytes(&q)).0, msg::DONE);
     let mut top = TopK::with_engine(16, e).unwrap();
     for b in 0..3u64 {
         let rows = rng.f16s(42 * 384, 0);
@@ -842,412 +765,193 @@ fn messages_push_mode() {
         let chunks: Vec<&[u8]> = bytes.chunks(2000).collect();
         for (i, ch) in chunks.iter().enumerate() {
             let last = i + 1 == chunks.len();
-            let mut p = Vec::new();
-            for w in [(i * 2000) as u32, if last { 42 } else { 0 }, 0, 1] {
-                p.extend_from_slice(&w.to_le_bytes());
-            }
-            p.extend_from_slice(&(1000 * b).to_le_bytes());
-            p.extend_from_slice(ch);
-            let (ty, r) = t.message(0x02, i as u32, &p);
-            assert_eq!(ty, 0x84);
+            let head = LoadBlock {
+                offset: (i * 2000) as u32,
+                count: if last { 42 } else { 0 },
+                block_offset: 0,
+                dtype: dtype::F16,
+                first_id: 1000 * b,
+            };
+            let p = [&head.encode()[..], ch].concat();
+            let (ty, r) = t.message(msg::LOAD_BLOCK, i as u32, &p);
+            assert_eq!(ty, msg::DONE);
             assert_eq!(r, (if last { 42i32 } else { 0 }).to_le_bytes());
         }
-        let mut c = Vec::new();
-        for w in [0u32, 2, 16, 0] {
-            c.extend_from_slice(&w.to_le_bytes());
-        }
-        c.extend_from_slice(&0u64.to_le_bytes());
-        let (ty, r) = t.message(0x05, 9, &c);
-        assert_eq!((ty, r), (0x84, 42i32.to_le_bytes().to_vec()));
+        let c = Compute {
+            op: msg::OP_SCAN,
+            metric: abi::metric::COSINE,
+            k: 16,
+            layer: 0,
+            node: 0,
+        };
+        let (ty, r) = t.message(msg::COMPUTE, 9, &c.encode());
+        assert_eq!((ty, r), (msg::DONE, 42i32.to_le_bytes().to_vec()));
         let mut want = vec![0.0; 42];
         e.distances_f16(Metric::Cosine, &q, &rows, &mut want)
             .unwrap();
         assert_same("COMPUTE distances in OUT", &t.f32s(OUT, 42), &want);
         top.push_slice(&want, 1000 * b);
     }
-    let (ty, r) = t.message(0x06, 11, &[]);
-    assert_eq!(ty, 0x81);
+    let (ty, r) = t.message(msg::READ_TOPK, 11, &[]);
+    assert_eq!(ty, msg::TOPK_RESULT);
     let want = top.into_sorted_vec();
-    assert_eq!(r.len(), 16 * want.len());
-    for (rec, w) in r.chunks_exact(16).zip(&want) {
-        assert_eq!(u64::from_le_bytes(rec[..8].try_into().unwrap()), w.id);
-        assert!(same(
-            f32::from_le_bytes(rec[8..12].try_into().unwrap()),
-            w.distance
-        ));
+    assert_eq!(r.len(), abi::TopKRecord::BYTES * want.len());
+    for (rec, w) in r.chunks_exact(abi::TopKRecord::BYTES).zip(&want) {
+        let rec = abi::TopKRecord::decode(rec);
+        assert_eq!(rec.id, w.id);
+        assert!(same(rec.distance, w.distance));
     }
     // SQ params and a PQ codebook staged in BLOCK.
     let inter: Vec<f32> = (0..384)
         .flat_map(|i| [i as f32 * -0.01, i as f32 * 0.02 + 1.0])
         .collect();
-    let mut p = Vec::new();
-    for w in [0u32, 0, 0, 0] {
-        p.extend_from_slice(&w.to_le_bytes());
+    for (offset, part) in [(0, &inter[..500]), (2000, &inter[500..])] {
+        let head = LoadBlock {
+            offset,
+            count: 0,
+            block_offset: 0,
+            dtype: dtype::F32,
+            first_id: 0,
+        };
+        let p = [&head.encode()[..], &f32_bytes(part)].concat();
+        assert_eq!(t.message(msg::LOAD_BLOCK, 1, &p).0, msg::DONE);
     }
-    p.extend_from_slice(&0u64.to_le_bytes());
-    p.extend_from_slice(&f32_bytes(&inter[..500]));
-    assert_eq!(t.message(0x02, 1, &p).0, 0x84);
-    let mut p = Vec::new();
-    for w in [2000u32, 0, 0, 0] {
-        p.extend_from_slice(&w.to_le_bytes());
-    }
-    p.extend_from_slice(&0u64.to_le_bytes());
-    p.extend_from_slice(&f32_bytes(&inter[500..]));
-    assert_eq!(t.message(0x02, 1, &p).0, 0x84);
-    let mut p = Vec::new();
-    for w in [0u32, 384, 0, 0] {
-        p.extend_from_slice(&w.to_le_bytes());
-    }
+    let p = LoadParams {
+        kind: msg::PARAMS_SQ8,
+        a: 384,
+        b: 0,
+        offset: 0,
+    };
     assert_eq!(
-        t.message(0x04, 2, &p),
-        (0x84, 384i32.to_le_bytes().to_vec())
+        t.message(msg::LOAD_PARAMS, 2, &p.encode()),
+        (msg::DONE, 384i32.to_le_bytes().to_vec())
     );
-    let mut p = Vec::new();
-    for w in [1u32, 48, 16, 0] {
-        p.extend_from_slice(&w.to_le_bytes());
-    }
+    let p = LoadParams {
+        kind: msg::PARAMS_PQ,
+        a: 48,
+        b: 16,
+        offset: 0,
+    };
     assert_eq!(
-        t.message(0x04, 3, &p),
-        (0x84, (48 * 16i32).to_le_bytes().to_vec())
+        t.message(msg::LOAD_PARAMS, 3, &p.encode()),
+        (msg::DONE, (48 * 16i32).to_le_bytes().to_vec())
     );
     // Errors.
     let (ty, r) = t.message(0x42, 5, &[]);
-    assert_eq!(ty, 0x85);
-    assert_eq!(r[..4], (-18i32).to_le_bytes());
-    assert_eq!(r[4..8], 0x0404u32.to_le_bytes());
-    let (ty, r) = t.message(0x06, 5, &[1]);
-    assert_eq!((ty, &r[..4]), (0x85, &(-15i32).to_le_bytes()[..]));
-    let (ty, r) = t.message(0x01, 5, &[1, 2, 3]);
-    assert_eq!((ty, &r[..4]), (0x85, &(-15i32).to_le_bytes()[..]));
+    assert_eq!(ty, msg::ERROR);
+    assert_eq!(r[..4], err::MSG_TYPE.to_le_bytes());
+    assert_eq!(r[4..8], msg::FAMILY_UNSUPPORTED_OP.to_le_bytes());
+    let (ty, r) = t.message(msg::READ_TOPK, 5, &[1]);
+    assert_eq!((ty, &r[..4]), (msg::ERROR, &err::MSG.to_le_bytes()[..]));
+    let (ty, r) = t.message(msg::LOAD_QUERY, 5, &[1, 2, 3]);
+    assert_eq!((ty, &r[..4]), (msg::ERROR, &err::MSG.to_le_bytes()[..]));
     // A length beyond the buffer.
-    t.write(MSG, &[0x01, 0, 0xF9, 0x07, 0, 0, 0, 0]);
+    let h = abi::Header {
+        msg_type: msg::LOAD_QUERY,
+        msg_length: abi::MAX_PAYLOAD as u16 + 1,
+        msg_id: 0,
+    };
+    t.write(MSG, &h.encode());
     let ty: i32 = t.call("rvf_message", ());
-    assert_eq!(ty, 0x85);
+    assert_eq!(ty, msg::ERROR as i32);
     // RESET keeps the configuration and clears the state.
-    assert_eq!(t.message(0x07, 6, &[]), (0x84, 0i32.to_le_bytes().to_vec()));
-    assert_eq!(t.u32_at(ST), 0, "no query after RESET");
-    assert_eq!(t.message(0x06, 11, &[]), (0x81, vec![]));
+    assert_eq!(
+        t.message(msg::RESET, 6, &[]),
+        (msg::DONE, 0i32.to_le_bytes().to_vec())
+    );
+    assert_eq!(t.state().query_dim, 0, "no query after RESET");
+    assert_eq!(
+        t.message(msg::READ_TOPK, 11, &[]),
+        (msg::TOPK_RESULT, vec![])
+    );
 }
 
 #[test]
 fn errors_are_documented_codes() {
+    let (f16, pq) = (dtype::F16 as i32, dtype::PQ as i32);
+    let end = abi::OUT.end();
     let mut t = Tile::new();
     t.init();
-    assert_eq!(t.c2("rvf_distances", 0, OUT as i32), -7);
-    assert_eq!(t.c3("rvf_load_block", BLOCK as i32, 1, 1), -7);
-    assert_eq!(t.c2("rvf_load_query", OUT as i32, 0), -2);
-    assert_eq!(t.c2("rvf_load_query", OUT as i32, 1021), -2);
-    assert_eq!(t.c2("rvf_load_query", 0x100, 4), -1);
-    assert_eq!(t.c2("rvf_load_query", 0x1F000 - 2, 2), -1);
-    assert_eq!(t.c2("rvf_load_query", -1, 2), -1);
+    assert_eq!(t.c2("rvf_distances", 0, OUT as i32), err::NO_QUERY);
+    assert_eq!(t.c3("rvf_load_block", BLOCK as i32, 1, f16), err::NO_QUERY);
+    assert_eq!(t.c2("rvf_load_query", OUT as i32, 0), err::DIM);
+    let too_long = abi::MAX_DIM as i32 + 1;
+    assert_eq!(t.c2("rvf_load_query", OUT as i32, too_long), err::DIM);
+    assert_eq!(t.c2("rvf_load_query", abi::STACK.start as i32, 4), err::PTR);
+    assert_eq!(t.c2("rvf_load_query", (end - 2) as i32, 2), err::PTR);
+    assert_eq!(t.c2("rvf_load_query", -1, 2), err::PTR);
     t.write(OUT, &[0; 32]);
     assert_eq!(t.c2("rvf_load_query", OUT as i32, 16), 16);
-    assert_eq!(t.c2("rvf_distances", 0, OUT as i32), -8);
-    assert_eq!(t.c3("rvf_load_block", BLOCK as i32, 1, 2), -5);
-    assert_eq!(t.c3("rvf_load_block", OUT as i32, 1, 1), -1);
+    assert_eq!(t.c2("rvf_distances", 0, OUT as i32), err::NO_BLOCK);
+    assert_eq!(t.c3("rvf_load_block", BLOCK as i32, 1, 2), err::DTYPE);
+    assert_eq!(t.c3("rvf_load_block", OUT as i32, 1, f16), err::PTR);
+    let last = (abi::BLOCK.end() - 31) as i32;
+    assert_eq!(t.c3("rvf_load_block", last, 1, f16), err::PTR);
+    assert_eq!(t.c3("rvf_load_block", BLOCK as i32, -1, f16), err::COUNT);
     assert_eq!(
-        t.c3("rvf_load_block", (BLOCK + 0x8000 - 31) as i32, 1, 1),
-        -1
+        t.c3("rvf_load_block", BLOCK as i32, 1, pq),
+        err::NO_CODEBOOK
     );
-    assert_eq!(t.c3("rvf_load_block", BLOCK as i32, -1, 1), -3);
-    assert_eq!(t.c3("rvf_load_block", BLOCK as i32, 1, 7), -10);
-    assert_eq!(t.c3("rvf_load_block", BLOCK as i32, 2, 1), 2);
-    assert_eq!(t.c2("rvf_distances", 4, OUT as i32), -6);
-    assert_eq!(t.c2("rvf_distances", 0, BLOCK as i32), -14);
-    assert_eq!(t.c2("rvf_distances", 0, 0x1F000 - 4), -1);
-    assert_eq!(t.c2("rvf_distances", 0, DATA as i32), -1);
-    assert_eq!(t.c3("rvf_dequant_i8", BLOCK as i32, OUT as i32, 1), -9);
-    assert_eq!(t.c2("rvf_load_sq_params", OUT as i32, 769), -2);
+    assert_eq!(t.c3("rvf_load_block", BLOCK as i32, 2, f16), 2);
+    assert_eq!(t.c2("rvf_distances", 4, OUT as i32), err::METRIC);
+    assert_eq!(t.c2("rvf_distances", 0, BLOCK as i32), err::OVERLAP);
+    assert_eq!(t.c2("rvf_distances", 0, (end - 4) as i32), err::PTR);
+    assert_eq!(t.c2("rvf_distances", 0, DATA as i32), err::PTR);
+    assert_eq!(
+        t.c3("rvf_dequant_i8", BLOCK as i32, OUT as i32, 1),
+        err::NO_PARAMS
+    );
+    let too_long = abi::MAX_SQ_DIM as i32 + 1;
+    assert_eq!(t.c2("rvf_load_sq_params", OUT as i32, too_long), err::DIM);
     t.write(OUT, &f32_bytes(&[1.0, 0.0]));
-    assert_eq!(t.c2("rvf_load_sq_params", OUT as i32, 1), -19);
+    assert_eq!(t.c2("rvf_load_sq_params", OUT as i32, 1), err::PARAM);
     t.write(OUT, &f32_bytes(&[f32::NAN, 0.0]));
-    assert_eq!(t.c2("rvf_load_sq_params", OUT as i32, 1), -19);
-    assert_eq!(t.c3("rvf_load_pq_codebook", BLOCK as i32, 3, 4), -2);
-    assert_eq!(t.c3("rvf_load_pq_codebook", BLOCK as i32, 4, 0), -4);
-    assert_eq!(t.c3("rvf_load_pq_codebook", BLOCK as i32, 4, 257), -4);
-    assert_eq!(t.c3("rvf_pq_distances", BLOCK as i32, 1, OUT as i32), -10);
+    assert_eq!(t.c2("rvf_load_sq_params", OUT as i32, 1), err::PARAM);
+    assert_eq!(t.c3("rvf_load_pq_codebook", BLOCK as i32, 3, 4), err::DIM);
+    assert_eq!(t.c3("rvf_load_pq_codebook", BLOCK as i32, 4, 0), err::K);
+    let too_many = abi::MAX_PQ_K as i32 + 1;
     assert_eq!(
-        t.call::<_, i32>("rvf_topk_merge", (OUT as i32, OUT as i32, 1i32, 17i32)),
-        -4
+        t.c3("rvf_load_pq_codebook", BLOCK as i32, 4, too_many),
+        err::K
     );
     assert_eq!(
-        t.call::<_, i32>("rvf_topk_merge", (OUT as i32, 0x1F000 - 8, 2i32, 4i32)),
-        -1
+        t.c3("rvf_pq_distances", BLOCK as i32, 1, OUT as i32),
+        err::NO_CODEBOOK
+    );
+    let too_many = abi::MAX_K as i32 + 1;
+    assert_eq!(
+        t.call::<_, i32>("rvf_topk_merge", (OUT as i32, OUT as i32, 1i32, too_many)),
+        err::K
+    );
+    assert_eq!(
+        t.call::<_, i32>("rvf_topk_merge", (OUT as i32, (end - 8) as i32, 2i32, 4i32)),
+        err::PTR
     );
     assert_eq!(
         t.c1("rvf_topk_read", 0),
-        -1,
+        err::PTR,
         "outputs must lie in an output region"
     );
     assert_eq!(t.c1("rvf_topk_read", OUT as i32), 0);
     assert_eq!(
         t.call::<_, i32>("rvf_load_neighbors", (-1i64, 0i32, OUT as i32)),
-        -17
+        err::NODE
     );
-    t.write(OUT, &511u32.to_le_bytes());
+    t.write(OUT, &(abi::MAX_NEIGHBORS + 1).to_le_bytes());
     assert_eq!(
         t.call::<_, i32>("rvf_load_neighbors", (1i64, 0i32, OUT as i32)),
-        -3
+        err::COUNT
     );
     t.write(OUT, &[1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80]);
     assert_eq!(
         t.call::<_, i32>("rvf_load_neighbors", (1i64, 0i32, OUT as i32)),
-        -17
+        err::NODE
     );
-    assert_eq!(t.call::<_, i64>("rvf_greedy_step", (-5i64, 0i32)), -17);
+    assert_eq!(
+        t.call::<_, i64>("rvf_greedy_step", (-5i64, 0i32)),
+        err::NODE as i64
+    );
     t.write(DATA, &[1; 64]);
-    assert_eq!(t.c1("rvf_init", DATA as i32), -13);
-    assert_eq!(t.u32_at(ST), 16, "a rejected config changes nothing");
-}
-
-// ---- property test: random arguments to every export ----
-
-/// Regions the hub owns and no export may write (config, free hub area, below DATA, but not the
-/// stack).
-fn protected(t: &Tile) -> Vec<u8> {
-    let m = t.mem();
-    let mut v = m[0x4000..DATA as usize].to_vec();
-    v.extend_from_slice(&m[DATA as usize..DATA as usize + 0x40]);
-    v.extend_from_slice(&m[DATA as usize + 0x208..DATA as usize + 0x300]);
-    v
-}
-
-/// Tile-owned state regions.
-fn state(t: &Tile) -> Vec<u8> {
-    let m = t.mem();
-    let mut v = m[ST as usize..MSG as usize].to_vec();
-    v.extend_from_slice(&m[0xF000..0x10000]);
-    v.extend_from_slice(&m[0x18000..0x1D800]);
-    v.extend_from_slice(&m[0x1F000..0x20000]);
-    v
-}
-
-fn invariants(t: &Tile) {
-    let dim = t.u32_at(ST);
-    assert!(dim <= 1020);
-    let k = t.u32_at(ST + 0x20);
-    let held = t.u32_at(ST + 0x24);
-    assert!(k <= 16 && held <= k, "k {k} held {held}");
-    let mut prev: Option<(u32, u64)> = None;
-    for i in 0..held {
-        let rec = t.read(DATA + 0x100 + 16 * i, 16);
-        assert_eq!(&rec[12..], &[0; 4]);
-        let d = f32::from_le_bytes(rec[8..12].try_into().unwrap());
-        let key = (
-            rvf_kernels::numerics::order_key(d),
-            u64::from_le_bytes(rec[..8].try_into().unwrap()),
-        );
-        if let Some(p) = prev {
-            assert!(p <= key, "top-K sorted");
-        }
-        prev = Some(key);
-    }
-    let (bptr, bcount, brow) = (t.u32_at(ST + 8), t.u32_at(ST + 12), t.u32_at(ST + 0x14));
-    if brow != 0 {
-        assert!(dim != 0);
-        assert!(bptr >= BLOCK && bptr as u64 + bcount as u64 * brow as u64 <= 0x18000);
-    }
-    assert!(t.u32_at(ST + 0x28) <= 768);
-    assert!(t.u32_at(ST + 0x2C) as u64 * t.u32_at(ST + 0x30) as u64 <= 4096);
-    assert!(t.u32_at(ST + 0x38) <= 4096);
-}
-
-/// Interesting addresses: region edges, inside regions, outside memory.
-fn addr(r: &mut Rng) -> i32 {
-    const EDGES: [i32; 13] = [
-        0,
-        -1,
-        i32::MAX,
-        DATA as i32,
-        MSG as i32,
-        (MSG + 8) as i32,
-        BLOCK as i32,
-        (BLOCK + 0x7FF0) as i32,
-        OUT as i32,
-        0x1F000 - 16,
-        0x1F000,
-        0x1FFFF,
-        0x20000,
-    ];
-    match r.below(4) {
-        0 | 1 => EDGES[r.below(EDGES.len())],
-        2 => r.below(0x20100) as i32,
-        _ => r.next() as i32,
-    }
-}
-
-fn small(r: &mut Rng) -> i32 {
-    match r.below(8) {
-        0 => 0,
-        1 => 1,
-        2 => -1,
-        3 => r.below(20) as i32,
-        4 => r.below(2000) as i32,
-        5 => r.next() as i32,
-        6 => 384,
-        _ => 42,
-    }
-}
-
-fn node(r: &mut Rng) -> i64 {
-    match r.below(3) {
-        0 => -1,
-        1 => r.below(100) as i64,
-        _ => r.next() as i64,
-    }
-}
-
-#[derive(Debug, Clone)]
-enum Op {
-    Init(i32),
-    Query(i32, i32),
-    Block(i32, i32, i32),
-    Dist(i32, i32),
-    Merge(i32, i32, i32, i32),
-    Read(i32),
-    Sq(i32, i32),
-    Deq(i32, i32, i32),
-    Pq(i32, i32, i32),
-    PqD(i32, i32, i32),
-    Nb(i64, i32, i32),
-    Greedy(i64, i32),
-    Header(i32),
-    Crc(i32, i32),
-    Msg(u16, u16, Vec<u8>),
-    Poke(u32, Vec<u8>),
-}
-
-fn op(r: &mut Rng) -> Op {
-    match r.below(16) {
-        0 => Op::Init(addr(r)),
-        1 => Op::Query(addr(r), small(r)),
-        2 => {
-            let d = [0, 1, 3, 6, 7, small(r)][r.below(6)];
-            Op::Block(addr(r), small(r), d)
-        }
-        3 => Op::Dist(r.below(5) as i32, addr(r)),
-        4 => Op::Merge(addr(r), addr(r), small(r), small(r)),
-        5 => Op::Read(addr(r)),
-        6 => Op::Sq(addr(r), small(r)),
-        7 => Op::Deq(addr(r), addr(r), small(r)),
-        8 => Op::Pq(addr(r), small(r), small(r)),
-        9 => Op::PqD(addr(r), small(r), addr(r)),
-        10 => Op::Nb(node(r), small(r), addr(r)),
-        11 => Op::Greedy(node(r), small(r)),
-        12 => Op::Header(addr(r)),
-        13 => Op::Crc(addr(r), small(r)),
-        14 => {
-            let ty = if r.below(2) == 0 {
-                1 + r.below(7) as u16
-            } else {
-                r.next() as u16
-            };
-            let len = if r.below(2) == 0 {
-                r.below(64) as u16
-            } else {
-                r.next() as u16
-            };
-            let n = r.below(64);
-            Op::Msg(ty, len, (0..n).map(|_| r.next() as u8).collect())
-        }
-        _ => {
-            // The hub writing data into its own regions (so that later calls see non-zero inputs).
-            let a = match r.below(3) {
-                0 => BLOCK + r.below(0x8000) as u32,
-                1 => OUT + r.below(0x1800) as u32,
-                _ => MSG + 8 + r.below(0x7F8) as u32,
-            };
-            let n = 1 + r.below(255);
-            Op::Poke(a, (0..n).map(|_| r.next() as u8).collect())
-        }
-    }
-}
-
-fn run(t: &mut Tile, o: &Op) -> i64 {
-    match *o {
-        Op::Init(a) => t.c1("rvf_init", a) as i64,
-        Op::Query(a, b) => t.c2("rvf_load_query", a, b) as i64,
-        Op::Block(a, b, c) => t.c3("rvf_load_block", a, b, c) as i64,
-        Op::Dist(a, b) => t.c2("rvf_distances", a, b) as i64,
-        Op::Merge(a, b, c, d) => t.call::<_, i32>("rvf_topk_merge", (a, b, c, d)) as i64,
-        Op::Read(a) => t.c1("rvf_topk_read", a) as i64,
-        Op::Sq(a, b) => t.c2("rvf_load_sq_params", a, b) as i64,
-        Op::Deq(a, b, c) => t.c3("rvf_dequant_i8", a, b, c) as i64,
-        Op::Pq(a, b, c) => t.c3("rvf_load_pq_codebook", a, b, c) as i64,
-        Op::PqD(a, b, c) => t.c3("rvf_pq_distances", a, b, c) as i64,
-        Op::Nb(a, b, c) => t.call::<_, i32>("rvf_load_neighbors", (a, b, c)) as i64,
-        Op::Greedy(a, b) => t.call::<_, i64>("rvf_greedy_step", (a, b)),
-        Op::Header(a) => t.c1("rvf_verify_header", a) as i64,
-        Op::Crc(a, b) => {
-            t.c2("rvf_crc32c", a, b);
-            0
-        }
-        Op::Msg(ty, len, ref p) => {
-            let mut m = ty.to_le_bytes().to_vec();
-            m.extend_from_slice(&len.to_le_bytes());
-            m.extend_from_slice(&[1, 2, 3, 4]);
-            m.extend_from_slice(p);
-            t.write(MSG, &m);
-            t.call::<_, i32>("rvf_message", ()) as i64
-        }
-        Op::Poke(a, ref b) => {
-            let n = b.len().min(0x20000 - a as usize);
-            t.write(a, &b[..n]);
-            0
-        }
-    }
-}
-
-/// Random arguments to every export (2000 sequences of up to 40 calls): no trap, hub regions
-/// untouched, a failing call (other than the message entry) leaves the tile state unchanged,
-/// invariants hold, and afterwards the headline flow still gives the native results.
-/// `RVF_TILE_PROP_CASES` changes the number of sequences.
-#[test]
-fn random_calls_never_trap_or_corrupt() {
-    let cases: u64 = std::env::var("RVF_TILE_PROP_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2000);
-    let q: Vec<f16> = (0..384)
-        .map(|i| f16::from_f32((i % 17) as f32 * 0.25 - 2.0))
-        .collect();
-    let rows: Vec<f16> = (0..42 * 384)
-        .map(|i| f16::from_f32(((i * 7) % 31) as f32 * 0.125 - 1.0))
-        .collect();
-    let mut want = vec![0.0; 42];
-    scalar()
-        .distances_f16(Metric::L2, &q, &rows, &mut want)
-        .unwrap();
-    for case in 0..cases {
-        let mut r = Rng(0xC0FFEE ^ case);
-        let ops: Vec<Op> = (0..1 + r.below(40)).map(|_| op(&mut r)).collect();
-        let mut t = Tile::new();
-        t.init();
-        t.load_query(&q);
-        t.load_block(&f16_bytes(&rows), 42, 1, 0);
-        for o in &ops {
-            let before_p = protected(&t);
-            let before_s = state(&t);
-            let res = run(&mut t, o);
-            if !matches!(o, Op::Poke(..) | Op::Msg(..)) {
-                assert!(
-                    before_p == protected(&t),
-                    "case {case}: {o:?} wrote a hub region"
-                );
-            }
-            let failed = res < 0 && res != NEED_NEIGHBORS && res != NEED_BLOCK;
-            if failed && !matches!(o, Op::Msg(..) | Op::Crc(..) | Op::Poke(..)) {
-                assert!(
-                    before_s == state(&t),
-                    "case {case}: {o:?} failed with {res} and changed state"
-                );
-            }
-            invariants(&t);
-        }
-        // The tile still works and agrees with the native crate.
-        t.init();
-        assert_eq!(t.load_query(&q), 384);
-        assert_eq!(t.load_block(&f16_bytes(&rows), 42, 1, 0), 42);
-        assert_same("after random calls", &t.distances(0, 42), &want);
-    }
+    assert_eq!(t.c1("rvf_init", DATA as i32), err::CONFIG);
+    assert_eq!(t.state().query_dim, 16, "a rejected config changes nothing");
 }

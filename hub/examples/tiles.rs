@@ -1,17 +1,16 @@
-//! Searches a generated data set on an array of tiles (`tile/rvf-tile.wasm` in wasmi), injects a
+//! Searches a generated data set on an array of tiles (`hub/rvf-tile.wasm` in wasmi), injects a
 //! fault, and shows the per-tile work, the reassignment, and that the result equals the host's.
 //! Then measures queries per second for 1, 2 and 4 tiles against the native crate.
 //!
-//!     cargo run --release --example tiles --features hub
+//!     cargo run --release -p rvf-hub --example tiles
 
 use std::time::Instant;
 
-use rvf_kernels::hub::{Hub, HubConfig, InjectFault, VectorSet, native_search};
+use rvf_hub::{Hub, HubConfig, InjectFault, TILE_WASM, VectorSet, native_search};
 use rvf_kernels::{Metric, f16};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tile/rvf-tile.wasm");
-    let wasm = std::fs::read(path)?;
+    let wasm = TILE_WASM;
     let (dim, n, k) = (128, 20_000, 10);
     let mut s = 42u64;
     let mut next = move || {
@@ -30,7 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let mut hub = Hub::new(
-        &wasm,
+        wasm,
         HubConfig {
             tiles: 4,
             ..HubConfig::default()
@@ -77,7 +76,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("native crate: {native_qps:.1} queries/s");
     for tiles in [1, 2, 4] {
         let mut hub = Hub::new(
-            &wasm,
+            wasm,
             HubConfig {
                 tiles,
                 ..HubConfig::default()

@@ -2,10 +2,9 @@
 
 use core::fmt;
 
-use crate::error::Error;
-use crate::metric::Metric;
+use rvf_kernels::{Error, Metric};
 
-/// Errors of the hub API. Tile misbehaviour is never an error (it is a [`Fault`](super::Fault), handled by
+/// Errors of the hub API. Tile misbehaviour is never an error (it is a [`Fault`](crate::Fault), handled by
 /// reassignment); these are invalid arguments and modules.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -29,7 +28,8 @@ pub enum HubError {
         /// The query's length.
         found: usize,
     },
-    /// The metric does not suit the rows (binary takes only Hamming, the others not Hamming).
+    /// The metric does not suit the rows (binary rows take only Hamming, SQ8 rows every metric but
+    /// Hamming).
     Metric(Metric),
     /// A raw i8 set needs a query of integers in -128..=127.
     QueryNotI8,

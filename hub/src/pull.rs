@@ -1,16 +1,14 @@
 //! Pull mode: the tile drives an HNSW greedy walk (NEED_BLOCK / NEED_NEIGHBORS) over a graph the
 //! hub holds.
 
-use alloc::vec::Vec;
+use rvf_kernels::{Metric, f16};
 
-use crate::{Metric, f16};
-
-use super::fault::Fault;
-use super::graph::Graph;
-use super::protocol::{self as p, Reply};
-use super::push::{load_query, send_block};
-use super::tile::Tile;
-use super::vectors::VectorSet;
+use crate::fault::Fault;
+use crate::graph::Graph;
+use crate::protocol::{self as p, Reply};
+use crate::push::{load_query, send_block};
+use crate::tile::Tile;
+use crate::vectors::VectorSet;
 
 /// Runs the whole descent on one tile; returns (path, node, distance).
 pub(crate) fn walk(
@@ -28,7 +26,7 @@ pub(crate) fn walk(
     // A correct walk needs at most one block and one list per node and layer.
     let mut budget = 2 * (set.len() + 1) * graph.layers() + 16;
     for layer in (0..graph.layers()).rev() {
-        let start = p::words(&[1, metric as u32, 1, layer as u32], Some(cur));
+        let start = p::walk(metric as u32, layer as u32, cur);
         let mut reply = tile.send(p::COMPUTE, &start)?;
         loop {
             budget = match budget.checked_sub(1) {

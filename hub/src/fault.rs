@@ -3,7 +3,7 @@
 use core::fmt;
 
 /// Why a tile was marked faulted. A faulted tile gets no more work until
-/// [`Hub::restart_tile`](super::Hub::restart_tile).
+/// [`Hub::restart_tile`](crate::Hub::restart_tile).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
     /// The instance trapped (any wasm trap other than fuel exhaustion).
@@ -32,7 +32,7 @@ impl fmt::Display for Fault {
 }
 
 /// A fault to inject into a tile, for tests and demonstrations
-/// ([`Hub::inject_fault`](super::Hub::inject_fault)).
+/// ([`Hub::inject_fault`](crate::Hub::inject_fault)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InjectFault {
     /// After the tile's `n`-th next message (0 = the next one), one byte of its reply header is

@@ -6,19 +6,17 @@
 //! are sorted by `(distance, id)`. Built by brute force with the crate's kernels: meant for tests
 //! and examples (thousands of nodes), not for billion-scale indexes.
 
-use alloc::vec::Vec;
+use rvf_kernels::{Metric, TopK, numerics::order_key};
 
-use crate::topk::TopK;
-use crate::{Metric, numerics::order_key};
-
-use super::error::HubError;
-use super::protocol::MAX_NEIGHBORS;
-use super::vectors::VectorSet;
+use crate::error::HubError;
+use crate::protocol::MAX_NEIGHBORS;
+use crate::vectors::VectorSet;
 
 /// A layered neighbour graph over nodes `0..n`.
 ///
 /// ```
-/// use rvf_kernels::{Metric, hub::{Graph, VectorSet}};
+/// use rvf_hub::{Graph, VectorSet};
+/// use rvf_kernels::Metric;
 /// let set = VectorSet::f32(1, (0..50).map(|i| i as f32).collect()).unwrap();
 /// let g = Graph::build_for(&set, Metric::L2, 4, 4).unwrap();
 /// let q = set.row_as_query(37);
@@ -53,7 +51,7 @@ impl Graph {
             return Err(HubError::Graph("needs n >= 1, 1 <= m <= 252, stride >= 2"));
         }
         let mut all = Vec::with_capacity(n);
-        let mut row = alloc::vec![0f32; n];
+        let mut row = vec![0f32; n];
         for a in 0..n as u64 {
             dists(a, &mut row)?;
             all.push(row.clone());
@@ -135,7 +133,7 @@ impl Graph {
         let key = |d: f32, id: u64| (order_key(d), id);
         let mut cur = self.entry;
         let mut cur_d = dist(cur);
-        let mut path = alloc::vec![cur];
+        let mut path = vec![cur];
         for layer in (0..self.layers.len()).rev() {
             loop {
                 let mut best = (cur, cur_d);

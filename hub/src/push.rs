@@ -1,15 +1,14 @@
 //! Push mode: the hub sends the query and blocks, each tile keeps a top-K, the hub merges them.
 
-use alloc::vec::Vec;
 use core::ops::Range;
 
-use crate::numerics::order_key;
-use crate::{Metric, Neighbor, f16};
+use rvf_kernels::numerics::order_key;
+use rvf_kernels::{Metric, Neighbor, f16};
 
-use super::fault::Fault;
-use super::protocol::{self as p, Reply};
-use super::tile::Tile;
-use super::vectors::VectorSet;
+use crate::fault::Fault;
+use crate::protocol::{self as p, Reply};
+use crate::tile::Tile;
+use crate::vectors::VectorSet;
 
 /// Loads the query (and SQ8 parameters) into a freshly reset tile.
 pub(crate) fn load_query(tile: &mut Tile, set: &VectorSet, query: &[f16]) -> Result<(), Fault> {
@@ -28,7 +27,7 @@ pub(crate) fn load_query(tile: &mut Tile, set: &VectorSet, query: &[f16]) -> Res
             tile.expect_done(p::LOAD_BLOCK, &p::load_block(off, 0, 0, 0, c), 0)?;
         }
         let dim = params.dim() as u32;
-        tile.expect_done(p::LOAD_PARAMS, &p::words(&[0, dim, 0, 0], None), dim as i32)?;
+        tile.expect_done(p::LOAD_PARAMS, &p::load_sq8_params(dim), dim as i32)?;
     }
     Ok(())
 }
@@ -73,11 +72,7 @@ pub(crate) fn run_job(
             Reply::Done(c) if c == n => {}
             _ => return Err(tile.violation(Fault::Unexpected("LOAD_BLOCK not DONE [count]"))),
         }
-        tile.expect_done(
-            p::COMPUTE,
-            &p::words(&[0, metric as u32, k as u32, 0], Some(0)),
-            n,
-        )?;
+        tile.expect_done(p::COMPUTE, &p::scan(metric as u32, k as u32), n)?;
         rows += r.end - r.start;
     }
     let recs = match tile.send(p::READ_TOPK, &[])? {

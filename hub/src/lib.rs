@@ -1,5 +1,6 @@
 //! The hub: runs an array of `rvf-tile.wasm` tiles (docs/tile.md) as isolated wasmi instances and
-//! searches vector sets on them (feature `hub`; see docs/hub.md).
+//! searches vector sets on them (see docs/hub.md). The tile binary is committed with this crate
+//! ([`TILE_WASM`]); the messages are the tile ABI's (`rvf_kernels::tile_abi`).
 //!
 //! * Push mode ([`Hub::search`]): the set is split into blocks that fit a tile's 32 KB BLOCK
 //!   region, each tile scans its share with the query and keeps a top-K, the hub merges the
@@ -11,14 +12,14 @@
 //!   unexpected message is marked faulted; its work goes to another tile or to the native
 //!   kernels, so results do not change. [`Hub::restart_tile`] gives it a fresh instance.
 //!
-//! ```no_run
-//! use rvf_kernels::{Metric, f16, hub::{Hub, HubConfig, VectorSet}};
-//! let wasm = std::fs::read("tile/rvf-tile.wasm")?;
-//! let mut hub = Hub::new(&wasm, HubConfig { tiles: 4, ..HubConfig::default() })?;
+//! ```
+//! use rvf_hub::{Hub, HubConfig, TILE_WASM, VectorSet};
+//! use rvf_kernels::{Metric, f16};
+//! let mut hub = Hub::new(TILE_WASM, HubConfig { tiles: 4, ..HubConfig::default() })?;
 //! let set = VectorSet::f32(8, (0..8000).map(|i| (i % 97) as f32).collect())?;
 //! let query: Vec<f16> = (0..8).map(|i| f16::from_f32(i as f32)).collect();
 //! let found = hub.search(&set, &query, Metric::L2, 10)?;
-//! assert_eq!(found.neighbors, rvf_kernels::hub::native_search(&set, &query, Metric::L2, 10)?);
+//! assert_eq!(found.neighbors, rvf_hub::native_search(&set, &query, Metric::L2, 10)?);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -31,13 +32,12 @@ mod push;
 mod tile;
 mod vectors;
 
-use alloc::vec::Vec;
 use core::ops::Range;
 use std::time::Duration;
 
 use wasmi::{Config, Engine as WasmEngine, Module};
 
-use crate::{Metric, Neighbor, TopK, f16};
+use rvf_kernels::{Metric, Neighbor, TopK, f16};
 
 pub use error::HubError;
 pub use fault::{Fault, InjectFault};
@@ -46,6 +46,11 @@ pub use protocol::{MAX_DIM, MAX_K};
 pub use vectors::VectorSet;
 
 use tile::Tile;
+
+/// The tile microkernel this crate was tested with: `rvf-tile.wasm`, committed beside this crate's
+/// manifest (`hub/rvf-tile.wasm`). CI (`scripts/ci/hub.sh`) checks that it is byte for byte a
+/// fresh build of the kernel crate's tile (`scripts/build-tile.sh`).
+pub const TILE_WASM: &[u8] = include_bytes!("../rvf-tile.wasm");
 
 /// Hub settings.
 #[derive(Debug, Clone)]
@@ -243,7 +248,8 @@ impl Hub {
     ///
     /// * [`HubError::K`] if `k` is not in `1..=16`;
     /// * [`HubError::QueryDim`] if `query.len()` is not the set's dimension;
-    /// * [`HubError::Metric`] for Hamming on non-binary rows, or another metric on binary rows;
+    /// * [`HubError::Metric`] for a metric other than Hamming on binary rows, or Hamming on SQ8
+    ///   rows;
     /// * [`HubError::QueryNotI8`] for raw `i8` rows and a query that is not integers in
     ///   `-128..=127`;
     /// * [`HubError::Kernel`] if the native kernels reject the arguments (not expected after
@@ -393,7 +399,8 @@ impl Hub {
     /// Tile faults are not errors (the walk restarts on the next tile or the host).
     ///
     /// * [`HubError::QueryDim`] if `query.len()` is not the set's dimension;
-    /// * [`HubError::Metric`] for Hamming on non-binary rows, or another metric on binary rows;
+    /// * [`HubError::Metric`] for a metric other than Hamming on binary rows, or Hamming on SQ8
+    ///   rows;
     /// * [`HubError::QueryNotI8`] for raw `i8` rows and a query that is not integers in
     ///   `-128..=127`;
     /// * [`HubError::Graph`] if the graph's number of nodes differs from the set's rows;
@@ -453,7 +460,7 @@ fn host_scan(
     metric: Metric,
     r: Range<usize>,
 ) -> Result<(), HubError> {
-    let mut d = alloc::vec![0f32; r.len()];
+    let mut d = vec![0f32; r.len()];
     let first = r.start as u64;
     set.native_distances(query, metric, r, &mut d)?;
     top.push_slice(&d, first);

@@ -1,15 +1,14 @@
 //! Hub tests: push mode bit for bit against the native brute force for every dtype and metric,
 //! fault injection (corrupted reply, trap, fuel exhaustion, a tile that never answers), pull mode.
 
-use rvf_kernels::hub::{
-    Fault, Graph, Hub, HubConfig, HubError, InjectFault, VectorSet, Worker, native_greedy,
-    native_search,
+use rvf_hub::{
+    Fault, Graph, Hub, HubConfig, HubError, InjectFault, TILE_WASM, VectorSet, Worker,
+    native_greedy, native_search,
 };
 use rvf_kernels::{Metric, SqParams, f16};
 
 fn wasm() -> Vec<u8> {
-    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/tile/rvf-tile.wasm");
-    std::fs::read(p).expect("tile/rvf-tile.wasm")
+    TILE_WASM.to_vec()
 }
 
 fn rng(seed: &mut u64) -> f32 {
@@ -42,6 +41,13 @@ const N: usize = 1500;
 fn sets() -> Vec<(&'static str, VectorSet, Vec<Metric>)> {
     let x = data(N * DIM, 1);
     let fl = vec![Metric::L2, Metric::InnerProduct, Metric::Cosine];
+    // f32, f16 and raw i8 rows also take Hamming (the raw bytes), as the tile and the crate.
+    let all = vec![
+        Metric::L2,
+        Metric::InnerProduct,
+        Metric::Cosine,
+        Metric::Hamming,
+    ];
     let params = SqParams::fit(&x, DIM).unwrap();
     let mut codes = vec![0i8; N * DIM];
     rvf_kernels::sq8_encode(&params, &x, &mut codes).unwrap();
@@ -51,14 +57,14 @@ fn sets() -> Vec<(&'static str, VectorSet, Vec<Metric>)> {
         .map(|v| ((v + 1.0) * 127.0) as u8)
         .collect();
     vec![
-        ("f32", VectorSet::f32(DIM, x.clone()).unwrap(), fl.clone()),
+        ("f32", VectorSet::f32(DIM, x.clone()).unwrap(), all.clone()),
         (
             "f16",
             VectorSet::f16(DIM, x.iter().map(|&v| f16::from_f32(v)).collect()).unwrap(),
-            fl.clone(),
+            all.clone(),
         ),
-        ("sq8", VectorSet::sq8(codes, params).unwrap(), fl.clone()),
-        ("i8", VectorSet::i8(DIM, raw).unwrap(), fl),
+        ("sq8", VectorSet::sq8(codes, params).unwrap(), fl),
+        ("i8", VectorSet::i8(DIM, raw).unwrap(), all),
         (
             "binary",
             VectorSet::binary(DIM, bin).unwrap(),
@@ -96,7 +102,7 @@ fn push_mode_equals_native_for_every_dtype_and_metric() {
 }
 
 #[test]
-fn k_over_16_is_an_error() {
+fn k_over_16_and_unsuitable_metrics_are_errors() {
     let mut h = hub(1);
     let (name, set, _) = sets().remove(0);
     let q = query(name, 3);
@@ -108,9 +114,17 @@ fn k_over_16_is_an_error() {
         h.search(&set, &q, Metric::L2, 0).unwrap_err(),
         HubError::K(0)
     );
+    // Hamming is for raw rows (f32, f16, i8, binary), not SQ8 codes; binary rows take only it.
+    let (name, sq8, _) = sets().remove(2);
+    assert_eq!(name, "sq8");
     assert_eq!(
-        h.search(&set, &q, Metric::Hamming, 5).unwrap_err(),
+        h.search(&sq8, &q, Metric::Hamming, 5).unwrap_err(),
         HubError::Metric(Metric::Hamming)
+    );
+    let (_, binary, _) = sets().remove(4);
+    assert_eq!(
+        h.search(&binary, &q, Metric::L2, 5).unwrap_err(),
+        HubError::Metric(Metric::L2)
     );
 }
 

@@ -4,9 +4,9 @@ use std::time::{Duration, Instant};
 
 use wasmi::{Instance, Linker, Memory, Module, Store, TrapCode, TypedFunc};
 
-use super::error::HubError;
-use super::fault::{Fault, InjectFault};
-use super::protocol::{self, MSG, Reply};
+use crate::error::HubError;
+use crate::fault::{Fault, InjectFault};
+use crate::protocol::{self, MSG, Reply};
 
 /// One isolated tile instance.
 pub(crate) struct Tile {
@@ -36,7 +36,7 @@ impl Tile {
         let mem = inst
             .get_memory(&store, "memory")
             .ok_or(HubError::Module("no exported memory"))?;
-        if mem.data(&store).len() < 0x20000 {
+        if mem.data(&store).len() < rvf_kernels::tile_abi::MEMORY_BYTES as usize {
             return Err(HubError::Module("memory smaller than the 2-page map"));
         }
         let message = inst

@@ -1,12 +1,13 @@
 //! The vector sets a hub searches, their tile block encoding, and the native reference kernels.
 
-use alloc::vec::Vec;
 use core::ops::Range;
 
-use crate::{Engine, Metric, SqParams, f16};
+use rvf_kernels::numerics::f16_bits_to_f32;
+use rvf_kernels::tile_abi::dtype;
+use rvf_kernels::{Engine, Metric, SqParams, f16};
 
-use super::error::HubError;
-use super::protocol::{BLOCK_BYTES, MAX_DIM, MAX_SQ_DIM};
+use crate::error::HubError;
+use crate::protocol::{BLOCK_BYTES, MAX_DIM, MAX_SQ_DIM};
 
 /// The rows of a [`VectorSet`].
 #[derive(Debug, Clone)]
@@ -21,7 +22,7 @@ enum Rows {
 /// A row-major set of vectors with ids `0..len`, in one of the tile's block types.
 ///
 /// ```
-/// use rvf_kernels::hub::VectorSet;
+/// use rvf_hub::VectorSet;
 /// let set = VectorSet::f32(2, vec![0.0, 1.0, 2.0, 3.0]).unwrap();
 /// assert_eq!((set.len(), set.dim()), (2, 2));
 /// ```
@@ -155,10 +156,10 @@ impl VectorSet {
     /// The RVF dtype code of the rows (docs/tile.md).
     pub(crate) fn dtype(&self) -> u32 {
         match self.rows {
-            Rows::F32(_) => 0,
-            Rows::F16(_) => 1,
-            Rows::I8(_) | Rows::Sq8(..) => 3,
-            Rows::Binary(_) => 6,
+            Rows::F32(_) => dtype::F32,
+            Rows::F16(_) => dtype::F16,
+            Rows::I8(_) | Rows::Sq8(..) => dtype::I8,
+            Rows::Binary(_) => dtype::BINARY,
         }
     }
 
@@ -192,9 +193,13 @@ impl VectorSet {
                 found: query.len(),
             });
         }
+        // As the tile (docs/tile.md): binary rows take only Hamming, SQ8 codes every metric but
+        // Hamming (as the native fused SQ8 distance), f32, f16 and raw i8 rows every metric
+        // (Hamming over their raw bytes).
         let ok = match self.rows {
             Rows::Binary(_) => metric == Metric::Hamming,
-            _ => metric != Metric::Hamming,
+            Rows::Sq8(..) => metric != Metric::Hamming,
+            _ => true,
         };
         if !ok {
             return Err(HubError::Metric(metric));
@@ -219,7 +224,8 @@ impl VectorSet {
         let (a, b) = (r.start * self.dim, r.end * self.dim);
         match &self.rows {
             Rows::F32(v) => {
-                let q: Vec<f32> = query.iter().map(|h| h.to_f32()).collect();
+                // The crate's exact widening, as the tile's (NaN bits kept: Hamming sees them).
+                let q: Vec<f32> = query.iter().map(|h| f16_bits_to_f32(h.to_bits())).collect();
                 e.distances_f32(metric, &q, &v[a..b], out)?
             }
             Rows::F16(v) => e.distances_f16(metric, query, &v[a..b], out)?,
@@ -251,7 +257,7 @@ impl VectorSet {
                 .map(|&x| f16::from_f32(f32::from(x)))
                 .collect(),
             Rows::Sq8(v, p) => {
-                let mut out = alloc::vec![f16::ZERO; d];
+                let mut out = vec![f16::ZERO; d];
                 // Codes and parameters were validated on construction; decoding cannot fail.
                 let _ = Engine::active().sq8_decode_f16(p, &v[i * d..(i + 1) * d], &mut out);
                 out
@@ -282,7 +288,7 @@ fn query_i8(query: &[f16]) -> Option<Vec<i8>> {
 
 /// The tile's binary form of a query: bit set where the value is `>= 0` (NaN gives 0).
 fn binarize(query: &[f16]) -> Vec<u8> {
-    let mut b = alloc::vec![0u8; query.len().div_ceil(8)];
+    let mut b = vec![0u8; query.len().div_ceil(8)];
     for (j, h) in query.iter().enumerate() {
         if h.to_f32() >= 0.0 {
             b[j / 8] |= 1 << (j % 8);
