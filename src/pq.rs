@@ -16,7 +16,12 @@ use crate::numerics::order_key;
 use crate::vocab::{FloatMetric, PqView};
 
 /// A PQ codebook: `m` subspaces of `sub_dim = dim / m` dimensions, `k` centroids each, laid out
-/// `[m][k][sub_dim]`.
+/// `[m][k][sub_dim]` (FAISS's `ProductQuantizer::centroids` layout).
+///
+/// Make one with [`PqCodebook::new`] from centroids trained elsewhere, or with
+/// [`PqCodebook::train`]. Besides the centroids it keeps a copy of the same size in the layout of
+/// the SIMD table kernels (panels of 16 centroids, dimension by dimension), except when `k == 1`
+/// or `sub_dim == 1`, where the layouts coincide.
 ///
 /// ```
 /// use rvf_kernels::PqCodebook;

@@ -211,9 +211,11 @@ impl Pq4Lut {
             return Err(Error::InvalidParameter("4-bit PQ tables must be finite"));
         }
         let mut span = 0.0f32;
-        for row in table.chunks_exact(16) {
-            let (lo, hi) = min_max(row);
-            span = span.max(hi - lo);
+        let mut los = [0.0f32; PQ4_MAX_M];
+        for (row, lo) in table.as_chunks::<16>().0.iter().zip(los.iter_mut()) {
+            let (l, h) = min_max(row);
+            *lo = l;
+            span = span.max(h - l);
         }
         if !span.is_finite() {
             return Err(Error::InvalidParameter("4-bit PQ table span overflows f32"));
@@ -224,10 +226,11 @@ impl Pq4Lut {
             (0.0, 0.0)
         };
         let mut bias = 0.0f32;
-        for (row, q) in table.chunks_exact(16).zip(self.bytes.chunks_exact_mut(16)) {
-            let lo = min_max(row).0;
+        let rows = table.as_chunks::<16>().0.iter().zip(&los);
+        for ((row, &lo), q) in rows.zip(self.bytes.as_chunks_mut::<16>().0) {
             bias += lo;
             for (b, &t) in q.iter_mut().zip(row) {
+                // In 0..=255 (clamped; finite, non-negative): the conversion is exact.
                 *b = round_half_even((t - lo) * scale).min(255.0) as u8;
             }
         }
@@ -278,8 +281,8 @@ impl Pq4Lut {
     }
 }
 
-/// The minimum and maximum of a non-empty row of finite values.
-fn min_max(row: &[f32]) -> (f32, f32) {
+/// The minimum and maximum of a row of finite values.
+fn min_max(row: &[f32; 16]) -> (f32, f32) {
     row.iter()
         .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &x| {
             (lo.min(x), hi.max(x))
@@ -326,8 +329,8 @@ api! {
     ///
     /// The same vectors and order as [`pq4_scan`] followed by a selection of the `k` smallest
     /// `(sum, id)`, without the whole array of sums: the codes are scanned 2,048 vectors at a
-    /// time, and a block of 32 sums is looked at one by one only when its minimum beats the
-    /// current `k`-th sum. The integer sums order the vectors exactly; the distances, a
+    /// time, and a chunk, then a block of 32 sums, is looked at more closely only when its
+    /// minimum beats the current `k`-th sum. The integer sums order the vectors exactly; the distances, a
     /// non-decreasing function of them, come out non-decreasing.
     ///
     /// # Errors
@@ -359,11 +362,25 @@ api! {
             let first = c * CHUNK;
             let sums = &mut buf[..(codes.n - first).min(CHUNK)];
             self.k.pq4_scan(&lut.bytes, chunk, sums);
-            for (b, block) in sums.chunks(PQ4_BLOCK).enumerate() {
-                let full = heap.len() >= k;
-                let top = heap.peek().map_or(u16::MAX, |t| t.0);
-                if full && block.iter().copied().min().unwrap_or(u16::MAX) >= top {
+            // Most chunks hold no candidate once the heap is full: one vectorized minimum.
+            if heap.len() >= k {
+                let min = sums.iter().fold(u16::MAX, |m, &s| m.min(s));
+                if heap.peek().is_some_and(|t| min >= t.0) {
                     continue;
+                }
+            }
+            let (blocks, rest) = sums.as_chunks::<PQ4_BLOCK>();
+            let tail = core::iter::once(rest).filter(|r| !r.is_empty());
+            for (b, block) in blocks.iter().map(|b| &b[..]).chain(tail).enumerate() {
+                if heap.len() >= k {
+                    // A fixed-size block's minimum is a few vector instructions.
+                    let min = match block.as_array::<PQ4_BLOCK>() {
+                        Some(a) => a.iter().fold(u16::MAX, |m, &s| m.min(s)),
+                        None => block.iter().fold(u16::MAX, |m, &s| m.min(s)),
+                    };
+                    if heap.peek().is_some_and(|t| min >= t.0) {
+                        continue;
+                    }
                 }
                 for (i, &s) in block.iter().enumerate() {
                     let id = (first + b * PQ4_BLOCK + i) as u64;

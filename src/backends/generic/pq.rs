@@ -241,9 +241,34 @@ unsafe fn entries<V: F32x, M: MetricKind, const P: usize>(
 #[inline(always)]
 pub(crate) unsafe fn scan4<V: Lut16>(lut: &[u8], codes: &[u8], out: &mut [u16]) {
     let bb = lut.len();
-    for (block, o) in codes.chunks_exact(bb).zip(out.chunks_mut(32)) {
+    // Two blocks per pass while both are whole: each table step is loaded once for both, and the
+    // two chains of additions overlap.
+    let pairs = out.len() / 64;
+    let (pair_codes, rest_codes) = codes.split_at(pairs * 2 * bb);
+    let (pair_out, rest_out) = out.split_at_mut(pairs * 64);
+    for (blocks, o) in pair_codes
+        .chunks_exact(2 * bb)
+        .zip(pair_out.chunks_exact_mut(64))
+    {
+        let (b0, b1) = blocks.split_at(bb);
         // SAFETY: V's features (caller); every step reads V::BYTES (dividing 64, so dividing
-        // bb) bytes at offset s < bb of the table and of the block.
+        // bb) bytes at offset s < bb of the table and of each block.
+        let (s0, s1) = unsafe {
+            let (mut a0, mut a1) = (V::acc_zero(), V::acc_zero());
+            let mut s = 0;
+            while s < bb {
+                let t = lut.as_ptr().add(s);
+                a0 = V::lookup_add(a0, t, b0.as_ptr().add(s));
+                a1 = V::lookup_add(a1, t, b1.as_ptr().add(s));
+                s += V::BYTES;
+            }
+            (V::sums(a0), V::sums(a1))
+        };
+        o[..32].copy_from_slice(&s0);
+        o[32..].copy_from_slice(&s1);
+    }
+    for (block, o) in rest_codes.chunks_exact(bb).zip(rest_out.chunks_mut(32)) {
+        // SAFETY: as above, for one block.
         let sums = unsafe {
             let mut acc = V::acc_zero();
             let mut s = 0;
