@@ -78,8 +78,8 @@ unsafe fn run<V: F32x, M: MetricKind, const P: usize>(
                 // SAFETY: V's features (caller); c + N <= 16, so the load of dimension i < sd
                 // reads inside the panel, and the store writes inside `row` (16 b + 16 <= k).
                 unsafe {
-                    let r = entries::<V, M, P>(q, |i| V::load(panel.as_ptr().add(i * 16 + c)));
-                    r.store(row.as_mut_ptr().add(16 * b + c));
+                    let cols = Full(panel.as_ptr().add(c));
+                    entries::<V, M, P>(q, &cols).store(row.as_mut_ptr().add(16 * b + c));
                 }
             }
         }
@@ -92,15 +92,11 @@ unsafe fn run<V: F32x, M: MetricKind, const P: usize>(
                 // Dimension i of centroids b + c .., copied into a zero-padded register (the
                 // padding lanes' results are dropped).
                 let n = (w - c).min(V::N);
-                let load = |i: usize| {
-                    let mut buf = [0.0f32; 16];
-                    buf[..n].copy_from_slice(&panel[i * w + c..][..n]);
-                    // SAFETY: V's features (caller); the buffer holds 16 >= N floats.
-                    unsafe { V::load(buf.as_ptr()) }
-                };
+                let cols = Narrow { panel, w, c, n };
                 let mut buf = [0.0f32; 16];
-                // SAFETY: V's features (caller); the buffer holds 16 >= N floats.
-                unsafe { entries::<V, M, P>(q, load).store(buf.as_mut_ptr()) };
+                // SAFETY: V's features (caller); `Narrow` reads dimensions below sub_dim of the
+                // panel (`i * w + c + n <= sd * w`); the buffer holds 16 >= N floats.
+                unsafe { entries::<V, M, P>(q, &cols).store(buf.as_mut_ptr()) };
                 row[b + c..][..n].copy_from_slice(&buf[..n]);
                 c += V::N;
             }
@@ -129,15 +125,54 @@ macro_rules! tree {
     }};
 }
 
+/// Dimension `i` of `N` consecutive centroids of a panel, as one register.
+trait Columns<V: F32x> {
+    /// # Safety
+    /// `V`'s features are enabled; `i` is below the sub-dimension.
+    unsafe fn column(&self, i: usize) -> V;
+}
+
+/// `N` centroids of a full panel (`[sub_dim][16]`), from the first of them: dimension `i` is at
+/// `16 i`.
+struct Full(*const f32);
+
+impl<V: F32x> Columns<V> for Full {
+    #[inline(always)]
+    unsafe fn column(&self, i: usize) -> V {
+        // SAFETY: forwarded from the caller; the panel has `16 sub_dim` floats from its start,
+        // and the centroids start at most `16 - N` into a row.
+        unsafe { V::load(self.0.add(i * 16)) }
+    }
+}
+
+/// The `n < N` centroids `c..c + n` of the last, narrower panel (`[sub_dim][w]`), copied into a
+/// zero-padded register (the padding lanes' results are dropped).
+struct Narrow<'a> {
+    panel: &'a [f32],
+    w: usize,
+    c: usize,
+    n: usize,
+}
+
+impl<V: F32x> Columns<V> for Narrow<'_> {
+    #[inline(always)]
+    unsafe fn column(&self, i: usize) -> V {
+        let mut buf = [0.0f32; 16];
+        buf[..self.n].copy_from_slice(&self.panel[i * self.w + self.c..][..self.n]);
+        // SAFETY: V's features (caller); the buffer holds 16 >= N floats.
+        unsafe { V::load(buf.as_ptr()) }
+    }
+}
+
 /// Term `i` of `N` centroids: `(q_i - c_i)^2` for L2, `q_i * c_i` for the inner product.
 ///
 /// # Safety
-/// `V`'s features are enabled; `i < q.len()` and `load(i)` is safe to call.
+/// `V`'s features are enabled; `i < q.len()`.
 #[inline(always)]
-unsafe fn term<V: F32x, M: MetricKind>(q: &[f32], load: &impl Fn(usize) -> V, i: usize) -> V {
+unsafe fn term<V: F32x, M: MetricKind>(q: &[f32], cols: &impl Columns<V>, i: usize) -> V {
     // SAFETY: forwarded from the caller (i < q.len()).
     unsafe {
-        let (x, y) = (V::splat(*q.get_unchecked(i)), load(i));
+        let (x, y) = (V::splat(*q.get_unchecked(i)), cols.column(i));
         match M::METRIC {
             FloatMetric::L2 => {
                 let d = x.sub(y);
@@ -154,11 +189,11 @@ unsafe fn term<V: F32x, M: MetricKind>(q: &[f32], load: &impl Fn(usize) -> V, i:
 ///
 /// # Safety
 /// `V`'s features are enabled; `P` is the power of two `>= q.len()` (128 for all 64 lanes when
-/// `q.len() > 64`); `load(i)` is safe to call for every `i < q.len()`.
+/// `q.len() > 64`).
 #[inline(always)]
 unsafe fn lane<V: F32x, M: MetricKind, const P: usize>(
     q: &[f32],
-    load: &impl Fn(usize) -> V,
+    cols: &impl Columns<V>,
     j: usize,
 ) -> V {
     // SAFETY: forwarded from the caller; every term index is below `q.len()`. (`q.len() > P / 2`
@@ -168,13 +203,13 @@ unsafe fn lane<V: F32x, M: MetricKind, const P: usize>(
             return V::splat(0.0);
         }
         let mut acc = match M::METRIC {
-            FloatMetric::L2 => term::<V, M>(q, load, j),
-            _ => V::splat(0.0).add(term::<V, M>(q, load, j)),
+            FloatMetric::L2 => term::<V, M>(q, cols, j),
+            _ => V::splat(0.0).add(term::<V, M>(q, cols, j)),
         };
         if P > LANES {
             let mut i = j + LANES;
             while i < q.len() {
-                acc = acc.add(term::<V, M>(q, load, i));
+                acc = acc.add(term::<V, M>(q, cols, i));
                 i += LANES;
             }
         }
@@ -182,19 +217,19 @@ unsafe fn lane<V: F32x, M: MetricKind, const P: usize>(
     }
 }
 
-/// The entries of `N` centroids of one subspace, one centroid per SIMD lane; `load(i)` gives
+/// The entries of `N` centroids of one subspace, one centroid per SIMD lane; `cols` gives
 /// dimension `i` of the `N` centroids.
 ///
 /// # Safety
-/// `V`'s features are enabled; `load(i)` is safe to call for every `i < q.len()`.
+/// `V`'s features are enabled; `cols` holds `q.len()` dimensions.
 #[inline(always)]
 unsafe fn entries<V: F32x, M: MetricKind, const P: usize>(
     q: &[f32],
-    load: impl Fn(usize) -> V,
+    cols: &impl Columns<V>,
 ) -> V {
     macro_rules! lane {
         ($j:expr) => {
-            lane::<V, M, P>(q, &load, $j)
+            lane::<V, M, P>(q, cols, $j)
         };
     }
     let sd = q.len();
