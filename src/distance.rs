@@ -380,6 +380,56 @@ api! {
         Ok(())
     }
 
+    /// Many `f32` queries against one row-major block: `out[q * rows + r]` is the distance of
+    /// query `q` to row `r`, bit for bit what [`distances_f32`] gives for that query. `queries`
+    /// holds whole queries of `dim` elements and `block` whole rows; the number of rows is
+    /// `block.len() / dim`. The kernels work on tiles of several queries and rows at once
+    /// (each row load serves several queries), which pays when the rows come from beyond the
+    /// first-level cache. Hamming compares raw bytes, as in [`distances_f32`].
+    ///
+    /// # Errors
+    ///
+    /// Checked in this order:
+    /// * [`Error::InvalidDimension`] if `dim == 0`, or `queries.len()` or `block.len()` is not a
+    ///   multiple of `dim`;
+    /// * [`Error::LengthMismatch`] if `out.len()` is not queries x rows (`expected` is
+    ///   `usize::MAX` when that product overflows).
+    ///
+    /// ```
+    /// use rvf_kernels::Metric;
+    /// let block = [0.0f32, 0.0, 1.0, 1.0, 3.0, 4.0]; // 3 rows of 2
+    /// let queries = [0.0f32, 0.0, 1.0, 0.0]; // 2 queries
+    /// let mut out = [0.0f32; 6];
+    /// rvf_kernels::distances_many_f32(Metric::L2, 2, &queries, &block, &mut out)?;
+    /// assert_eq!(out, [0.0, 2.0, 25.0, 1.0, 1.0, 20.0]);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn distances_many_f32(&self, metric: Metric, dim: usize, queries: &[f32], block: &[f32], out: &mut [f32]) -> Result<()> {
+        if dim == 0 {
+            return Err(Error::InvalidDimension { dim, reason: "the dimension must be at least 1" });
+        }
+        if !queries.len().is_multiple_of(dim) {
+            return Err(Error::InvalidDimension { dim, reason: "queries must be whole vectors of the dimension" });
+        }
+        if !block.len().is_multiple_of(dim) {
+            return Err(Error::InvalidDimension { dim, reason: "the block must be whole rows of the dimension" });
+        }
+        let (nq, nr) = (queries.len() / dim, block.len() / dim);
+        same_len(nq.saturating_mul(nr), out.len())?;
+        if nr == 0 {
+            return Ok(());
+        }
+        match float_metric(metric) {
+            Some(m) => self.k.block_many_f32(m, dim, queries, block, out),
+            None => {
+                for (q, o) in queries.chunks_exact(dim).zip(out.chunks_exact_mut(nr)) {
+                    self.k.block_hamming(bytemuck::cast_slice(q), bytemuck::cast_slice(block), o);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// One `f16` query against a row-major `f16` block (see [`distances_f32`]).
     ///
     /// # Errors

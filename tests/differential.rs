@@ -335,6 +335,48 @@ fn blocks_f32_f16_i8_binary() {
     }
 }
 
+/// Many queries against one block: equal, bit for bit, to one query at a time (on every tier,
+/// against the scalar backend), for query and row counts around every tile shape.
+#[test]
+fn blocks_many_queries() {
+    let s = scalar();
+    let mut rng = Rng(21);
+    for e in engines_under_test() {
+        for &dim in &DIMS[1..] {
+            for (nq, rows) in [
+                (1usize, 1usize),
+                (2, 3),
+                (3, 2),
+                (4, 5),
+                (5, 4),
+                (8, 9),
+                (9, 17),
+                (13, 0),
+            ] {
+                for class in CLASSES {
+                    let off = (dim + rows + nq) % 3;
+                    let qs = gen_f32(&mut rng, nq * dim + off, class);
+                    let qs = &qs[off..];
+                    let blk = gen_f32(&mut rng, rows * dim + 1, class);
+                    let blk = &blk[1..];
+                    for m in Metric::ALL {
+                        let d = (m, class, dim, (nq, rows));
+                        let mut got = vec![0.0; nq * rows];
+                        e.distances_many_f32(m, dim, qs, blk, &mut got).unwrap();
+                        let mut want = vec![0.0; nq * rows];
+                        for (q, w) in qs.chunks_exact(dim).zip(want.chunks_exact_mut(rows.max(1))) {
+                            if rows > 0 {
+                                s.distances_f32(m, q, blk, w).unwrap();
+                            }
+                        }
+                        assert_same_slice("distances_many_f32", &e, &d, &got, &want);
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn f16_conversions_every_pattern() {
     let s = scalar();

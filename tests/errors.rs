@@ -36,6 +36,32 @@ fn length_and_shape_errors() {
         e.distances_f32(Metric::Cosine, &[], &[], &mut out).unwrap();
         assert_eq!(out, [1.0, 1.0]);
         assert!(e.distances_f32(Metric::L2, &[], &[1.0], &mut out).is_err());
+        // Many queries: the dimension, whole vectors, then the output's length.
+        let many = |dim, q: &[f32], b: &[f32], out: &mut [f32]| {
+            e.distances_many_f32(Metric::L2, dim, q, b, out)
+        };
+        assert!(matches!(
+            many(0, &[], &[], &mut []),
+            Err(Error::InvalidDimension { dim: 0, .. })
+        ));
+        assert!(matches!(
+            many(2, &[1.0; 3], &[0.0; 4], &mut out),
+            Err(Error::InvalidDimension { dim: 2, .. })
+        ));
+        assert!(matches!(
+            many(2, &[1.0; 4], &[0.0; 5], &mut out),
+            Err(Error::InvalidDimension { dim: 2, .. })
+        ));
+        assert_eq!(
+            many(2, &[1.0; 4], &[0.0; 6], &mut out),
+            Err(Error::LengthMismatch {
+                expected: 6,
+                found: 2
+            })
+        );
+        // No rows or no queries: nothing to write, and no error.
+        many(2, &[1.0; 4], &[], &mut []).unwrap();
+        many(2, &[], &[0.0; 6], &mut []).unwrap();
     }
 }
 

@@ -3,6 +3,8 @@
 //! Also: each `out[r]` equals the pair distance of row `r` (the documented row-by-row identity), the
 //! free function equals the engines, and a block that is not `rows * dim` long gives
 //! `BlockShape { expected: rows * dim, found: block.len() }` on every backend with `out` untouched.
+//! And `distances_many_f32` (several queries against one block): every backend against scalar,
+//! each query's distances equal to `distances_f32` of that query, errors with `out` untouched.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -79,9 +81,53 @@ fn check_batch<T: Copy>(
     }
 }
 
+/// Several `f32` queries against one block.
+fn check_many(inp: &mut Input) {
+    let metric = Metric::ALL[inp.u8() as usize % 4];
+    let dim = inp.len(130, 1024);
+    let (nq, rows) = (inp.below(10), inp.below(20));
+    // Usually whole vectors; sometimes a ragged query buffer or block, or a wrong output length.
+    let (extra_q, extra_b, extra_out) = match inp.u8() {
+        0..=231 => (0, 0, 0),
+        232..=239 => (1, 0, 0),
+        240..=247 => (0, 1, 0),
+        _ => (0, 0, 1),
+    };
+    let values = (inp.values(), inp.values());
+    let offsets = (inp.u8() as usize % 16, inp.u8() as usize % 16);
+    let (q, oq) = at_offset(inp.f32s(nq * dim + extra_q, values.0), offsets.0, 0.0);
+    let (b, ob) = at_offset(inp.f32s(rows * dim + extra_b, values.1), offsets.1, 0.0);
+    let (q, b) = (&q[oq..], &b[ob..]);
+    let out_len = nq * rows + extra_out;
+    let case = (metric, dim, nq, rows, (extra_q, extra_b, extra_out), offsets, values);
+    let what = format!("distances_many_f32({})", metric.name());
+    let (result, out) = all_agree(&what, &case, |e| {
+        let mut out = vec![SENTINEL; out_len];
+        let r = e.distances_many_f32(metric, dim, q, b, &mut out);
+        (r, out)
+    });
+    if dim == 0 || extra_q + extra_b + extra_out > 0 {
+        require(result.is_err(), "a bad shape is an error", &case);
+        require(untouched(&out), "a failed call leaves out untouched", &case);
+        return;
+    }
+    check(&what, Tier::SCALAR, &case, &result, &Ok(()));
+    let s = scalar();
+    for (i, query) in q.chunks_exact(dim).enumerate() {
+        let mut want = vec![0.0; rows];
+        s.distances_f32(metric, query, b, &mut want).expect("whole rows");
+        let got = out[i * rows..(i + 1) * rows].to_vec();
+        check(&format!("{what} query {i}"), Tier::SCALAR, &case, &got, &want);
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let mut inp = Input::new(data);
-    let dtype = inp.u8() % 4;
+    let dtype = inp.u8() % 5;
+    if dtype == 4 {
+        check_many(&mut inp);
+        return;
+    }
     let metric = Metric::ALL[inp.u8() as usize % 4];
     let (dim, rows) = if dtype == 2 && inp.u8() >= 250 {
         // i8 rows longer than one exact i32 chunk take the dispatch layer's chunked path.

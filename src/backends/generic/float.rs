@@ -56,15 +56,15 @@ unsafe fn term<V: F32x, M: FoldMetric>(m: M, s: &mut [V::Acc; 3], r: usize, x: V
 }
 
 /// Lane-group passes of a fold: enough that the live accumulators of one pass
-/// (`rows x sums x registers / passes`) fit `V::ACC_BUDGET`. A compile-time constant.
-struct Passes<V, M, const R: usize>(core::marker::PhantomData<(V, M)>);
+/// (`queries x rows x sums x registers / passes`) fit `V::ACC_BUDGET`. A compile-time constant.
+struct Passes<V, M, const QT: usize, const R: usize>(core::marker::PhantomData<(V, M)>);
 
-impl<V: F32x, M: FoldMetric, const R: usize> Passes<V, M, R> {
+impl<V: F32x, M: FoldMetric, const QT: usize, const R: usize> Passes<V, M, QT, R> {
     const SUMS: usize = M::MAX_SUMS;
     const REGS: usize = LANES / V::N;
     const COUNT: usize = {
         let mut p = 1;
-        while R * Self::SUMS * Self::REGS / p > V::ACC_BUDGET && p < Self::REGS {
+        while QT * R * Self::SUMS * Self::REGS / p > V::ACC_BUDGET && p < Self::REGS {
             p *= 2;
         }
         p
@@ -72,47 +72,53 @@ impl<V: F32x, M: FoldMetric, const R: usize> Passes<V, M, R> {
     const PER_PASS: usize = Self::REGS / Self::COUNT;
 }
 
-/// The tails of the query and the rows, and the number of elements in them.
-type Tails<V, Q, B, const R: usize> = (
-    <Q as SimdOperand<V>>::Tail,
+/// The tails of the queries and the rows, and the number of elements in them.
+type Tails<V, Q, B, const QT: usize, const R: usize> = (
+    [<Q as SimdOperand<V>>::Tail; QT],
     [<B as SimdOperand<V>>::Tail; R],
     usize,
 );
 
-/// Pass `P` of [`fold_rows`]: registers `P * PER_PASS ..` of every full chunk, then of the tail.
+/// The accumulators of a tile: `[a.b or L2, a.a, b.b]` per (query, row).
+type TileAcc<V, const QT: usize, const R: usize> = [[[<V as F32x>::Acc; 3]; R]; QT];
+
+/// Pass `P` of [`fold_tile`]: registers `P * PER_PASS ..` of every full chunk, then of the tail.
 /// `P` is a constant so that every register index is one: the accumulators stay in registers.
 ///
 /// # Safety
-/// As [`fold_rows`]; `tails` are the operands' tails when `full < n`.
+/// As [`fold_tile`]; `tails` are the operands' tails when `full < n`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn pass<V, M, const R: usize, const P: usize, Q, B>(
+unsafe fn pass<V, M, const QT: usize, const R: usize, const P: usize, Q, B>(
     m: M,
-    q: &Q,
+    qs: &[Q; QT],
     rows: &[B; R],
-    acc: &mut [[V::Acc; 3]; R],
+    acc: &mut TileAcc<V, QT, R>,
     full: usize,
-    tails: Option<&Tails<V, Q, B, R>>,
+    tails: Option<&Tails<V, Q, B, QT, R>>,
 ) where
     V: F32x,
     M: FoldMetric,
     Q: SimdOperand<V>,
     B: SimdOperand<V>,
 {
-    if P >= Passes::<V, M, R>::COUNT {
+    if P >= Passes::<V, M, QT, R>::COUNT {
         return;
     }
-    let lo = P * Passes::<V, M, R>::PER_PASS;
-    let hi = lo + Passes::<V, M, R>::PER_PASS;
+    let lo = P * Passes::<V, M, QT, R>::PER_PASS;
+    let hi = lo + Passes::<V, M, QT, R>::PER_PASS;
     let mut i = 0;
     while i < full {
         for r in lo..hi {
             let at = i + r * V::N;
-            // SAFETY: at + N <= i + 64 <= full <= n for the query and every row.
+            // SAFETY: at + N <= i + 64 <= full <= n for every query and row.
             unsafe {
-                let x = q.load_at(at);
-                for j in 0..R {
-                    term::<V, M>(m, &mut acc[j], r, x, rows[j].load_at(at));
+                let y: [V; R] = core::array::from_fn(|j| rows[j].load_at(at));
+                for (q, acc) in qs.iter().zip(acc.iter_mut()) {
+                    let x = q.load_at(at);
+                    for j in 0..R {
+                        term::<V, M>(m, &mut acc[j], r, x, y[j]);
+                    }
                 }
             }
         }
@@ -131,25 +137,88 @@ unsafe fn pass<V, M, const R: usize, const P: usize, Q, B>(
             }
             // SAFETY: `tail_at` reads only the operands' remaining elements.
             unsafe {
-                let x = Q::tail_at(tq, r);
-                for j in 0..R {
-                    term::<V, M>(m, &mut acc[j], r, x, B::tail_at(&tr[j], r));
+                let y: [V; R] = core::array::from_fn(|j| B::tail_at(&tr[j], r));
+                for (t, acc) in tq.iter().zip(acc.iter_mut()) {
+                    let x = Q::tail_at(t, r);
+                    for j in 0..R {
+                        term::<V, M>(m, &mut acc[j], r, x, y[j]);
+                    }
                 }
             }
         }
     }
 }
 
-/// Canonical sums `[sum, a.a, b.b]` of metric `m` of the query against each of `R` rows, each
-/// query register loaded once for all rows. Each row's result is bit-identical to the scalar
-/// fold of the query and that row (same lanes, same order, same tree); `a.a` only for [`Cos`],
-/// `b.b` for [`Cos`] and [`CosRows`], zero otherwise. The lanes run in groups (passes) when
-/// their accumulators would not fit the registers (`numerics.md` allows lane groups in separate
-/// passes). `m` is a unit type (one loop per metric) or, for the tile,
-/// [`AnyMetric`](crate::vocab::AnyMetric) (one loop for every metric, passes sized for cosine).
+/// Canonical sums `[sum, a.a, b.b]` of metric `m` of each of `QT` queries against each of `R`
+/// rows (a register tile: each query register and each row register loaded once for the whole
+/// tile). Each result is bit-identical to the scalar fold of that query and that row (same lanes,
+/// same order, same tree); `a.a` only for [`Cos`], `b.b` for [`Cos`] and [`CosRows`], zero
+/// otherwise. The lanes run in groups (passes) when the tile's accumulators would not fit the
+/// registers (`numerics.md` allows lane groups in separate passes). `m` is a unit type (one loop
+/// per metric) or, for the tile microkernel, [`AnyMetric`](crate::vocab::AnyMetric) (one loop for
+/// every metric, passes sized for cosine).
 ///
 /// # Safety
-/// `V`'s features are enabled; every row has the query's length.
+/// `V`'s features are enabled; every query and row has the first query's length.
+#[inline(always)]
+pub(crate) unsafe fn fold_tile<V, M, const QT: usize, const R: usize, Q, B>(
+    m: M,
+    qs: &[Q; QT],
+    rows: &[B; R],
+) -> [[[f32; 3]; R]; QT]
+where
+    V: F32x,
+    M: FoldMetric,
+    Q: SimdOperand<V>,
+    B: SimdOperand<V>,
+{
+    let n = qs[0].len();
+    let full = n - n % LANES;
+    debug_assert!(!Q::WHOLE_CHUNKS || full == n);
+    // Operands of whole chunks have no tail: the tail code is not generated for them.
+    let has_tail = !Q::WHOLE_CHUNKS && full < n;
+    // SAFETY: full < n = len of every query and row.
+    let tails = has_tail.then(|| unsafe {
+        (
+            qs.map(|q| q.tail(full)),
+            rows.map(|row| row.tail(full)),
+            n - full,
+        )
+    });
+    let t = tails.as_ref();
+    // SAFETY: all-zero bits are a valid `V::Acc` of `+0.0` lanes (the contract of `F32x::Acc`).
+    let mut acc: TileAcc<V, QT, R> = unsafe { core::mem::zeroed() };
+    // SAFETY: forwarded from the caller (at most 8 passes: 64 lanes in registers of >= 8 lanes
+    // need at most 8 registers per sum).
+    unsafe {
+        pass::<V, M, QT, R, 0, Q, B>(m, qs, rows, &mut acc, full, t);
+        pass::<V, M, QT, R, 1, Q, B>(m, qs, rows, &mut acc, full, t);
+        pass::<V, M, QT, R, 2, Q, B>(m, qs, rows, &mut acc, full, t);
+        pass::<V, M, QT, R, 3, Q, B>(m, qs, rows, &mut acc, full, t);
+        pass::<V, M, QT, R, 4, Q, B>(m, qs, rows, &mut acc, full, t);
+        pass::<V, M, QT, R, 5, Q, B>(m, qs, rows, &mut acc, full, t);
+        pass::<V, M, QT, R, 6, Q, B>(m, qs, rows, &mut acc, full, t);
+        pass::<V, M, QT, R, 7, Q, B>(m, qs, rows, &mut acc, full, t);
+    }
+    const { assert!(Passes::<V, M, QT, R>::COUNT <= 8) };
+    let mut out = [[[0.0f32; 3]; R]; QT];
+    for (o, acc) in out.as_flattened_mut().iter_mut().zip(acc.as_flattened_mut()) {
+        // Sum 0 always, `a.a` with `with_aa`, `b.b` with `with_bb`: one loop, so that a run-time
+        // metric (the tile) has one copy of the tree.
+        for (j, (o, a)) in o.iter_mut().zip(acc).enumerate() {
+            if j == 0 || (j == 1 && m.with_aa()) || (j == 2 && m.with_bb()) {
+                // SAFETY: the caller guarantees V's features.
+                *o = unsafe { reduce::<V>(a) };
+            }
+        }
+    }
+    out
+}
+
+/// [`fold_tile`] of one query against `R` rows.
+///
+/// # Safety
+/// As [`fold_tile`].
 #[inline(always)]
 pub(crate) unsafe fn fold_rows<V, M, const R: usize, Q, B>(
     m: M,
@@ -162,38 +231,8 @@ where
     Q: SimdOperand<V>,
     B: SimdOperand<V>,
 {
-    let n = q.len();
-    let full = n - n % LANES;
-    debug_assert!(!Q::WHOLE_CHUNKS || full == n);
-    // Operands of whole chunks have no tail: the tail code is not generated for them.
-    let has_tail = !Q::WHOLE_CHUNKS && full < n;
-    // SAFETY: full < n = len of the query and of every row.
-    let tails =
-        has_tail.then(|| unsafe { (q.tail(full), rows.map(|row| row.tail(full)), n - full) });
-    let t = tails.as_ref();
-    // SAFETY: all-zero bits are a valid `V::Acc` of `+0.0` lanes (the contract of `F32x::Acc`).
-    let mut acc: [[V::Acc; 3]; R] = unsafe { core::mem::zeroed() };
-    // SAFETY: forwarded from the caller (at most 8 passes: 64 lanes in registers of >= 8 lanes
-    // need at most 8 registers per sum).
-    unsafe {
-        pass::<V, M, R, 0, Q, B>(m, &q, rows, &mut acc, full, t);
-        pass::<V, M, R, 1, Q, B>(m, &q, rows, &mut acc, full, t);
-        pass::<V, M, R, 2, Q, B>(m, &q, rows, &mut acc, full, t);
-        pass::<V, M, R, 3, Q, B>(m, &q, rows, &mut acc, full, t);
-    }
-    const { assert!(Passes::<V, M, R>::COUNT <= 4) };
-    let mut out = [[0.0f32; 3]; R];
-    for (o, acc) in out.iter_mut().zip(&mut acc) {
-        // Sum 0 always, `a.a` with `with_aa`, `b.b` with `with_bb`: one loop, so that a run-time
-        // metric (the tile) has one copy of the tree.
-        for (j, (o, a)) in o.iter_mut().zip(acc).enumerate() {
-            if j == 0 || (j == 1 && m.with_aa()) || (j == 2 && m.with_bb()) {
-                // SAFETY: the caller guarantees V's features.
-                *o = unsafe { reduce::<V>(a) };
-            }
-        }
-    }
-    out
+    // SAFETY: forwarded from the caller.
+    unsafe { fold_tile::<V, M, 1, R, Q, B>(m, &[q], rows)[0] }
 }
 
 /// Canonical sums of one metric over two operands of equal length.
@@ -304,6 +343,112 @@ pub(crate) unsafe fn block<V: F32x, const RP: usize, const RC: usize, Q, B>(
             FloatMetric::L2 => block_rows::<V, L2, RP, Q, B>(q, rows, out),
             FloatMetric::Ip => block_rows::<V, Ip, RP, Q, B>(q, rows, out),
             FloatMetric::Cos => block_rows::<V, Cos, RC, Q, B>(q, rows, out),
+        }
+    }
+}
+
+/// Final distances of every query of `qs` (rows of `dim` elements) against every row of `rows`:
+/// `out[q * n + r]` for `n` rows, bit-identical to [`block_rows`] query by query. Register tiles
+/// of `QT` queries x `R` rows ([`fold_tile`]): each row register loaded feeds `QT` queries and
+/// each query register `R` rows. Queries are the outer loop, so a tile's queries stay in the
+/// first-level cache while the rows stream past. Cosine computes each query's `a.a` once and
+/// keeps two sums per (query, row), as [`block_rows`] does. The last queries (fewer than `QT`) go
+/// through [`block_rows`]; the last rows of a tile (fewer than `R`) through one-row tiles.
+///
+/// # Safety
+/// `V`'s features are enabled; `dim > 0`, `qs` and `rows` hold whole rows of `dim`, and
+/// `out.len()` is the number of queries times the number of rows.
+#[inline(always)]
+pub(crate) unsafe fn block_many<V, M, const QT: usize, const R: usize>(
+    dim: usize,
+    qs: &[f32],
+    rows: &[f32],
+    out: &mut [f32],
+) where
+    V: F32x,
+    M: MetricKind,
+{
+    let n = rows.len() / dim;
+    if n == 0 {
+        return;
+    }
+    let cos = M::SUMS == 3;
+    let row = |r: usize| &rows[r * dim..(r + 1) * dim];
+    let mut groups = qs.chunks_exact(QT * dim);
+    let mut outs = out.chunks_exact_mut(QT * n);
+    for (g, o) in (&mut groups).zip(&mut outs) {
+        let q: [&[f32]; QT] = core::array::from_fn(|i| &g[i * dim..(i + 1) * dim]);
+        let qq = q.map(|q| {
+            if cos {
+                // SAFETY: forwarded from the caller; the query has `dim` elements.
+                unsafe { fold_rows::<V, Ip, 1, _, _>(Ip, q, &[q])[0][0] }
+            } else {
+                0.0
+            }
+        });
+        let mut put = |r: usize, i: usize, mut s: [f32; 3]| {
+            s[1] = qq[i];
+            o[i * n + r] = finish(M::METRIC, s);
+        };
+        let mut r = 0;
+        while r + R <= n {
+            let b: [&[f32]; R] = core::array::from_fn(|j| row(r + j));
+            // SAFETY: forwarded from the caller; every query and row has `dim` elements.
+            let s = unsafe {
+                if cos {
+                    fold_tile::<V, CosRows, QT, R, _, _>(CosRows, &q, &b)
+                } else {
+                    fold_tile::<V, M, QT, R, _, _>(M::default(), &q, &b)
+                }
+            };
+            for (i, s) in s.into_iter().enumerate() {
+                for (j, s) in s.into_iter().enumerate() {
+                    put(r + j, i, s);
+                }
+            }
+            r += R;
+        }
+        while r < n {
+            // SAFETY: forwarded from the caller; every query and row has `dim` elements.
+            let s = unsafe {
+                if cos {
+                    fold_tile::<V, CosRows, QT, 1, _, _>(CosRows, &q, &[row(r)])
+                } else {
+                    fold_tile::<V, M, QT, 1, _, _>(M::default(), &q, &[row(r)])
+                }
+            };
+            for (i, s) in s.into_iter().enumerate() {
+                put(r, i, s[0]);
+            }
+            r += 1;
+        }
+    }
+    let rest = groups.remainder().chunks_exact(dim);
+    for (q, o) in rest.zip(outs.into_remainder().chunks_exact_mut(n)) {
+        // SAFETY: forwarded from the caller.
+        unsafe { block_rows::<V, M, R, _, _>(q, rows.chunks_exact(dim), o) };
+    }
+}
+
+/// [`block_many`] for a run-time metric (see [`block`]): tiles of `QT x R` for L2 and IP, `CQT x
+/// CR` for cosine (two sums per pair), each ISA's sizes by measurement.
+///
+/// # Safety
+/// As [`block_many`].
+#[inline(always)]
+pub(crate) unsafe fn many<V: F32x, const QT: usize, const R: usize, const CQT: usize, const CR: usize>(
+    metric: FloatMetric,
+    dim: usize,
+    qs: &[f32],
+    rows: &[f32],
+    out: &mut [f32],
+) {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        match metric {
+            FloatMetric::L2 => block_many::<V, L2, QT, R>(dim, qs, rows, out),
+            FloatMetric::Ip => block_many::<V, Ip, QT, R>(dim, qs, rows, out),
+            FloatMetric::Cos => block_many::<V, Cos, CQT, CR>(dim, qs, rows, out),
         }
     }
 }

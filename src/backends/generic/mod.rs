@@ -33,11 +33,12 @@ pub(crate) mod int;
 pub(crate) mod pq;
 
 /// f32 / f16 pair and block kernels, SQ8-fused distances and the PQ table over one [`F32x`]
-/// type, `$rp` rows per pass for L2 / IP blocks and `$rc` for cosine.
+/// type, `$rp` rows per pass for L2 / IP blocks and `$rc` for cosine, tiles of `$mq` queries x `$mr`
+/// rows for many queries (`$cq x $cr` for cosine).
 ///
 /// [`F32x`]: crate::backends::vector::F32x
 macro_rules! float_entries {
-    ($features:literal, $v:ty, rows: $rp:literal, cos_rows: $rc:literal) => {
+    ($features:literal, $v:ty, rows: $rp:literal, cos_rows: $rc:literal, many: $mq:literal x $mr:literal, cos_many: $cq:literal x $cr:literal) => {
         use half::f16;
         use $crate::backends::generic::float as g;
         use $crate::backends::operand::Sq8Operand;
@@ -81,6 +82,11 @@ macro_rules! float_entries {
             let rows = b.chunks_exact(q.len().max(1));
             // SAFETY: features and arguments, see the module docs.
             unsafe { g::block::<$v, $rp, $rc, _, _>(m, q, rows, out) }
+        }
+        #[target_feature(enable = $features)]
+        fn block_many_f32(m: FloatMetric, dim: usize, qs: &[f32], b: &[f32], out: &mut [f32]) {
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { g::many::<$v, $mq, $mr, $cq, $cr>(m, dim, qs, b, out) }
         }
         #[target_feature(enable = $features)]
         fn block_f16(m: FloatMetric, q: &[f16], b: &[f16], out: &mut [f32]) {
@@ -154,6 +160,7 @@ macro_rules! float_entries {
         /// Puts the block and SQ8-fused kernels of this module into `k`.
         pub(crate) const fn install_blocks(k: &mut Kernels) {
             k.block_f32 = block_f32;
+            k.block_many_f32 = block_many_f32;
             k.block_f16 = block_f16;
             k.block_f32_f16 = block_f32_f16;
             k.sq8_block_f32 = sq8_block_f32;
