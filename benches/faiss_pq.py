@@ -168,4 +168,5 @@ def main():
             print(f"{'':<22} {'faiss-IndexPQ-search (4-bit)':<30} {fmt(t)}   (fastest call {fmt(BEST['last']).strip()})")
 
 
-main()
+if __name__ == "__main__":
+    main()
