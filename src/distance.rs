@@ -18,6 +18,51 @@ pub(crate) fn same_len(expected: usize, found: usize) -> Result<()> {
     }
 }
 
+impl crate::backend::Engine {
+    /// Hamming distances of the raw bytes of every query (`dim` elements) against the block's
+    /// rows.
+    fn many_hamming<T: NoUninit>(
+        &self,
+        dim: usize,
+        qs: &[T],
+        block: &[T],
+        rows: usize,
+        out: &mut [f32],
+    ) {
+        let block = bytemuck::cast_slice(block);
+        for (q, o) in qs.chunks_exact(dim).zip(out.chunks_exact_mut(rows)) {
+            self.k.block_hamming(bytemuck::cast_slice(q), block, o);
+        }
+    }
+}
+
+/// The shape of a many-query call: `Some(rows)`, or `None` when there is no row (nothing to
+/// compute). Errors: a zero dimension, ragged queries or rows, an output that is not queries x
+/// rows.
+fn many_shape(dim: usize, queries: usize, block: usize, out: usize) -> Result<Option<usize>> {
+    if dim == 0 {
+        return Err(Error::InvalidDimension {
+            dim,
+            reason: "the dimension must be at least 1",
+        });
+    }
+    if !queries.is_multiple_of(dim) {
+        return Err(Error::InvalidDimension {
+            dim,
+            reason: "queries must be whole vectors of the dimension",
+        });
+    }
+    if !block.is_multiple_of(dim) {
+        return Err(Error::InvalidDimension {
+            dim,
+            reason: "the block must be whole rows of the dimension",
+        });
+    }
+    let (nq, rows) = (queries / dim, block / dim);
+    same_len(nq.saturating_mul(rows), out)?;
+    Ok((rows > 0).then_some(rows))
+}
+
 /// Checks that `block` holds `rows` rows of `dim` elements.
 #[inline]
 pub(crate) fn block_shape(dim: usize, rows: usize, block_len: usize) -> Result<()> {
@@ -405,27 +450,40 @@ api! {
     /// # Ok::<(), rvf_kernels::Error>(())
     /// ```
     pub fn distances_many_f32(&self, metric: Metric, dim: usize, queries: &[f32], block: &[f32], out: &mut [f32]) -> Result<()> {
-        if dim == 0 {
-            return Err(Error::InvalidDimension { dim, reason: "the dimension must be at least 1" });
-        }
-        if !queries.len().is_multiple_of(dim) {
-            return Err(Error::InvalidDimension { dim, reason: "queries must be whole vectors of the dimension" });
-        }
-        if !block.len().is_multiple_of(dim) {
-            return Err(Error::InvalidDimension { dim, reason: "the block must be whole rows of the dimension" });
-        }
-        let (nq, nr) = (queries.len() / dim, block.len() / dim);
-        same_len(nq.saturating_mul(nr), out.len())?;
-        if nr == 0 {
+        let Some(rows) = many_shape(dim, queries.len(), block.len(), out.len())? else {
             return Ok(());
-        }
+        };
         match float_metric(metric) {
             Some(m) => self.k.block_many_f32(m, dim, queries, block, out),
-            None => {
-                for (q, o) in queries.chunks_exact(dim).zip(out.chunks_exact_mut(nr)) {
-                    self.k.block_hamming(bytemuck::cast_slice(q), bytemuck::cast_slice(block), o);
-                }
-            }
+            None => self.many_hamming(dim, queries, block, rows, out),
+        }
+        Ok(())
+    }
+
+    /// Many `f16` queries against one row-major `f16` block (see [`distances_many_f32`]): bit for
+    /// bit what [`distances_f16`] gives for each query.
+    ///
+    /// # Errors
+    ///
+    /// As [`distances_many_f32`].
+    ///
+    /// ```
+    /// use rvf_kernels::{f16, Metric};
+    /// let h = |v: f32| f16::from_f32(v);
+    /// let block = [h(1.0), h(0.0), h(0.0), h(1.0)]; // 2 rows of 2
+    /// let queries = [h(2.0), h(0.0), h(0.0), h(3.0)]; // 2 queries
+    /// let mut out = [0.0f32; 4];
+    /// rvf_kernels::distances_many_f16(Metric::InnerProduct, 2, &queries, &block, &mut out)?;
+    /// assert_eq!(out, [-2.0, 0.0, 0.0, -3.0]);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    pub fn distances_many_f16(&self, metric: Metric, dim: usize, queries: &[f16], block: &[f16], out: &mut [f32]) -> Result<()> {
+        let Some(rows) = many_shape(dim, queries.len(), block.len(), out.len())? else {
+            return Ok(());
+        };
+        match float_metric(metric) {
+            Some(m) => self.k.block_many_f16(m, dim, queries, block, out),
+            None => self.many_hamming(dim, queries, block, rows, out),
         }
         Ok(())
     }

@@ -335,7 +335,7 @@ fn blocks_f32_f16_i8_binary() {
     }
 }
 
-/// Many queries against one block: equal, bit for bit, to one query at a time (on every tier,
+/// Many queries against one block (f32 and f16): equal, bit for bit, to one query at a time (on every tier,
 /// against the scalar backend), for query and row counts around every tile shape.
 #[test]
 fn blocks_many_queries() {
@@ -370,6 +370,15 @@ fn blocks_many_queries() {
                             }
                         }
                         assert_same_slice("distances_many_f32", &e, &d, &got, &want);
+                        let qh: Vec<f16> = qs.iter().map(|&x| f16::from_f32(x)).collect();
+                        let bh: Vec<f16> = blk.iter().map(|&x| f16::from_f32(x)).collect();
+                        e.distances_many_f16(m, dim, &qh, &bh, &mut got).unwrap();
+                        for (q, w) in qh.chunks_exact(dim).zip(want.chunks_exact_mut(rows.max(1))) {
+                            if rows > 0 {
+                                s.distances_f16(m, q, &bh, w).unwrap();
+                            }
+                        }
+                        assert_same_slice("distances_many_f16", &e, &d, &got, &want);
                     }
                 }
             }

@@ -62,6 +62,19 @@ fn length_and_shape_errors() {
         // No rows or no queries: nothing to write, and no error.
         many(2, &[1.0; 4], &[], &mut []).unwrap();
         many(2, &[], &[0.0; 6], &mut []).unwrap();
+        // The f16 form checks the same shape.
+        let h = [f16::ONE; 6];
+        assert!(matches!(
+            e.distances_many_f16(Metric::Cosine, 4, &h[..4], &h[..5], &mut out),
+            Err(Error::InvalidDimension { dim: 4, .. })
+        ));
+        assert_eq!(
+            e.distances_many_f16(Metric::Hamming, 2, &h[..4], &h, &mut out),
+            Err(Error::LengthMismatch {
+                expected: 6,
+                found: 2
+            })
+        );
     }
 }
 

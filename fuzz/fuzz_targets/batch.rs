@@ -3,8 +3,9 @@
 //! Also: each `out[r]` equals the pair distance of row `r` (the documented row-by-row identity), the
 //! free function equals the engines, and a block that is not `rows * dim` long gives
 //! `BlockShape { expected: rows * dim, found: block.len() }` on every backend with `out` untouched.
-//! And `distances_many_f32` (several queries against one block): every backend against scalar,
-//! each query's distances equal to `distances_f32` of that query, errors with `out` untouched.
+//! And `distances_many_f32` / `_f16` (several queries against one block): every backend against
+//! scalar, each query's distances equal to `distances_f32` / `_f16` of that query, errors with
+//! `out` untouched.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -81,8 +82,17 @@ fn check_batch<T: Copy>(
     }
 }
 
-/// Several `f32` queries against one block.
-fn check_many(inp: &mut Input) {
+type Many<T> = fn(&Engine, Metric, usize, &[T], &[T], &mut [f32]) -> Result<(), Error>;
+
+/// Several queries against one block (`f32` or `f16`, chosen by `make`).
+fn check_many<T: Copy>(
+    inp: &mut Input,
+    dtype: &str,
+    many: Many<T>,
+    single: Distances<T>,
+    make: fn(&mut Input, usize, Values) -> Vec<T>,
+    zero: T,
+) {
     let metric = Metric::ALL[inp.u8() as usize % 4];
     let dim = inp.len(130, 1024);
     let (nq, rows) = (inp.below(10), inp.below(20));
@@ -95,15 +105,15 @@ fn check_many(inp: &mut Input) {
     };
     let values = (inp.values(), inp.values());
     let offsets = (inp.u8() as usize % 16, inp.u8() as usize % 16);
-    let (q, oq) = at_offset(inp.f32s(nq * dim + extra_q, values.0), offsets.0, 0.0);
-    let (b, ob) = at_offset(inp.f32s(rows * dim + extra_b, values.1), offsets.1, 0.0);
+    let (q, oq) = at_offset(make(inp, nq * dim + extra_q, values.0), offsets.0, zero);
+    let (b, ob) = at_offset(make(inp, rows * dim + extra_b, values.1), offsets.1, zero);
     let (q, b) = (&q[oq..], &b[ob..]);
     let out_len = nq * rows + extra_out;
-    let case = (metric, dim, nq, rows, (extra_q, extra_b, extra_out), offsets, values);
-    let what = format!("distances_many_f32({})", metric.name());
+    let case = (dtype, metric, dim, nq, rows, (extra_q, extra_b, extra_out), offsets, values);
+    let what = format!("distances_many_{dtype}({})", metric.name());
     let (result, out) = all_agree(&what, &case, |e| {
         let mut out = vec![SENTINEL; out_len];
-        let r = e.distances_many_f32(metric, dim, q, b, &mut out);
+        let r = many(&e, metric, dim, q, b, &mut out);
         (r, out)
     });
     // The shape from the lengths (with dim = 1 a ragged buffer is still whole vectors).
@@ -118,7 +128,7 @@ fn check_many(inp: &mut Input) {
     let s = scalar();
     for (i, query) in q.chunks_exact(dim).enumerate() {
         let mut want = vec![0.0; rows];
-        s.distances_f32(metric, query, b, &mut want).expect("whole rows");
+        single(&s, metric, query, b, &mut want).expect("whole rows");
         let got = out[i * rows..(i + 1) * rows].to_vec();
         check(&format!("{what} query {i}"), Tier::SCALAR, &case, &got, &want);
     }
@@ -128,7 +138,13 @@ fuzz_target!(|data: &[u8]| {
     let mut inp = Input::new(data);
     let dtype = inp.u8() % 5;
     if dtype == 4 {
-        check_many(&mut inp);
+        if inp.u8() & 1 == 0 {
+            let make: fn(&mut Input, usize, Values) -> Vec<f32> = |i, n, v| i.f32s(n, v);
+            check_many(&mut inp, "f32", Engine::distances_many_f32, Engine::distances_f32, make, 0.0);
+        } else {
+            let make: fn(&mut Input, usize, Values) -> Vec<f16> = |i, n, v| i.f16s(n, v);
+            check_many(&mut inp, "f16", Engine::distances_many_f16, Engine::distances_f16, make, f16::ZERO);
+        }
         return;
     }
     let metric = Metric::ALL[inp.u8() as usize % 4];

@@ -103,6 +103,8 @@ kernels! {
     /// Final distances of many `f32` queries (rows of `dim > 0`) against a row-major block:
     /// `out[q * rows + r]` (`out.len()` = queries x rows).
     fn block_many_f32(metric: FloatMetric, dim: usize, qs: &[f32], block: &[f32], out: &mut [f32]);
+    /// [`Kernels::block_many_f32`] for `f16` queries and rows.
+    fn block_many_f16(metric: FloatMetric, dim: usize, qs: &[f16], block: &[f16], out: &mut [f32]);
     /// Final distances of an `f16` query against a row-major block.
     fn block_f16(metric: FloatMetric, q: &[f16], block: &[f16], out: &mut [f32]);
     /// Final distances of an `f32` query against a row-major `f16` block (rows widened exactly).

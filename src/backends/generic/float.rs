@@ -353,31 +353,36 @@ pub(crate) unsafe fn block<V: F32x, const RP: usize, const RC: usize, Q, B>(
 /// each query register `R` rows. Queries are the outer loop, so a tile's queries stay in the
 /// first-level cache while the rows stream past. Cosine computes each query's `a.a` once and
 /// keeps two sums per (query, row), as [`block_rows`] does. The last queries (fewer than `QT`) go
-/// through [`block_rows`]; the last rows of a tile (fewer than `R`) through one-row tiles.
+/// through [`block_rows`]; the last rows of a tile (fewer than `R`) through one-row tiles. `MR`
+/// is what each (query, row) keeps: `M` itself, or [`CosRows`] for cosine (a type parameter, so
+/// that no tile of the other kind is instantiated: its passes could exceed the fold's limit).
 ///
 /// # Safety
 /// `V`'s features are enabled; `dim > 0`, `qs` and `rows` hold whole rows of `dim`, and
 /// `out.len()` is the number of queries times the number of rows.
 #[inline(always)]
-pub(crate) unsafe fn block_many<V, M, const QT: usize, const R: usize>(
+pub(crate) unsafe fn block_many<'a, V, M, MR, const QT: usize, const R: usize, T>(
     dim: usize,
-    qs: &[f32],
-    rows: &[f32],
+    qs: &'a [T],
+    rows: &'a [T],
     out: &mut [f32],
 ) where
     V: F32x,
     M: MetricKind,
+    MR: MetricKind,
+    &'a [T]: SimdOperand<V>,
 {
     let n = rows.len() / dim;
     if n == 0 {
         return;
     }
     let cos = M::SUMS == 3;
+    const { assert!(M::METRIC as u8 == MR::METRIC as u8 && (M::SUMS == 3) == (MR::SUMS == 3)) };
     let row = |r: usize| &rows[r * dim..(r + 1) * dim];
     let mut groups = qs.chunks_exact(QT * dim);
     let mut outs = out.chunks_exact_mut(QT * n);
     for (g, o) in (&mut groups).zip(&mut outs) {
-        let q: [&[f32]; QT] = core::array::from_fn(|i| &g[i * dim..(i + 1) * dim]);
+        let q: [&[T]; QT] = core::array::from_fn(|i| &g[i * dim..(i + 1) * dim]);
         let qq = q.map(|q| {
             if cos {
                 // SAFETY: forwarded from the caller; the query has `dim` elements.
@@ -392,15 +397,9 @@ pub(crate) unsafe fn block_many<V, M, const QT: usize, const R: usize>(
         };
         let mut r = 0;
         while r + R <= n {
-            let b: [&[f32]; R] = core::array::from_fn(|j| row(r + j));
+            let b: [&[T]; R] = core::array::from_fn(|j| row(r + j));
             // SAFETY: forwarded from the caller; every query and row has `dim` elements.
-            let s = unsafe {
-                if cos {
-                    fold_tile::<V, CosRows, QT, R, _, _>(CosRows, &q, &b)
-                } else {
-                    fold_tile::<V, M, QT, R, _, _>(M::default(), &q, &b)
-                }
-            };
+            let s = unsafe { fold_tile::<V, MR, QT, R, _, _>(MR::default(), &q, &b) };
             for (i, s) in s.into_iter().enumerate() {
                 for (j, s) in s.into_iter().enumerate() {
                     put(r + j, i, s);
@@ -410,13 +409,7 @@ pub(crate) unsafe fn block_many<V, M, const QT: usize, const R: usize>(
         }
         while r < n {
             // SAFETY: forwarded from the caller; every query and row has `dim` elements.
-            let s = unsafe {
-                if cos {
-                    fold_tile::<V, CosRows, QT, 1, _, _>(CosRows, &q, &[row(r)])
-                } else {
-                    fold_tile::<V, M, QT, 1, _, _>(M::default(), &q, &[row(r)])
-                }
-            };
+            let s = unsafe { fold_tile::<V, MR, QT, 1, _, _>(MR::default(), &q, &[row(r)]) };
             for (i, s) in s.into_iter().enumerate() {
                 put(r, i, s[0]);
             }
@@ -436,19 +429,22 @@ pub(crate) unsafe fn block_many<V, M, const QT: usize, const R: usize>(
 /// # Safety
 /// As [`block_many`].
 #[inline(always)]
-pub(crate) unsafe fn many<V: F32x, const QT: usize, const R: usize, const CQT: usize, const CR: usize>(
+pub(crate) unsafe fn many<'a, V, const QT: usize, const R: usize, const CQT: usize, const CR: usize, T>(
     metric: FloatMetric,
     dim: usize,
-    qs: &[f32],
-    rows: &[f32],
+    qs: &'a [T],
+    rows: &'a [T],
     out: &mut [f32],
-) {
+) where
+    V: F32x,
+    &'a [T]: SimdOperand<V>,
+{
     // SAFETY: forwarded from the caller.
     unsafe {
         match metric {
-            FloatMetric::L2 => block_many::<V, L2, QT, R>(dim, qs, rows, out),
-            FloatMetric::Ip => block_many::<V, Ip, QT, R>(dim, qs, rows, out),
-            FloatMetric::Cos => block_many::<V, Cos, CQT, CR>(dim, qs, rows, out),
+            FloatMetric::L2 => block_many::<V, L2, L2, QT, R, T>(dim, qs, rows, out),
+            FloatMetric::Ip => block_many::<V, Ip, Ip, QT, R, T>(dim, qs, rows, out),
+            FloatMetric::Cos => block_many::<V, Cos, CosRows, CQT, CR, T>(dim, qs, rows, out),
         }
     }
 }

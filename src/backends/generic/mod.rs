@@ -86,7 +86,12 @@ macro_rules! float_entries {
         #[target_feature(enable = $features)]
         fn block_many_f32(m: FloatMetric, dim: usize, qs: &[f32], b: &[f32], out: &mut [f32]) {
             // SAFETY: features and arguments, see the module docs.
-            unsafe { g::many::<$v, $mq, $mr, $cq, $cr>(m, dim, qs, b, out) }
+            unsafe { g::many::<$v, $mq, $mr, $cq, $cr, f32>(m, dim, qs, b, out) }
+        }
+        #[target_feature(enable = $features)]
+        fn block_many_f16(m: FloatMetric, dim: usize, qs: &[f16], b: &[f16], out: &mut [f32]) {
+            // SAFETY: features and arguments, see the module docs.
+            unsafe { g::many::<$v, $mq, $mr, $cq, $cr, f16>(m, dim, qs, b, out) }
         }
         #[target_feature(enable = $features)]
         fn block_f16(m: FloatMetric, q: &[f16], b: &[f16], out: &mut [f32]) {
@@ -161,6 +166,7 @@ macro_rules! float_entries {
         pub(crate) const fn install_blocks(k: &mut Kernels) {
             k.block_f32 = block_f32;
             k.block_many_f32 = block_many_f32;
+            k.block_many_f16 = block_many_f16;
             k.block_f16 = block_f16;
             k.block_f32_f16 = block_f32_f16;
             k.sq8_block_f32 = sq8_block_f32;

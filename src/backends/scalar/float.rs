@@ -149,6 +149,17 @@ pub(crate) fn block_f32(metric: FloatMetric, q: &[f32], b: &[f32], out: &mut [f3
     rows(metric, q, b.chunks_exact(q.len().max(1)), out)
 }
 
+/// Every query against the block, one query at a time (`out[q * rows + r]`).
+fn many<T>(dim: usize, qs: &[T], b: &[T], out: &mut [f32], block: impl Fn(&[T], &[T], &mut [f32])) {
+    let n = b.len() / dim;
+    if n == 0 {
+        return;
+    }
+    for (q, o) in qs.chunks_exact(dim).zip(out.chunks_exact_mut(n)) {
+        block(q, b, o);
+    }
+}
+
 pub(crate) fn block_many_f32(
     metric: FloatMetric,
     dim: usize,
@@ -156,13 +167,17 @@ pub(crate) fn block_many_f32(
     b: &[f32],
     out: &mut [f32],
 ) {
-    let n = b.len() / dim;
-    if n == 0 {
-        return;
-    }
-    for (q, o) in qs.chunks_exact(dim).zip(out.chunks_exact_mut(n)) {
-        block_f32(metric, q, b, o);
-    }
+    many(dim, qs, b, out, |q, b, o| block_f32(metric, q, b, o))
+}
+
+pub(crate) fn block_many_f16(
+    metric: FloatMetric,
+    dim: usize,
+    qs: &[f16],
+    b: &[f16],
+    out: &mut [f32],
+) {
+    many(dim, qs, b, out, |q, b, o| block_f16(metric, q, b, o))
 }
 
 pub(crate) fn block_f16(metric: FloatMetric, q: &[f16], b: &[f16], out: &mut [f32]) {

@@ -15,8 +15,8 @@ mod topk;
 
 pub(crate) use crc32c::update as crc32c_update;
 pub(crate) use float::{
-    block_f16, block_f32, block_f32_f16, block_many_f32, cos_f16, cos_f32, dot_f16, dot_f32,
-    f16_to_f32, f32_to_f16, l2_f16, l2_f32, sq8_block_f16, sq8_block_f32, sq8_dist_f16,
+    block_f16, block_f32, block_f32_f16, block_many_f16, block_many_f32, cos_f16, cos_f32, dot_f16,
+    dot_f32, f16_to_f32, f32_to_f16, l2_f16, l2_f32, sq8_block_f16, sq8_block_f32, sq8_dist_f16,
     sq8_dist_f32,
 };
 pub(crate) use int::{block_hamming, block_i8, cos_i8, dot_i8, hamming, l2_i8};
