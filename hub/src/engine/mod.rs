@@ -6,6 +6,137 @@
 #[cfg(not(any(feature = "wasmtime", feature = "wasmi")))]
 compile_error!("rvf-hub needs an engine: enable the feature `wasmtime` (default) or `wasmi`");
 
+/// The parts of an engine's implementation that read the same on wasmtime and wasmi (their APIs
+/// agree on stores, limits, memories and functions): the compiled module, the tile instance and
+/// the two traits' methods. `$engine` is the engine crate; the including module supplies
+/// `instance(store, module)` (instantiation), `signature(func_type)` (parameter and result
+/// types) and `fault(error)` (a call's error as a fault), where the engines differ.
+macro_rules! engine_tile {
+    ($engine:ident) => {
+        use ::$engine::{
+            Func, Memory, Store, StoreLimits, StoreLimitsBuilder, TypedFunc, Val, ValType,
+        };
+        use rvf_kernels::tile_abi::MEMORY_BYTES;
+        use std::sync::Arc;
+
+        use $crate::engine::{
+            Arg, ArgType, FuncId, Instance, Module, Shape, check_shape, check_signature,
+        };
+        use $crate::error::HubError;
+        use $crate::fault::Fault;
+
+        #[derive(Debug)]
+        struct Compiled {
+            module: ::$engine::Module,
+        }
+
+        fn checked(module: ::$engine::Module, shape: Shape) -> Result<Arc<dyn Module>, HubError> {
+            check_shape(&shape)?;
+            Ok(Arc::new(Compiled { module }))
+        }
+
+        /// An export: the message entry's `() -> i32` typed (the hot path), anything else
+        /// generic with its number of results.
+        enum Export {
+            Message(TypedFunc<(), i32>),
+            Any(Func, usize),
+        }
+
+        struct Tile {
+            store: Store<StoreLimits>,
+            memory: Memory,
+            instance: ::$engine::Instance,
+            funcs: Vec<Export>,
+        }
+
+        impl Module for Compiled {
+            fn instantiate(&self) -> Result<Box<dyn Instance>, HubError> {
+                let limits = StoreLimitsBuilder::new()
+                    .memory_size(MEMORY_BYTES as usize)
+                    .memories(1)
+                    .tables(1)
+                    .instances(1)
+                    .build();
+                let mut store = Store::new(self.module.engine(), limits);
+                store.limiter(|l| l);
+                let instance = instance(&mut store, &self.module).map_err(|_| {
+                    HubError::Module("the module does not instantiate without imports")
+                })?;
+                let memory = instance
+                    .get_memory(&mut store, "memory")
+                    .ok_or(HubError::Module("no exported memory"))?;
+                if memory.data_size(&store) < MEMORY_BYTES as usize {
+                    return Err(HubError::Module("memory smaller than the 2-page map"));
+                }
+                Ok(Box::new(Tile {
+                    store,
+                    memory,
+                    instance,
+                    funcs: Vec::new(),
+                }))
+            }
+        }
+
+        fn arg_type(v: &ValType) -> Option<ArgType> {
+            match v {
+                ValType::I32 => Some(ArgType::I32),
+                ValType::I64 => Some(ArgType::I64),
+                _ => None,
+            }
+        }
+
+        impl Instance for Tile {
+            fn memory(&self) -> &[u8] {
+                self.memory.data(&self.store)
+            }
+
+            fn memory_mut(&mut self) -> &mut [u8] {
+                self.memory.data_mut(&mut self.store)
+            }
+
+            fn func(&mut self, name: &str, params: &[ArgType], results: usize) -> Option<FuncId> {
+                let f = self.instance.get_func(&mut self.store, name)?;
+                let (ps, rs) = signature(&f.ty(&self.store));
+                let message = check_signature(ps.into_iter(), rs.into_iter(), params, results)?;
+                let e = if message {
+                    Export::Message(f.typed(&self.store).ok()?)
+                } else {
+                    Export::Any(f, results)
+                };
+                self.funcs.push(e);
+                Some(FuncId(self.funcs.len() - 1))
+            }
+
+            fn call(&mut self, f: FuncId, args: &[Arg], fuel: u64) -> Result<i64, Fault> {
+                self.store.set_fuel(fuel).map_err(|_| Fault::OutOfFuel)?;
+                let r = match self.funcs.get(f.0).ok_or(Fault::Trap)? {
+                    Export::Message(t) if args.is_empty() => {
+                        t.call(&mut self.store, ()).map(i64::from)
+                    }
+                    Export::Message(_) => return Err(Fault::Trap),
+                    Export::Any(func, n) => {
+                        let vals: Vec<Val> = args
+                            .iter()
+                            .map(|a| match *a {
+                                Arg::I32(x) => Val::I32(x),
+                                Arg::I64(x) => Val::I64(x),
+                            })
+                            .collect();
+                        let mut out = [Val::I32(0)];
+                        func.call(&mut self.store, &vals, &mut out[..*n])
+                            .map(|()| match out[0] {
+                                Val::I64(x) if *n == 1 => x,
+                                Val::I32(x) if *n == 1 => i64::from(x),
+                                _ => 0,
+                            })
+                    }
+                };
+                r.map_err(|e| fault(&e))
+            }
+        }
+    };
+}
+
 #[cfg(feature = "wasmi")]
 mod wasmi;
 #[cfg(feature = "wasmtime")]
