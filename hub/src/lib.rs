@@ -374,6 +374,8 @@ impl Hub {
                 }
                 Err(f) => {
                     work[t].fault = Some(f);
+                    // Already set by the tile, unless its thread panicked.
+                    self.tiles[t].fault.get_or_insert(f);
                     failed.push((t, f, bl));
                 }
             }
