@@ -370,6 +370,34 @@ fn modules_that_import_or_ask_for_more_memory_are_refused_at_load() {
 }
 
 #[test]
+fn late_answers_are_timeouts_and_the_host_takes_over() {
+    let (name, set, _) = sets().remove(1);
+    let q = query(name, 14);
+    let want = bits(&native_search(&set, &q, Metric::Cosine, 10).unwrap());
+    for &engine in engines() {
+        // A zero wall-time budget: every answer is late.
+        let cfg = HubConfig {
+            engine,
+            tiles: 2,
+            time_per_message: std::time::Duration::ZERO,
+            ..HubConfig::default()
+        };
+        let mut h = Hub::new(TILE_WASM, cfg).unwrap();
+        let got = h.search(&set, &q, Metric::Cosine, 10).unwrap();
+        assert_eq!(bits(&got.neighbors), want, "{engine}");
+        assert_eq!(
+            (h.tile_fault(0), h.tile_fault(1)),
+            (Some(Fault::Timeout), Some(Fault::Timeout))
+        );
+        assert!(got.reassigned.iter().all(|r| r.to == Worker::Host));
+        assert_eq!(
+            got.host_blocks,
+            got.reassigned.iter().map(|r| r.blocks).sum::<usize>()
+        );
+    }
+}
+
+#[test]
 fn all_tiles_faulted_falls_back_to_host() {
     for &e in engines() {
         all_tiles_faulted(e);
