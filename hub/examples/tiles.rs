@@ -7,7 +7,6 @@
 //! less than two cores, and the scaling column then says more about the machine than the hub).
 //!
 //!     cargo run --release -p rvf-hub --example tiles
-//!     cargo run --release -p rvf-hub --features wasmi --example tiles   # both engines
 
 use std::time::{Duration, Instant};
 

@@ -2,9 +2,9 @@
 //! searches vector sets on them (see docs/hub.md). The tile binary is committed with this crate
 //! ([`TILE_WASM`]); the messages are the tile ABI's (`rvf_kernels::tile_abi`).
 //!
-//! * Engines ([`EngineKind`]): wasmtime (cargo feature `wasmtime`, the default) compiles the tile
-//!   to native code, SIMD128 included; wasmi (feature `wasmi`) interprets it, for targets where
-//!   code generation at run time is not allowed. Both run behind one engine-neutral interface
+//! * Engines ([`EngineKind`]): wasmtime (cargo feature `wasmtime`, the default engine) compiles
+//!   the tile to native code, SIMD128 included; wasmi (feature `wasmi`) interprets it, for
+//!   targets where code generation at run time is not allowed. Both features are on by default. Both run behind one engine-neutral interface
 //!   with the same fault model, and give the same answers bit for bit.
 //! * Threads: the tiles of a search run on the hub's thread pool ([`HubConfig::threads`], one
 //!   thread per core by default), each tile working through its own queue of blocks; the tiles'

@@ -4,7 +4,9 @@
 //! behind its cargo feature); the rest of the hub sees only these two traits.
 
 #[cfg(not(any(feature = "wasmtime", feature = "wasmi")))]
-compile_error!("rvf-hub needs an engine: enable the feature `wasmtime` (default) or `wasmi`");
+compile_error!(
+    "rvf-hub needs an engine: enable the feature `wasmtime` or `wasmi` (both are default features)"
+);
 
 /// The parts of an engine's implementation that read the same on wasmtime and wasmi (their APIs
 /// agree on stores, limits, memories and functions): the compiled module, the tile instance and
@@ -163,7 +165,7 @@ use crate::fault::Fault;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EngineKind {
-    /// wasmtime (feature `wasmtime`, the default): compiles the module to native code with
+    /// wasmtime (feature `wasmtime`, the default engine): compiles the module to native code with
     /// Cranelift, SIMD128 as native vector instructions.
     Wasmtime,
     /// wasmi (feature `wasmi`): an interpreter, for targets where generating code at run time is
