@@ -4,13 +4,18 @@ use core::fmt;
 
 use rvf_kernels::{Error, Metric};
 
+use crate::engine::EngineKind;
+
 /// Errors of the hub API. Tile misbehaviour is never an error (it is a [`Fault`](crate::Fault), handled by
 /// reassignment); these are invalid arguments and modules.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum HubError {
-    /// The wasm module failed to validate, instantiate, or lacks the tile exports.
+    /// The wasm module failed to validate or instantiate, lacks the tile exports, imports
+    /// anything, or declares a memory other than the tile's 2 pages.
     Module(&'static str),
+    /// This build does not have the engine (its cargo feature is off).
+    EngineUnavailable(EngineKind),
     /// A hub needs at least one tile.
     NoTiles,
     /// No tile with this index.
@@ -43,6 +48,12 @@ impl fmt::Display for HubError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             HubError::Module(why) => write!(f, "tile module: {why}"),
+            HubError::EngineUnavailable(e) => {
+                write!(
+                    f,
+                    "the {e} engine is not in this build (cargo feature `{e}`)"
+                )
+            }
             HubError::NoTiles => f.write_str("a hub needs at least one tile"),
             HubError::TileIndex(i) => write!(f, "no tile {i}"),
             HubError::K(k) => write!(f, "k = {k} is not in 1..=16 (the tile's top-K bound)"),

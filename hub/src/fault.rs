@@ -43,4 +43,11 @@ pub enum InjectFault {
     },
     /// From now on every call of this tile gets only this much fuel (fuel exhaustion).
     FuelLimit(u64),
+    /// Kills the tile in the middle of its work: after its `n`-th next message (0 = the next
+    /// one) every call gets no fuel at all, so the engine stops it at its first instruction
+    /// ([`Fault::OutOfFuel`]).
+    StopAfter {
+        /// Messages to let through first.
+        after: u32,
+    },
 }

@@ -1,6 +1,14 @@
-//! The hub: runs an array of `rvf-tile.wasm` tiles (docs/tile.md) as isolated wasmi instances and
+//! The hub: runs an array of `rvf-tile.wasm` tiles (docs/tile.md) as isolated wasm instances and
 //! searches vector sets on them (see docs/hub.md). The tile binary is committed with this crate
 //! ([`TILE_WASM`]); the messages are the tile ABI's (`rvf_kernels::tile_abi`).
+//!
+//! * Engines ([`EngineKind`]): wasmtime (cargo feature `wasmtime`, the default engine) compiles
+//!   the tile to native code, SIMD128 included; wasmi (feature `wasmi`) interprets it, for
+//!   targets where code generation at run time is not allowed. Both features are on by default. Both run behind one engine-neutral interface
+//!   with the same fault model, and give the same answers bit for bit.
+//! * Threads: the tiles of a search run on the hub's thread pool ([`HubConfig::threads`], one
+//!   thread per core by default), each tile working through its own queue of blocks; the tiles'
+//!   lists are merged in tile order, so the answer never depends on timing.
 //!
 //! * Push mode ([`Hub::search`]): the set is split into blocks that fit a tile's 32 KB BLOCK
 //!   region, each tile scans its share with the query and keeps a top-K, the hub merges the
@@ -10,7 +18,8 @@
 //!   the native kernels ([`native_greedy`]).
 //! * Faults: a tile that traps, runs out of fuel or time, or answers with a malformed or
 //!   unexpected message is marked faulted; its work goes to another tile or to the native
-//!   kernels, so results do not change. [`Hub::restart_tile`] gives it a fresh instance.
+//!   kernels, so results do not change. [`Hub::restart_tile`] gives it a fresh instance. A module
+//!   that imports anything or declares more memory than the tile's 2 pages is refused at load.
 //!
 //! ```
 //! use rvf_hub::{Hub, HubConfig, TILE_WASM, VectorSet};
@@ -23,6 +32,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod engine;
 mod error;
 mod fault;
 mod graph;
@@ -33,12 +43,13 @@ mod tile;
 mod vectors;
 
 use core::ops::Range;
+use std::sync::Arc;
 use std::time::Duration;
 
-use wasmi::{Config, Engine as WasmEngine, Module};
-
+use rayon::prelude::*;
 use rvf_kernels::{Metric, Neighbor, TopK, f16};
 
+pub use engine::EngineKind;
 pub use error::HubError;
 pub use fault::{Fault, InjectFault};
 pub use graph::Graph;
@@ -53,27 +64,39 @@ use tile::Tile;
 pub const TILE_WASM: &[u8] = include_bytes!("../rvf-tile.wasm");
 
 /// Hub settings.
+///
+/// ```
+/// use rvf_hub::{EngineKind, HubConfig};
+/// let cfg = HubConfig { tiles: 16, threads: 2, ..HubConfig::default() };
+/// assert_eq!(cfg.engine, EngineKind::default());
+/// ```
 #[derive(Debug, Clone)]
 pub struct HubConfig {
-    /// Number of tiles (wasmi instances).
+    /// The engine that runs the tiles (default: [`EngineKind::default`], wasmtime where built).
+    pub engine: EngineKind,
+    /// Number of tiles (instances).
     pub tiles: usize,
-    /// Fuel for one message (wasmi fuel, about one unit per instruction). A 32 KB block's
-    /// distances take well under the default; a tile that never answers is stopped here.
+    /// Fuel for one message (about one unit per wasm instruction on both engines). A 32 KB
+    /// block's distances take well under the default; a tile that never answers is stopped
+    /// here.
     pub fuel_per_message: u64,
     /// Wall time one message may take; a slower answer marks the tile faulted (checked when the
     /// call returns: the fuel budget is what stops a call).
     pub time_per_message: Duration,
-    /// Run the tiles' jobs on one thread each (`false`: one after another on the caller's thread).
-    pub threads: bool,
+    /// Threads the tiles run on: `0` (the default) one per core
+    /// (`std::thread::available_parallelism`), `1` the caller's thread only. A search uses at
+    /// most one thread per tile that has work.
+    pub threads: usize,
 }
 
 impl Default for HubConfig {
     fn default() -> HubConfig {
         HubConfig {
+            engine: EngineKind::default(),
             tiles: 4,
             fuel_per_message: 50_000_000,
             time_per_message: Duration::from_secs(2),
-            threads: true,
+            threads: 0,
         }
     }
 }
@@ -141,12 +164,14 @@ pub struct Walk {
     pub faults: Vec<(usize, Fault)>,
 }
 
-/// An array of tiles.
+/// An array of tiles on one engine, with the threads they run on.
 #[derive(Debug)]
 pub struct Hub {
-    module: Module,
+    module: Arc<dyn engine::Module>,
     cfg: HubConfig,
     tiles: Vec<Tile>,
+    /// The tiles' threads (`None`: the caller's thread only).
+    pool: Option<rayon::ThreadPool>,
 }
 
 fn check_k(k: usize) -> Result<(), HubError> {
@@ -157,22 +182,71 @@ fn check_k(k: usize) -> Result<(), HubError> {
 }
 
 impl Hub {
-    /// Compiles `wasm` (the bytes of `rvf-tile.wasm`) once and starts `cfg.tiles` instances.
+    /// Compiles `wasm` (the bytes of `rvf-tile.wasm`) once on `cfg.engine` and starts
+    /// `cfg.tiles` instances and the hub's threads. If the threads cannot be started the tiles
+    /// run on the caller's thread.
     ///
     /// # Errors
     ///
     /// * [`HubError::NoTiles`] if `cfg.tiles == 0`;
-    /// * [`HubError::Module`] if `wasm` does not validate, does not instantiate without imports,
-    ///   or lacks the tile's `memory` (at least 2 pages) or `rvf_message` export.
+    /// * [`HubError::EngineUnavailable`] if this build lacks `cfg.engine`;
+    /// * [`HubError::Module`] if `wasm` does not validate, imports anything, declares a memory
+    ///   other than the tile's 2 pages (minimum and maximum), or lacks the tile's `memory` or
+    ///   `rvf_message() -> i32` export.
+    ///
+    /// ```
+    /// use rvf_hub::{Hub, HubConfig, HubError, TILE_WASM};
+    /// // A module with a 3-page memory is refused at load, on every engine.
+    /// let big = [
+    ///     &b"\0asm"[..], &[1, 0, 0, 0],
+    ///     &[5, 4, 1, 1, 3, 3], // memory: min 3, max 3 pages
+    ///     &[7, 10, 1, 6], b"memory", &[2, 0], // export "memory"
+    /// ].concat();
+    /// for &engine in rvf_hub::EngineKind::available() {
+    ///     let cfg = HubConfig { engine, ..HubConfig::default() };
+    ///     assert!(matches!(Hub::new(&big, cfg.clone()), Err(HubError::Module(_))));
+    ///     assert_eq!(Hub::new(TILE_WASM, cfg)?.tiles(), 4);
+    /// }
+    /// # Ok::<(), HubError>(())
+    /// ```
     pub fn new(wasm: &[u8], cfg: HubConfig) -> Result<Hub, HubError> {
         if cfg.tiles == 0 {
             return Err(HubError::NoTiles);
         }
-        let module = compile(wasm)?;
+        let module = engine::compile(cfg.engine, wasm)?;
         let tiles = (0..cfg.tiles)
-            .map(|_| Tile::new(&module, cfg.fuel_per_message, cfg.time_per_message))
+            .map(|_| Tile::new(&*module, cfg.fuel_per_message, cfg.time_per_message))
             .collect::<Result<_, _>>()?;
-        Ok(Hub { module, cfg, tiles })
+        let threads = match cfg.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+        .min(cfg.tiles);
+        let pool = (threads > 1)
+            .then(|| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .thread_name(|i| format!("rvf-hub-{i}"))
+                    .build()
+                    .ok()
+            })
+            .flatten();
+        Ok(Hub {
+            module,
+            cfg,
+            tiles,
+            pool,
+        })
+    }
+
+    /// The engine the tiles run on.
+    pub fn engine(&self) -> EngineKind {
+        self.cfg.engine
+    }
+
+    /// Threads the tiles run on (1: the caller's thread).
+    pub fn threads(&self) -> usize {
+        self.pool.as_ref().map_or(1, |p| p.current_num_threads())
     }
 
     /// Number of tiles.
@@ -199,7 +273,7 @@ impl Hub {
     /// * [`HubError::Module`] if the hub's module no longer instantiates (it did in [`Hub::new`]).
     pub fn restart_tile(&mut self, i: usize) -> Result<(), HubError> {
         let t = Tile::new(
-            &self.module,
+            &*self.module,
             self.cfg.fuel_per_message,
             self.cfg.time_per_message,
         )?;
@@ -212,13 +286,12 @@ impl Hub {
     ///
     /// # Errors
     ///
-    /// * [`HubError::Module`] if `wasm` does not validate, does not instantiate without imports,
-    ///   or lacks the tile's `memory` (at least 2 pages) or `rvf_message` export;
+    /// * [`HubError::Module`] as in [`Hub::new`] (imports, memory, exports);
     /// * [`HubError::TileIndex`] if there is no tile `i`.
     pub fn load_tile_module(&mut self, i: usize, wasm: &[u8]) -> Result<(), HubError> {
-        let module = compile(wasm)?;
+        let module = engine::compile(self.cfg.engine, wasm)?;
         let t = Tile::new(
-            &module,
+            &*module,
             self.cfg.fuel_per_message,
             self.cfg.time_per_message,
         )?;
@@ -301,6 +374,8 @@ impl Hub {
                 }
                 Err(f) => {
                     work[t].fault = Some(f);
+                    // Already set by the tile, unless its thread panicked.
+                    self.tiles[t].fault.get_or_insert(f);
                     failed.push((t, f, bl));
                 }
             }
@@ -354,6 +429,43 @@ impl Hub {
         })
     }
 
+    /// Push-mode searches of a batch of queries, one after another (each on every healthy
+    /// tile); equal to [`Hub::search`] of each query in turn. A tile that faults in the middle
+    /// of the batch gets no more work in it; its work is reassigned as in [`Hub::search`].
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Hub::search`], for the first query that has one (the searches before it are
+    /// lost with the batch).
+    ///
+    /// ```
+    /// use rvf_hub::{Hub, HubConfig, TILE_WASM, VectorSet, native_search};
+    /// use rvf_kernels::{Metric, f16};
+    /// let mut hub = Hub::new(TILE_WASM, HubConfig { tiles: 2, ..HubConfig::default() })?;
+    /// let set = VectorSet::f32(4, (0..4000).map(|i| (i % 89) as f32).collect())?;
+    /// let queries: Vec<Vec<f16>> =
+    ///     (0..3).map(|q| (0..4).map(|i| f16::from_f32((q * 7 + i) as f32)).collect()).collect();
+    /// let found = hub.search_batch(&set, &queries, Metric::Cosine, 5)?;
+    /// for (f, q) in found.iter().zip(&queries) {
+    ///     assert_eq!(f.neighbors, native_search(&set, q, Metric::Cosine, 5)?);
+    /// }
+    /// # Ok::<(), rvf_hub::HubError>(())
+    /// ```
+    pub fn search_batch<Q: AsRef<[f16]>>(
+        &mut self,
+        set: &VectorSet,
+        queries: &[Q],
+        metric: Metric,
+        k: usize,
+    ) -> Result<Vec<Search>, HubError> {
+        queries
+            .iter()
+            .map(|q| self.search(set, q.as_ref(), metric, k))
+            .collect()
+    }
+
+    /// Runs each job (a tile and its queue of blocks) on the hub's threads; the results come
+    /// back in job order, whatever order the jobs finished in.
     fn run_jobs(
         &mut self,
         jobs: &[(usize, Vec<Range<usize>>)],
@@ -369,25 +481,22 @@ impl Hub {
                 mine.push((tile, bl));
             }
         }
-        if !self.cfg.threads || mine.len() < 2 {
-            return mine
-                .into_iter()
-                .map(|(tile, bl)| push::run_job(tile, set, query, metric, k, bl))
-                .collect();
+        let run = |(tile, bl): (&mut Tile, &[Range<usize>])| {
+            // A panic in the hub's own code for one tile (not expected) faults that tile only.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                push::run_job(tile, set, query, metric, k, bl)
+            }))
+            .unwrap_or(Err(Fault::Unexpected("tile thread panicked")))
+        };
+        match &self.pool {
+            Some(pool) if mine.len() > 1 => pool.install(|| {
+                mine.into_par_iter()
+                    .with_max_len(1)
+                    .map(run)
+                    .collect::<Vec<_>>()
+            }),
+            _ => mine.into_iter().map(run).collect(),
         }
-        std::thread::scope(|s| {
-            let handles: Vec<_> = mine
-                .into_iter()
-                .map(|(tile, bl)| s.spawn(move || push::run_job(tile, set, query, metric, k, bl)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or(Err(Fault::Unexpected("tile thread panicked")))
-                })
-                .collect()
-        })
     }
 
     /// Pull-mode greedy descent of `query` over `graph` (whose nodes are the rows of `set`) with
@@ -443,14 +552,6 @@ impl Hub {
             faults,
         })
     }
-}
-
-fn compile(wasm: &[u8]) -> Result<Module, HubError> {
-    let mut c = Config::default();
-    c.wasm_simd(true);
-    c.consume_fuel(true);
-    let engine = WasmEngine::new(&c);
-    Module::new(&engine, wasm).map_err(|_| HubError::Module("the module does not validate"))
 }
 
 fn host_scan(

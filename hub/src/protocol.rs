@@ -12,6 +12,8 @@ pub use abi::msg::{
 
 /// The message I/O buffer (header + payload).
 pub const MSG: u32 = abi::MSG.start;
+/// Bytes of a message header.
+pub const HEADER_BYTES: usize = abi::HEADER_BYTES;
 /// Largest payload of one message.
 pub const MAX_PAYLOAD: usize = abi::MAX_PAYLOAD as usize;
 /// Largest data part of one LOAD_BLOCK message.
@@ -44,15 +46,15 @@ pub enum Reply {
     Error(i32, u32),
 }
 
-/// Encodes a message (header + payload) for the I/O buffer.
-pub fn encode(msg_type: u16, msg_id: u32, payload: &[u8]) -> Vec<u8> {
-    debug_assert!(payload.len() <= MAX_PAYLOAD);
-    let h = Header {
+/// The header of a message of `len` payload bytes.
+pub fn header(msg_type: u16, msg_id: u32, len: usize) -> [u8; HEADER_BYTES] {
+    debug_assert!(len <= MAX_PAYLOAD);
+    Header {
         msg_type,
-        msg_length: payload.len() as u16,
+        msg_length: len as u16,
         msg_id,
-    };
-    [&h.encode()[..], payload].concat()
+    }
+    .encode()
 }
 
 /// Decodes the reply in `buf` (the whole 2 KB I/O buffer) to a message with id `msg_id`; `ret`
@@ -91,16 +93,17 @@ pub fn decode(buf: &[u8], msg_id: u32, ret: i32) -> Result<Reply, Fault> {
     )
 }
 
-/// LOAD_BLOCK payload: header and data (the block, if `count > 0`, starts at BLOCK's start).
-pub fn load_block(offset: u32, count: u32, dtype: u32, first_id: u64, data: &[u8]) -> Vec<u8> {
-    let h = LoadBlock {
+/// The LOAD_BLOCK payload's header; its data follows it in the message (the block, if
+/// `count > 0`, starts at BLOCK's start).
+pub fn load_block(offset: u32, count: u32, dtype: u32, first_id: u64) -> [u8; LoadBlock::BYTES] {
+    LoadBlock {
         offset,
         count,
         block_offset: 0,
         dtype,
         first_id,
-    };
-    [&h.encode()[..], data].concat()
+    }
+    .encode()
 }
 
 /// LOAD_NEIGHBORS payload.

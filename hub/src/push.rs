@@ -14,7 +14,7 @@ use crate::vectors::VectorSet;
 pub(crate) fn load_query(tile: &mut Tile, set: &VectorSet, query: &[f16]) -> Result<(), Fault> {
     tile.expect_done(p::RESET, &[], 0)?;
     let q: Vec<u8> = query.iter().flat_map(|h| h.to_le_bytes()).collect();
-    tile.expect_done(p::LOAD_QUERY, &q, query.len() as i32)?;
+    tile.expect_done(p::LOAD_QUERY, &[&q], query.len() as i32)?;
     if let Some(params) = set.sq_params() {
         let bytes: Vec<u8> = params
             .mins()
@@ -24,10 +24,10 @@ pub(crate) fn load_query(tile: &mut Tile, set: &VectorSet, query: &[f16]) -> Res
             .collect();
         for (i, c) in bytes.chunks(p::MAX_BLOCK_CHUNK).enumerate() {
             let off = (i * p::MAX_BLOCK_CHUNK) as u32;
-            tile.expect_done(p::LOAD_BLOCK, &p::load_block(off, 0, 0, 0, c), 0)?;
+            tile.expect_done(p::LOAD_BLOCK, &[&p::load_block(off, 0, 0, 0), c], 0)?;
         }
         let dim = params.dim() as u32;
-        tile.expect_done(p::LOAD_PARAMS, &p::load_sq8_params(dim), dim as i32)?;
+        tile.expect_done(p::LOAD_PARAMS, &[&p::load_sq8_params(dim)], dim as i32)?;
     }
     Ok(())
 }
@@ -44,11 +44,11 @@ pub(crate) fn send_block(
     for (i, c) in data.chunks(p::MAX_BLOCK_CHUNK).enumerate() {
         let off = (i * p::MAX_BLOCK_CHUNK) as u32;
         if i + 1 < n {
-            tile.expect_done(p::LOAD_BLOCK, &p::load_block(off, 0, 0, 0, c), 0)?;
+            tile.expect_done(p::LOAD_BLOCK, &[&p::load_block(off, 0, 0, 0), c], 0)?;
         } else {
             let count = (r.end - r.start) as u32;
-            let msg = p::load_block(off, count, set.dtype(), r.start as u64, c);
-            return tile.send(p::LOAD_BLOCK, &msg);
+            let head = p::load_block(off, count, set.dtype(), r.start as u64);
+            return tile.send_parts(p::LOAD_BLOCK, &[&head, c]);
         }
     }
     Err(tile.violation(Fault::Unexpected("empty block")))
@@ -72,7 +72,7 @@ pub(crate) fn run_job(
             Reply::Done(c) if c == n => {}
             _ => return Err(tile.violation(Fault::Unexpected("LOAD_BLOCK not DONE [count]"))),
         }
-        tile.expect_done(p::COMPUTE, &p::scan(metric as u32, k as u32), n)?;
+        tile.expect_done(p::COMPUTE, &[&p::scan(metric as u32, k as u32)], n)?;
         rows += r.end - r.start;
     }
     let recs = match tile.send(p::READ_TOPK, &[])? {

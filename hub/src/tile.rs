@@ -1,22 +1,22 @@
-//! One tile: a wasmi instance of `rvf-tile.wasm` with its own store, memory and fuel.
+//! One tile: an instance of `rvf-tile.wasm` on the hub's engine, with its own store, memory and
+//! fuel, and the hub's side of its message protocol (ids, budgets, injected faults).
 
 use std::time::{Duration, Instant};
 
-use wasmi::{Instance, Linker, Memory, Module, Store, TrapCode, TypedFunc};
-
+use crate::engine::{FuncId, Instance, Module};
 use crate::error::HubError;
 use crate::fault::{Fault, InjectFault};
-use crate::protocol::{self, MSG, Reply};
+use crate::protocol::{self, HEADER_BYTES, MAX_PAYLOAD, MSG, Reply};
 
 /// One isolated tile instance.
 pub(crate) struct Tile {
-    store: Store<()>,
-    mem: Memory,
-    message: TypedFunc<(), i32>,
+    inst: Box<dyn Instance>,
+    message: FuncId,
     next_id: u32,
     pub(crate) fault: Option<Fault>,
     corrupt_after: Option<u32>,
     fuel_limit: Option<u64>,
+    stop_after: Option<u32>,
     fuel: u64,
     time: Duration,
     /// Messages served since the last (re)start.
@@ -24,32 +24,19 @@ pub(crate) struct Tile {
 }
 
 impl Tile {
-    pub(crate) fn new(module: &Module, fuel: u64, time: Duration) -> Result<Tile, HubError> {
-        let mut store = Store::new(module.engine(), ());
-        store
-            .set_fuel(fuel)
-            .map_err(|_| HubError::Module("fuel metering is off"))?;
-        let linker = Linker::<()>::new(module.engine());
-        let inst: Instance = linker
-            .instantiate_and_start(&mut store, module)
-            .map_err(|_| HubError::Module("the module does not instantiate without imports"))?;
-        let mem = inst
-            .get_memory(&store, "memory")
-            .ok_or(HubError::Module("no exported memory"))?;
-        if mem.data(&store).len() < rvf_kernels::tile_abi::MEMORY_BYTES as usize {
-            return Err(HubError::Module("memory smaller than the 2-page map"));
-        }
+    pub(crate) fn new(module: &dyn Module, fuel: u64, time: Duration) -> Result<Tile, HubError> {
+        let mut inst = module.instantiate()?;
         let message = inst
-            .get_typed_func::<(), i32>(&store, "rvf_message")
-            .map_err(|_| HubError::Module("no rvf_message() -> i32 export"))?;
+            .func("rvf_message", &[], 1)
+            .ok_or(HubError::Module("no rvf_message() -> i32 export"))?;
         Ok(Tile {
-            store,
-            mem,
+            inst,
             message,
             next_id: 1,
             fault: None,
             corrupt_after: None,
             fuel_limit: None,
+            stop_after: None,
             fuel,
             time,
             messages: 0,
@@ -60,62 +47,92 @@ impl Tile {
         match f {
             InjectFault::CorruptReply { after } => self.corrupt_after = Some(after),
             InjectFault::FuelLimit(n) => self.fuel_limit = Some(n),
+            InjectFault::StopAfter { after } => self.stop_after = Some(after),
         }
     }
 
     /// Sends one message and decodes the reply. Any misbehaviour marks the tile faulted and is
     /// returned; a faulted tile answers nothing.
     pub(crate) fn send(&mut self, ty: u16, payload: &[u8]) -> Result<Reply, Fault> {
+        self.send_parts(ty, &[payload])
+    }
+
+    /// [`Tile::send`] with the payload in pieces, written one after another straight into the
+    /// tile's message buffer (no copy of the whole message on the host).
+    pub(crate) fn send_parts(&mut self, ty: u16, parts: &[&[u8]]) -> Result<Reply, Fault> {
         if let Some(f) = self.fault {
             return Err(f);
         }
-        let r = self.send_inner(ty, payload);
+        let r = self.send_inner(ty, parts);
         if let Err(f) = r {
             self.fault = Some(f);
         }
         r
     }
 
-    fn send_inner(&mut self, ty: u16, payload: &[u8]) -> Result<Reply, Fault> {
+    fn send_inner(&mut self, ty: u16, parts: &[&[u8]]) -> Result<Reply, Fault> {
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1);
-        let m = protocol::encode(ty, id, payload);
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        if len > MAX_PAYLOAD {
+            return Err(Fault::Unexpected("the hub built a message over 2040 bytes"));
+        }
         let at = MSG as usize;
-        self.mem.data_mut(&mut self.store)[at..at + m.len()].copy_from_slice(&m);
-        let fuel = self.fuel_limit.unwrap_or(self.fuel);
-        self.store.set_fuel(fuel).map_err(|_| Fault::OutOfFuel)?;
+        // The memory is at least the tile's 2 pages (checked at load), MSG inside them.
+        let buf = self
+            .inst
+            .memory_mut()
+            .get_mut(at..at + HEADER_BYTES + len)
+            .ok_or(Fault::Unexpected("message buffer outside the memory"))?;
+        let (head, mut rest) = buf.split_at_mut(HEADER_BYTES);
+        head.copy_from_slice(&protocol::header(ty, id, len));
+        for p in parts {
+            let (dst, tail) = rest.split_at_mut(p.len());
+            dst.copy_from_slice(p);
+            rest = tail;
+        }
+        let fuel = match self.stop_after {
+            Some(0) => 0,
+            Some(n) => {
+                self.stop_after = Some(n - 1);
+                self.fuel_limit.unwrap_or(self.fuel)
+            }
+            None => self.fuel_limit.unwrap_or(self.fuel),
+        };
         let t0 = Instant::now();
-        let ret = self
-            .message
-            .call(&mut self.store, ())
-            .map_err(|e| match e.as_trap_code() {
-                Some(TrapCode::OutOfFuel) => Fault::OutOfFuel,
-                _ => Fault::Trap,
-            })?;
+        let ret = self.inst.call(self.message, &[], fuel)?;
         if t0.elapsed() > self.time {
             return Err(Fault::Timeout);
         }
         self.messages += 1;
-        let mem = self.mem.data_mut(&mut self.store);
+        let reply = at..at + HEADER_BYTES + MAX_PAYLOAD;
         match self.corrupt_after {
             Some(0) => {
                 self.corrupt_after = None;
-                mem[at] ^= 0x5A;
+                if let Some(b) = self.inst.memory_mut().get_mut(at) {
+                    *b ^= 0x5A;
+                }
             }
             Some(n) => self.corrupt_after = Some(n - 1),
             None => {}
         }
-        protocol::decode(&mem[at..at + 8 + protocol::MAX_PAYLOAD], id, ret)
+        let ret = i32::try_from(ret).map_err(|_| Fault::Malformed("return value is not an i32"))?;
+        let mem = self
+            .inst
+            .memory()
+            .get(reply)
+            .ok_or(Fault::Unexpected("message buffer outside the memory"))?;
+        protocol::decode(mem, id, ret)
     }
 
     /// Sends a message whose only valid reply is DONE with `expect`.
     pub(crate) fn expect_done(
         &mut self,
         ty: u16,
-        payload: &[u8],
+        parts: &[&[u8]],
         expect: i32,
     ) -> Result<(), Fault> {
-        match self.send(ty, payload)? {
+        match self.send_parts(ty, parts)? {
             Reply::Done(r) if r == expect => Ok(()),
             _ => {
                 let f = Fault::Unexpected("not DONE with the expected result");

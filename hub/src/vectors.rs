@@ -1,6 +1,7 @@
 //! The vector sets a hub searches, their tile block encoding, and the native reference kernels.
 
 use core::ops::Range;
+use std::borrow::Cow;
 
 use rvf_kernels::numerics::f16_bits_to_f32;
 use rvf_kernels::tile_abi::dtype;
@@ -171,16 +172,20 @@ impl VectorSet {
         }
     }
 
-    /// The rows `r` as little-endian block bytes.
-    pub(crate) fn block_bytes(&self, r: Range<usize>) -> Vec<u8> {
+    /// The rows `r` as little-endian block bytes: the rows themselves (no copy) on a
+    /// little-endian host, a converted copy of f32 and f16 rows on a big-endian one.
+    pub(crate) fn block_bytes(&self, r: Range<usize>) -> Cow<'_, [u8]> {
         let (a, b) = (r.start * self.dim, r.end * self.dim);
+        let le = cfg!(target_endian = "little");
         match &self.rows {
+            Rows::F32(v) if le => Cow::Borrowed(bytemuck::cast_slice(&v[a..b])),
             Rows::F32(v) => v[a..b].iter().flat_map(|x| x.to_le_bytes()).collect(),
+            Rows::F16(v) if le => Cow::Borrowed(bytemuck::cast_slice(&v[a..b])),
             Rows::F16(v) => v[a..b].iter().flat_map(|x| x.to_le_bytes()).collect(),
-            Rows::I8(v) | Rows::Sq8(v, _) => v[a..b].iter().map(|&x| x as u8).collect(),
+            Rows::I8(v) | Rows::Sq8(v, _) => Cow::Borrowed(bytemuck::cast_slice(&v[a..b])),
             Rows::Binary(v) => {
                 let rb = self.row_bytes();
-                v[r.start * rb..r.end * rb].to_vec()
+                Cow::Borrowed(&v[r.start * rb..r.end * rb])
             }
         }
     }

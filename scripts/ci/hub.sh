@@ -4,8 +4,11 @@
 #     and fails unless the committed hub/rvf-tile.wasm (the hub crate's `TILE_WASM`, part of its
 #     package) is byte for byte the fresh build, printing both sizes, code-section sizes and
 #     SHA-256 hashes when they differ;
-#  2. runs the hub crate's tests (hub/tests/hub.rs, its doc examples) and its tiles example, which
-#     embed the committed file.
+#  2. runs the hub crate's tests (hub/tests/hub.rs, its unit tests and doc examples), each test on
+#     every engine its build has: with the default features (wasmtime and wasmi), then with wasmi
+#     alone (`--no-default-features --features wasmi`, the build for targets without code
+#     generation at run time); then the tiles example with both engines (fault, reassignment,
+#     bit-for-bit check, scaling table). All embed the committed file.
 # RVF_REBUILD_TILE=0 skips step 1 (for a quick local run): it then says NOT CHECKED, loudly.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -47,6 +50,10 @@ else
     describe hub/rvf-tile.wasm "hub/rvf-tile.wasm"
 fi
 
+echo "hub: tests on wasmtime and wasmi (default features)"
 cargo test --release -p rvf-hub
+echo "hub: tests on wasmi (--no-default-features --features wasmi)"
+cargo test --release -p rvf-hub --no-default-features --features wasmi
+echo "hub: the tiles example on both engines"
 cargo run --release -p rvf-hub --example tiles
 echo "hub: done in $(($(date +%s) - start)) s"
