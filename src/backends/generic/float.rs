@@ -113,7 +113,12 @@ unsafe fn pass<V, M, const QT: usize, const R: usize, const P: usize, Q, B>(
             let at = i + r * V::N;
             // SAFETY: at + N <= i + 64 <= full <= n for every query and row.
             unsafe {
-                let y: [V; R] = core::array::from_fn(|j| rows[j].load_at(at));
+                // Each row register loaded once for the tile (a loop, not a closure: a closure
+                // is compiled without the entry point's target features).
+                let mut y = [V::splat(0.0); R];
+                for (y, row) in y.iter_mut().zip(rows) {
+                    *y = row.load_at(at);
+                }
                 for (q, acc) in qs.iter().zip(acc.iter_mut()) {
                     let x = q.load_at(at);
                     for j in 0..R {
@@ -137,7 +142,10 @@ unsafe fn pass<V, M, const QT: usize, const R: usize, const P: usize, Q, B>(
             }
             // SAFETY: `tail_at` reads only the operands' remaining elements.
             unsafe {
-                let y: [V; R] = core::array::from_fn(|j| B::tail_at(&tr[j], r));
+                let mut y = [V::splat(0.0); R];
+                for (y, t) in y.iter_mut().zip(tr) {
+                    *y = B::tail_at(t, r);
+                }
                 for (t, acc) in tq.iter().zip(acc.iter_mut()) {
                     let x = Q::tail_at(t, r);
                     for j in 0..R {
@@ -383,14 +391,13 @@ pub(crate) unsafe fn block_many<'a, V, M, MR, const QT: usize, const R: usize, T
     let mut outs = out.chunks_exact_mut(QT * n);
     for (g, o) in (&mut groups).zip(&mut outs) {
         let q: [&[T]; QT] = core::array::from_fn(|i| &g[i * dim..(i + 1) * dim]);
-        let qq = q.map(|q| {
-            if cos {
+        let mut qq = [0.0f32; QT];
+        if cos {
+            for (qq, &q) in qq.iter_mut().zip(&q) {
                 // SAFETY: forwarded from the caller; the query has `dim` elements.
-                unsafe { fold_rows::<V, Ip, 1, _, _>(Ip, q, &[q])[0][0] }
-            } else {
-                0.0
+                *qq = unsafe { fold_rows::<V, Ip, 1, _, _>(Ip, q, &[q])[0][0] };
             }
-        });
+        }
         let mut put = |r: usize, i: usize, mut s: [f32; 3]| {
             s[1] = qq[i];
             o[i * n + r] = finish(M::METRIC, s);

@@ -101,7 +101,16 @@ unsafe fn sums_rows<V: I8x, M: MetricKind, const R: usize>(
             }
             i += V::N;
         }
-        s.map(|[a, b]| [V::hsum(a), 0, if M::SUMS == 3 { V::hsum(b) } else { 0 }])
+        // A loop, not a closure around `hsum` (a closure is compiled without the entry point's
+        // target features).
+        let mut out = [[0i32; 3]; R];
+        for (o, [a, b]) in out.iter_mut().zip(s) {
+            o[0] = V::hsum(a);
+            if M::SUMS == 3 {
+                o[2] = V::hsum(b);
+            }
+        }
+        out
     }
 }
 
