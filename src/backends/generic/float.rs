@@ -115,9 +115,9 @@ unsafe fn pass<V, M, const QT: usize, const R: usize, const P: usize, Q, B>(
             unsafe {
                 // Each row register loaded once for the tile (a loop, not a closure: a closure
                 // is compiled without the entry point's target features).
-                let mut y = [V::splat(0.0); R];
-                for (y, row) in y.iter_mut().zip(rows) {
-                    *y = row.load_at(at);
+                let mut y = [rows[0].load_at(at); R];
+                for j in 1..R {
+                    y[j] = rows[j].load_at(at);
                 }
                 for (q, acc) in qs.iter().zip(acc.iter_mut()) {
                     let x = q.load_at(at);
@@ -142,9 +142,9 @@ unsafe fn pass<V, M, const QT: usize, const R: usize, const P: usize, Q, B>(
             }
             // SAFETY: `tail_at` reads only the operands' remaining elements.
             unsafe {
-                let mut y = [V::splat(0.0); R];
-                for (y, t) in y.iter_mut().zip(tr) {
-                    *y = B::tail_at(t, r);
+                let mut y = [B::tail_at(&tr[0], r); R];
+                for j in 1..R {
+                    y[j] = B::tail_at(&tr[j], r);
                 }
                 for (t, acc) in tq.iter().zip(acc.iter_mut()) {
                     let x = Q::tail_at(t, r);
