@@ -25,23 +25,8 @@ const OUT: i32 = abi::OUT.start as i32;
 /// state is the tile's), and most pointers point into them.
 const REGIONS: [abi::Region; 5] = abi::INPUT_REGIONS;
 
-const EXPORTS: [&str; 15] = [
-    "rvf_init",
-    "rvf_load_query",
-    "rvf_load_block",
-    "rvf_distances",
-    "rvf_topk_merge",
-    "rvf_topk_read",
-    "rvf_load_sq_params",
-    "rvf_dequant_i8",
-    "rvf_load_pq_codebook",
-    "rvf_pq_distances",
-    "rvf_load_neighbors",
-    "rvf_greedy_step",
-    "rvf_verify_header",
-    "rvf_crc32c",
-    "rvf_message",
-];
+/// The 14 exports and `rvf_message` (`tile_abi::EXPORTS`).
+const EXPORTS: [&str; 15] = abi::EXPORTS;
 
 fn module() -> &'static (WEngine, Module) {
     static M: OnceLock<(WEngine, Module)> = OnceLock::new();
