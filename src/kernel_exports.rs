@@ -295,6 +295,9 @@ fn distances_into(s: &State, m: u32, q: u32, rows: u32, out: &mut [f32]) {
         range: sl(abi::SQ_RANGE.start, dim),
     };
     let table = sl(abi::PQ_TABLE.start, (s.pq_m * s.pq_k) as usize);
+    // The query's own sum `a.a` for cosine (and i8 rows), once: its inner product with itself,
+    // the same terms in the same lanes and order as the fold's `a.a`.
+    let aa = k::sums_f32(FloatMetric::Ip, &wq[..pd], &wq[..pd])[0];
     let mut r = 0;
     while r < out.len() {
         let at = rows + r as u32 * row;
@@ -317,7 +320,7 @@ fn distances_into(s: &State, m: u32, q: u32, rows: u32, out: &mut [f32]) {
             // i8 rows: the exact integer sums `a.b`, `a.a`, `b.b`, and L2's sum as the exact
             // integer `a.a + b.b - 2 a.b`, finished as the native i8 kernels finish theirs.
             let i8 = kind == kind::I8;
-            let [ab, aa, bb] =
+            let [ab, _, bb] =
                 k::sums_f32(if i8 { FloatMetric::Cos } else { fm }, &wq[..pd], &x[..pd]);
             if i8 {
                 let (ab, aa, bb) = (ab as i64, aa as i64, bb as i64);

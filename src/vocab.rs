@@ -269,6 +269,10 @@ pub(crate) trait FoldMetric: Copy {
     /// The most sums a row keeps (`[a.b or L2, a.a, b.b]`: 3 for cosine, 2 without `a.a`, else
     /// 1): a constant, which sizes the fold's lane-group passes.
     const MAX_SUMS: usize;
+    /// Whether the metric is known only at run time ([`AnyMetric`], the tile's size-optimized
+    /// fold): the fold then runs one flat loop over the registers instead of the register-tiled
+    /// passes a constant metric gets.
+    const RUN_TIME: bool = false;
     /// The metric.
     fn metric(self) -> FloatMetric;
     /// Whether the query's own sum `a.a` is accumulated.
@@ -296,20 +300,23 @@ impl<M: MetricKind> FoldMetric for M {
     }
 }
 
-/// A metric chosen at run time, with cosine's three sums (see [`FoldMetric`]).
+/// A metric chosen at run time (see [`FoldMetric`]); its cosine is [`CosRows`]'s, `a.b` and
+/// `b.b` only: the caller computes the query's `a.a` once, as the inner product of the query with
+/// itself (the same terms `x * x` in the same lanes and order).
 #[derive(Clone, Copy)]
 #[cfg_attr(not(all(feature = "tile", target_arch = "wasm32")), allow(dead_code))]
 pub(crate) struct AnyMetric(pub FloatMetric);
 
 impl FoldMetric for AnyMetric {
     const MAX_SUMS: usize = 3;
+    const RUN_TIME: bool = true;
     #[inline(always)]
     fn metric(self) -> FloatMetric {
         self.0
     }
     #[inline(always)]
     fn with_aa(self) -> bool {
-        matches!(self.0, FloatMetric::Cos)
+        false
     }
 }
 

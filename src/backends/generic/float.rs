@@ -35,21 +35,36 @@ pub(crate) unsafe fn reduce<V: F32x>(acc: &mut V::Acc) -> f32 {
 #[inline(always)]
 unsafe fn term<V: F32x, M: FoldMetric>(m: M, s: &mut [V::Acc; 3], r: usize, x: V, y: V) {
     let [s0, s1, s2] = s;
-    let (s0, s1, s2) = (s0.as_mut(), s1.as_mut(), s2.as_mut());
+    // SAFETY: forwarded (features).
+    unsafe {
+        term_regs(
+            m,
+            [&mut s0.as_mut()[r], &mut s1.as_mut()[r], &mut s2.as_mut()[r]],
+            x,
+            y,
+        )
+    }
+}
+
+/// Adds the terms of query register `x` and row register `y` to the registers of one row's sums
+/// `[a.b or L2, a.a, b.b]`.
+#[inline(always)]
+unsafe fn term_regs<V: F32x, M: FoldMetric>(m: M, s: [&mut V; 3], x: V, y: V) {
+    let [s0, s1, s2] = s;
     // SAFETY: arithmetic intrinsics under the caller's features.
     unsafe {
         match m.metric() {
             FloatMetric::L2 => {
                 let d = x.sub(y);
-                s0[r] = s0[r].add(d.mul(d));
+                *s0 = s0.add(d.mul(d));
             }
-            FloatMetric::Ip => s0[r] = s0[r].add(x.mul(y)),
+            FloatMetric::Ip => *s0 = s0.add(x.mul(y)),
             FloatMetric::Cos => {
-                s0[r] = s0[r].add(x.mul(y));
+                *s0 = s0.add(x.mul(y));
                 if m.with_aa() {
-                    s1[r] = s1[r].add(x.mul(x));
+                    *s1 = s1.add(x.mul(x));
                 }
-                s2[r] = s2[r].add(y.mul(y));
+                *s2 = s2.add(y.mul(y));
             }
         }
     }
@@ -157,6 +172,61 @@ unsafe fn pass<V, M, const QT: usize, const R: usize, const P: usize, Q, B>(
     }
 }
 
+/// The fold of a run-time metric ([`FoldMetric::RUN_TIME`]: the tile, built for size): one flat
+/// loop over the operands' registers, step `i` adding to accumulator register `i % (64 / N)`.
+/// The same terms in the same order as [`pass`] (register `r` gets chunk after chunk), with one
+/// loop level instead of two: a size-optimized build keeps `pass`'s constant register loop as a
+/// loop and re-enters it every chunk, which for the tile cost more than its arithmetic. One copy
+/// for every metric (the code budget): the metric's `match` stays in the step.
+///
+/// # Safety
+/// As [`pass`].
+#[inline(always)]
+unsafe fn flat_pass<V, M, const QT: usize, const R: usize, Q, B>(
+    m: M,
+    qs: &[Q; QT],
+    rows: &[B; R],
+    acc: &mut TileAcc<V, QT, R>,
+    full: usize,
+    tails: Option<&Tails<V, Q, B, QT, R>>,
+) where
+    V: F32x,
+    M: FoldMetric,
+    Q: SimdOperand<V>,
+    B: SimdOperand<V>,
+{
+    let regs = LANES / V::N;
+    let mut i = 0;
+    while i < full {
+        let r = i / V::N % regs;
+        // SAFETY: i + N <= full <= n for every query and row.
+        unsafe {
+            for (q, acc) in qs.iter().zip(acc.iter_mut()) {
+                let x = q.load_at(i);
+                for (row, acc) in rows.iter().zip(acc.iter_mut()) {
+                    term::<V, M>(m, acc, r, x, row.load_at(i));
+                }
+            }
+        }
+        i += V::N;
+    }
+    if let Some((tq, tr, rem)) = tails {
+        let mut r = 0;
+        while r * V::N < *rem {
+            // SAFETY: `tail_at` reads only the operands' remaining elements.
+            unsafe {
+                for (t, acc) in tq.iter().zip(acc.iter_mut()) {
+                    let x = Q::tail_at(t, r);
+                    for (row, acc) in tr.iter().zip(acc.iter_mut()) {
+                        term::<V, M>(m, acc, r, x, B::tail_at(row, r));
+                    }
+                }
+            }
+            r += 1;
+        }
+    }
+}
+
 /// Canonical sums `[sum, a.a, b.b]` of metric `m` of each of `QT` queries against each of `R`
 /// rows (a register tile: each query register and each row register loaded once for the whole
 /// tile). Each result is bit-identical to the scalar fold of that query and that row (same lanes,
@@ -196,6 +266,10 @@ where
     let t = tails.as_ref();
     // SAFETY: all-zero bits are a valid `V::Acc` of `+0.0` lanes (the contract of `F32x::Acc`).
     let mut acc: TileAcc<V, QT, R> = unsafe { core::mem::zeroed() };
+    if M::RUN_TIME {
+        // SAFETY: forwarded from the caller.
+        unsafe { flat_pass::<V, M, QT, R, Q, B>(m, qs, rows, &mut acc, full, t) }
+    } else {
     // SAFETY: forwarded from the caller (at most 8 passes: 64 lanes in registers of >= 8 lanes
     // need at most 8 registers per sum).
     unsafe {
@@ -207,6 +281,7 @@ where
         pass::<V, M, QT, R, 5, Q, B>(m, qs, rows, &mut acc, full, t);
         pass::<V, M, QT, R, 6, Q, B>(m, qs, rows, &mut acc, full, t);
         pass::<V, M, QT, R, 7, Q, B>(m, qs, rows, &mut acc, full, t);
+    }
     }
     const { assert!(Passes::<V, M, QT, R>::COUNT <= 8) };
     let mut out = [[[0.0f32; 3]; R]; QT];

@@ -340,7 +340,8 @@ macro_rules! tile_entries {
         use $crate::backends::operand::WholeChunks;
         use $crate::vocab::{AnyMetric, FloatMetric};
 
-        /// `[a.b or the L2 sum, a.a, b.b]` of metric `m` (the last two for cosine).
+        /// `[a.b or the L2 sum, 0, b.b]` of metric `m` (`b.b` for cosine; the query's `a.a` is
+        /// the caller's, see [`AnyMetric`]).
         #[target_feature(enable = $features)]
         pub(in crate::backends) fn sums_f32(m: FloatMetric, a: &[f32], b: &[f32]) -> [f32; 3] {
             let (m, a, b) = (AnyMetric(m), WholeChunks(a), WholeChunks(b));
