@@ -39,10 +39,11 @@ pub(crate) fn offer_sorted<T: Copy>(
     rank_of: impl Fn(&T) -> (u32, u64),
 ) -> usize {
     let r = rank_of(&item);
-    // The first kept item that ranks after the new one (equal ranks keep their order).
-    let mut at = 0;
-    while at < len && rank_of(&list[at]) <= r {
-        at += 1;
+    // The first kept item that ranks after the new one (equal ranks keep their order), searched
+    // from the end: an item that does not make a full list is rejected in one comparison.
+    let mut at = len;
+    while at > 0 && rank_of(&list[at - 1]) > r {
+        at -= 1;
     }
     if at >= k {
         return len;
