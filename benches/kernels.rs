@@ -646,6 +646,198 @@ fn many(c: &mut Criterion) {
     }
 }
 
+/// The read-bandwidth probe of the streaming groups: sums `words` as `u64` with eight independent
+/// accumulators (one core; the compiler vectorizes it), so its rate is what one core can read.
+fn read_probe(words: &[u64]) -> u64 {
+    let mut acc = [0u64; 8];
+    for c in words.chunks_exact(8) {
+        for (a, w) in acc.iter_mut().zip(c) {
+            *a = a.wrapping_add(*w);
+        }
+    }
+    acc.iter().fold(0, |x, y| x ^ y)
+}
+
+/// A streaming group `stream_<form>/384` over `bytes` of rows, with the read probe measured first.
+fn stream_group<'a>(
+    c: &'a mut Criterion,
+    bytes: usize,
+    form: &str,
+) -> BenchmarkGroup<'a, WallTime> {
+    let probe: Vec<u64> = (0..bytes / 8).map(|i| i as u64).collect();
+    let mut g = c.benchmark_group(format!("stream_{form}/384"));
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    g.bench_function("read-probe", |bn| bn.iter(|| read_probe(black_box(&probe))));
+    g
+}
+
+/// Streaming scans (issue: "streaming scans at 85 % of memory bandwidth"): one query against rows
+/// that stream from memory, d = 384, `RVF_BENCH_STREAM_MB` (256 by default, far above the
+/// last-level cache) of stored rows per form, in groups `stream_<form>/384`. Each group has the
+/// read probe over a buffer of the same size (`read-probe`), this crate's block kernel
+/// (`rvf-<tier>`), the same kernel row by row (`rvf-<tier>-rows`; the block kernels must never
+/// be slower), simsimd row by row where it has the form, and for f32, f16 and i8 the top-10
+/// search of the dispatched backend on one core and on every core (`search`, `par-search`).
+/// Throughput is the stored rows' bytes, so every rate reads directly against the probe's.
+fn streaming(c: &mut Criterion) {
+    const DIM: usize = 384;
+    let mb: usize = std::env::var("RVF_BENCH_STREAM_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256);
+    let bytes = mb << 20;
+    let mut rng = Rng(11);
+    let q = rng.vec_f32(DIM);
+    let m = Metric::L2;
+
+    let rows = bytes / (4 * DIM);
+    let data = rng.vec_f32(rows * DIM);
+    let mut out = vec![0.0f32; rows];
+    let mut g = stream_group(c, bytes, "f32");
+    for e in engines() {
+        g.bench_function(name(&e), |bn| {
+            bn.iter(|| e.distances_f32(m, black_box(&q), black_box(&data), &mut out))
+        });
+        g.bench_function(format!("{}-rows", name(&e)), |bn| {
+            bn.iter(|| {
+                for (o, r) in out.iter_mut().zip(data.chunks_exact(DIM)) {
+                    *o = e.distance_f32(m, black_box(&q), r).unwrap_or(0.0);
+                }
+            })
+        });
+    }
+    g.bench_function("simsimd", |bn| {
+        bn.iter(|| {
+            for (o, r) in out.iter_mut().zip(data.chunks_exact(DIM)) {
+                *o = f32::l2sq(&q, r).unwrap_or(0.0) as f32;
+            }
+        })
+    });
+    g.bench_function("search", |bn| {
+        bn.iter(|| rvf_kernels::search_f32(m, black_box(&q), black_box(&data), 10))
+    });
+    g.bench_function("par-search", |bn| {
+        bn.iter(|| rvf_kernels::par_search_f32(m, black_box(&q), black_box(&data), 10))
+    });
+    g.finish();
+    drop(data);
+
+    let qh = to_f16(&q);
+    let rows = bytes / (2 * DIM);
+    let data = to_f16(&rng.vec_f32(rows * DIM));
+    let mut out = vec![0.0f32; rows];
+    let mut g = stream_group(c, bytes, "f16");
+    for e in engines() {
+        g.bench_function(name(&e), |bn| {
+            bn.iter(|| e.distances_f16(m, black_box(&qh), black_box(&data), &mut out))
+        });
+        g.bench_function(format!("{}-rows", name(&e)), |bn| {
+            bn.iter(|| {
+                for (o, r) in out.iter_mut().zip(data.chunks_exact(DIM)) {
+                    *o = e.distance_f16(m, black_box(&qh), r).unwrap_or(0.0);
+                }
+            })
+        });
+    }
+    let (sq, srows) = (to_simsimd_f16(&qh), to_simsimd_f16(&data));
+    g.bench_function("simsimd", |bn| {
+        bn.iter(|| {
+            for (o, r) in out.iter_mut().zip(srows.chunks_exact(DIM)) {
+                *o = simsimd::f16::l2sq(&sq, r).unwrap_or(0.0) as f32;
+            }
+        })
+    });
+    drop(srows);
+    g.bench_function("search", |bn| {
+        bn.iter(|| rvf_kernels::search_f16(m, black_box(&qh), black_box(&data), 10))
+    });
+    g.bench_function("par-search", |bn| {
+        bn.iter(|| rvf_kernels::par_search_f16(m, black_box(&qh), black_box(&data), 10))
+    });
+    g.finish();
+    drop(data);
+
+    let qi = rng.vec_i8(DIM);
+    let rows = bytes / DIM;
+    let data = rng.vec_i8(rows * DIM);
+    let mut out = vec![0.0f32; rows];
+    let mut g = stream_group(c, bytes, "i8");
+    for e in engines() {
+        g.bench_function(name(&e), |bn| {
+            bn.iter(|| e.distances_i8(m, black_box(&qi), black_box(&data), &mut out))
+        });
+        g.bench_function(format!("{}-rows", name(&e)), |bn| {
+            bn.iter(|| {
+                for (o, r) in out.iter_mut().zip(data.chunks_exact(DIM)) {
+                    *o = e.distance_i8(m, black_box(&qi), r).unwrap_or(0.0);
+                }
+            })
+        });
+    }
+    g.bench_function("simsimd", |bn| {
+        bn.iter(|| {
+            for (o, r) in out.iter_mut().zip(data.chunks_exact(DIM)) {
+                *o = i8::l2sq(&qi, r).unwrap_or(0.0) as f32;
+            }
+        })
+    });
+    g.bench_function("search", |bn| {
+        bn.iter(|| rvf_kernels::search_i8(m, black_box(&qi), black_box(&data), 10))
+    });
+    g.bench_function("par-search", |bn| {
+        bn.iter(|| rvf_kernels::par_search_i8(m, black_box(&qi), black_box(&data), 10))
+    });
+    g.finish();
+
+    // SQ8 codes: the same bytes as i8 rows, decoded with per-dimension parameters.
+    let p = SqParams::new(vec![-1.0; DIM], vec![1.0; DIM]).expect("valid");
+    let mut g = stream_group(c, bytes, "sq8");
+    for e in engines() {
+        g.bench_function(name(&e), |bn| {
+            bn.iter(|| e.sq8_distances_f32(m, &p, black_box(&q), black_box(&data), &mut out))
+        });
+        g.bench_function(format!("{}-rows", name(&e)), |bn| {
+            bn.iter(|| {
+                for (o, r) in out.iter_mut().zip(data.chunks_exact(DIM)) {
+                    *o = e.sq8_distance_f32(m, &p, black_box(&q), r).unwrap_or(0.0);
+                }
+            })
+        });
+    }
+    g.finish();
+    drop(data);
+
+    // Binary codes of 384 bits (48 bytes a row).
+    let (qb, row) = (rng.vec_u8(DIM / 8), DIM / 8);
+    let rows = bytes / row;
+    let data = rng.vec_u8(rows * row);
+    let mut out = vec![0.0f32; rows];
+    let mut g = stream_group(c, bytes, "binary");
+    for e in engines() {
+        g.bench_function(name(&e), |bn| {
+            bn.iter(|| e.hamming_distances(black_box(&qb), black_box(&data), &mut out))
+        });
+        g.bench_function(format!("{}-rows", name(&e)), |bn| {
+            bn.iter(|| {
+                for (o, r) in out.iter_mut().zip(data.chunks_exact(row)) {
+                    *o = e.hamming(black_box(&qb), r).unwrap_or(0) as f32;
+                }
+            })
+        });
+    }
+    g.bench_function("simsimd", |bn| {
+        bn.iter(|| {
+            for (o, r) in out.iter_mut().zip(data.chunks_exact(row)) {
+                *o = u8::hamming(&qb, r).unwrap_or(0.0) as f32;
+            }
+        })
+    });
+    g.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_millis(300))
@@ -660,6 +852,7 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = pairs_f32, pairs_f16, pairs_i8, hamming, blocks, many, conversions, sq8, pq, topk, crc
+    targets = pairs_f32, pairs_f16, pairs_i8, hamming, blocks, many, conversions, sq8, pq, topk, crc,
+        streaming
 }
 criterion_main!(benches);

@@ -111,11 +111,11 @@ pub(crate) trait SimdOperand<V: F32x>: Operand {
 
 /// At most this many bytes of a row are prefetched: enough for the rows of the common dimensions,
 /// while longer rows are left to the hardware prefetcher (whole 6 KB rows measured slower).
-const PREFETCH_MAX: usize = 1024;
+pub(crate) const PREFETCH_MAX: usize = 1024;
 
 /// Prefetch hints for `bytes` bytes from `p`, one per 64-byte line (x86-64 only; a no-op elsewhere).
 #[inline(always)]
-fn prefetch_lines(p: *const u8, bytes: usize) {
+pub(crate) fn prefetch_lines(p: *const u8, bytes: usize) {
     #[cfg(target_arch = "x86_64")]
     {
         let mut off = 0;

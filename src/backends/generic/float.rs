@@ -363,20 +363,26 @@ pub(crate) unsafe fn block_rows<V, M, const R: usize, Q, B>(
         s[1] = qq;
         finish(M::METRIC, s)
     };
-    let mut groups = out.chunks_exact_mut(R);
-    for o in &mut groups {
+    // The next group of rows (`None` past the end), taken one group ahead.
+    let mut take = || {
         let mut got: [Option<B>; R] = [None; R];
         for g in got.iter_mut() {
             *g = rows.next();
         }
-        if got.iter().any(Option::is_none) {
+        got
+    };
+    let mut next = take();
+    let mut groups = out.chunks_exact_mut(R);
+    for o in &mut groups {
+        if next.iter().any(Option::is_none) {
             return;
         }
-        let group: [B; R] = got.map(|g| g.unwrap_or_else(|| unreachable!()));
-        // Ask for all of the group's lines at once: with several rows per pass the demand loads
-        // alone streamed from memory at less than half the one-row speed.
+        let group: [B; R] = next.map(|g| g.unwrap_or_else(|| unreachable!()));
+        next = take();
+        // Ask for the next group's first lines while this one is summed: with several rows per
+        // pass the demand loads alone streamed from memory at less than half the one-row speed.
         if R > 1 {
-            for b in &group {
+            for b in next.iter().flatten() {
                 b.prefetch();
             }
         }
@@ -392,7 +398,7 @@ pub(crate) unsafe fn block_rows<V, M, const R: usize, Q, B>(
             *d = fin(s);
         }
     }
-    for (o, row) in groups.into_remainder().iter_mut().zip(rows) {
+    for (o, row) in groups.into_remainder().iter_mut().zip(next.into_iter().flatten()) {
         // SAFETY: forwarded from the caller.
         let s = unsafe {
             if M::SUMS == 3 {

@@ -1,6 +1,6 @@
 //! Exact `i8` sums (L2, dot, cosine's three sums) and their blocks, written once over [`I8x`].
 
-use crate::backends::vector::I8x;
+use crate::backends::vector::{I8x, PREFETCH_MAX, prefetch_lines};
 use crate::numerics::finish_i64;
 use crate::vocab::{Cos, FloatMetric, Ip, L2, MetricKind};
 
@@ -147,7 +147,13 @@ pub(crate) unsafe fn block<V: I8x, const R: usize>(
         let fin = |s: [i32; 3]| finish_i64(M::METRIC, [s[0] as i64, qq as i64, s[2] as i64]);
         let mut groups = out.chunks_exact_mut(R);
         let mut it = block.chunks_exact(dim);
-        for o in &mut groups {
+        for (n, o) in (&mut groups).enumerate() {
+            // The next group's first lines while this one is summed (rows are contiguous): as
+            // for the float blocks, demand loads alone stream slower than one row at a time.
+            prefetch_lines(
+                block.as_ptr().wrapping_add((n + 1) * R * dim) as *const u8,
+                R * dim.min(PREFETCH_MAX),
+            );
             let g: [&[i8]; R] = core::array::from_fn(|_| it.next().unwrap_or(&[]));
             // SAFETY: forwarded from the caller; a group is R whole rows (out has a slot per row).
             let s = unsafe { sums_rows::<V, M, R>(q, g) };
