@@ -73,9 +73,35 @@ def sort_key(group):
     return (kernel, int(num.group()) if num else 0, size)
 
 
+def stream_table(rows):
+    """The streaming groups (`stream_<form>/<dim>`): every function's rate as a share of the read
+    probe measured in the same group, and `par-search` over `search`."""
+    groups = defaultdict(dict)
+    for (g, fn), v in rows.items():
+        if g.startswith("stream_"):
+            groups[g][fn] = v
+    lines = ["| group | read probe GB/s | GB/s (share of the probe) | par-search / search |",
+             "|---|---:|---|---:|"]
+    for g in sorted(groups, key=sort_key):
+        fns = groups[g]
+        if "read-probe" not in fns:
+            continue
+        probe = fns["read-probe"][0]
+        tp = fns["read-probe"][1]
+        cells = [f"{fn} {tp / t:.1f} ({100 * probe / t:.0f} %)" for fn, (t, _) in sorted(fns.items())
+                 if fn != "read-probe" and tp]
+        par = ""
+        if "search" in fns and "par-search" in fns:
+            par = f"{fns['search'][0] / fns['par-search'][0]:.2f}x"
+        lines.append(f"| `{g}` | {tp / probe:.1f} | {'; '.join(cells)} | {par or '-'} |")
+    return "\n".join(lines) if len(lines) > 2 else ""
+
+
 def table(rows):
     groups = defaultdict(dict)
     for (g, fn), v in rows.items():
+        if g.startswith("stream_"):
+            continue
         groups[g][fn] = v
     lines = ["| group | fastest rvf backend | median | GB/s | speed-up over peers (same run) | other rvf backends |",
              "|---|---|---:|---:|---|---|"]
@@ -165,6 +191,12 @@ def main():
             "", tbl, ""]
     body.append("Where a peer is ahead:" if behind else "No peer is ahead in any group of this run.")
     body += behind
+    streams = stream_table(rows)
+    if streams:
+        body += ["", "Streaming from memory (`stream_*` groups: one query against rows far larger than the "
+                 "last-level cache; each rate as a share of the read probe of the same group; `-rows` is "
+                 "the same kernel called row by row; `search` / `par-search` are the top-10 search of the "
+                 "dispatched backend on one core and on every core):", "", streams]
     if has_plot:
         body += ["", "![throughput against dimension](docs/throughput.svg)"]
     text = "\n".join(body) + "\n"

@@ -325,9 +325,9 @@ macro_rules! pq4_entries {
 
 /// The tile's size-optimized instantiation (`backends/tile.rs`): the canonical sums of two `f32`
 /// vectors zero-padded to whole 64-element chunks ([`WholeChunks`]: no tail code), with the metric
-/// as a run-time value ([`AnyMetric`]: one loop for every metric instead of one per metric): one
-/// copy of [`fold_rows`](float::fold_rows) serves every distance of the tile. Same kernel, same
-/// bits (zero padding is exact), a fraction of the code.
+/// as a run-time value ([`AnyMetric`]: one flat loop for every metric instead of register-tiled
+/// passes per metric): one copy of [`fold_rows`](float::fold_rows) serves every distance of the
+/// tile. Same kernel, same bits (zero padding is exact), a fraction of the code.
 ///
 /// Arguments: `a.len() == b.len()`, a multiple of 64, the padding zero.
 ///
