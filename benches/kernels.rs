@@ -674,6 +674,54 @@ fn stream_group<'a>(
     g
 }
 
+/// A whole-block search of a streaming group.
+type Scan<'a, T> = &'a dyn Fn(&[T]);
+
+/// The functions of one streaming group over `data` (rows of `row` elements): per engine the block
+/// kernel and the same kernel row by row, then the peer (given a row number: it may keep the rows
+/// in its own type) and the searches where given.
+#[allow(clippy::too_many_arguments)]
+fn stream_fns<T>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    data: &[T],
+    row: usize,
+    block: impl Fn(&Engine, &[T], &mut [f32]),
+    pair: impl Fn(&Engine, &[T]) -> f32,
+    peer: Option<&dyn Fn(usize) -> f32>,
+    search: Option<Scan<'_, T>>,
+    par_search: Option<Scan<'_, T>>,
+) {
+    let mut out = vec![0.0f32; data.len() / row];
+    let rows_into = |out: &mut [f32], f: &dyn Fn(&[T]) -> f32| {
+        for (o, r) in out.iter_mut().zip(data.chunks_exact(row)) {
+            *o = f(r);
+        }
+    };
+    for e in engines() {
+        g.bench_function(name(&e), |bn| {
+            bn.iter(|| block(&e, black_box(data), &mut out))
+        });
+        g.bench_function(format!("{}-rows", name(&e)), |bn| {
+            bn.iter(|| rows_into(&mut out, &|r| pair(&e, black_box(r))))
+        });
+    }
+    if let Some(f) = peer {
+        g.bench_function("simsimd", |bn| {
+            bn.iter(|| {
+                for (i, o) in out.iter_mut().enumerate() {
+                    *o = f(i);
+                }
+            })
+        });
+    }
+    if let Some(f) = search {
+        g.bench_function("search", |bn| bn.iter(|| f(black_box(data))));
+    }
+    if let Some(f) = par_search {
+        g.bench_function("par-search", |bn| bn.iter(|| f(black_box(data))));
+    }
+}
+
 /// Streaming scans (issue: "streaming scans at 85 % of memory bandwidth"): one query against rows
 /// that stream from memory, d = 384, `RVF_BENCH_STREAM_MB` (256 by default, far above the
 /// last-level cache) of stored rows per form, in groups `stream_<form>/384`. Each group has the
@@ -693,148 +741,83 @@ fn streaming(c: &mut Criterion) {
     let q = rng.vec_f32(DIM);
     let m = Metric::L2;
 
-    let rows = bytes / (4 * DIM);
-    let data = rng.vec_f32(rows * DIM);
-    let mut out = vec![0.0f32; rows];
+    let data = rng.vec_f32(bytes / (4 * DIM) * DIM);
     let mut g = stream_group(c, bytes, "f32");
-    for e in engines() {
-        g.bench_function(name(&e), |bn| {
-            bn.iter(|| e.distances_f32(m, black_box(&q), black_box(&data), &mut out))
-        });
-        g.bench_function(format!("{}-rows", name(&e)), |bn| {
-            bn.iter(|| {
-                for (o, r) in out.iter_mut().zip(data.chunks_exact(DIM)) {
-                    *o = e.distance_f32(m, black_box(&q), r).unwrap_or(0.0);
-                }
-            })
-        });
-    }
-    g.bench_function("simsimd", |bn| {
-        bn.iter(|| {
-            for (o, r) in out.iter_mut().zip(data.chunks_exact(DIM)) {
-                *o = f32::l2sq(&q, r).unwrap_or(0.0) as f32;
-            }
-        })
-    });
-    g.bench_function("search", |bn| {
-        bn.iter(|| rvf_kernels::search_f32(m, black_box(&q), black_box(&data), 10))
-    });
-    g.bench_function("par-search", |bn| {
-        bn.iter(|| rvf_kernels::par_search_f32(m, black_box(&q), black_box(&data), 10))
-    });
+    stream_fns(
+        &mut g,
+        &data,
+        DIM,
+        |e, d, o| e.distances_f32(m, &q, d, o).unwrap_or(()),
+        |e, r| e.distance_f32(m, &q, r).unwrap_or(0.0),
+        Some(&|i| f32::l2sq(&q, &data[i * DIM..][..DIM]).unwrap_or(0.0) as f32),
+        Some(&|d| drop(rvf_kernels::search_f32(m, &q, d, 10))),
+        Some(&|d| drop(rvf_kernels::par_search_f32(m, &q, d, 10))),
+    );
     g.finish();
     drop(data);
 
     let qh = to_f16(&q);
-    let rows = bytes / (2 * DIM);
-    let data = to_f16(&rng.vec_f32(rows * DIM));
-    let mut out = vec![0.0f32; rows];
-    let mut g = stream_group(c, bytes, "f16");
-    for e in engines() {
-        g.bench_function(name(&e), |bn| {
-            bn.iter(|| e.distances_f16(m, black_box(&qh), black_box(&data), &mut out))
-        });
-        g.bench_function(format!("{}-rows", name(&e)), |bn| {
-            bn.iter(|| {
-                for (o, r) in out.iter_mut().zip(data.chunks_exact(DIM)) {
-                    *o = e.distance_f16(m, black_box(&qh), r).unwrap_or(0.0);
-                }
-            })
-        });
-    }
+    let data = to_f16(&rng.vec_f32(bytes / (2 * DIM) * DIM));
     let (sq, srows) = (to_simsimd_f16(&qh), to_simsimd_f16(&data));
-    g.bench_function("simsimd", |bn| {
-        bn.iter(|| {
-            for (o, r) in out.iter_mut().zip(srows.chunks_exact(DIM)) {
-                *o = simsimd::f16::l2sq(&sq, r).unwrap_or(0.0) as f32;
-            }
-        })
-    });
-    drop(srows);
-    g.bench_function("search", |bn| {
-        bn.iter(|| rvf_kernels::search_f16(m, black_box(&qh), black_box(&data), 10))
-    });
-    g.bench_function("par-search", |bn| {
-        bn.iter(|| rvf_kernels::par_search_f16(m, black_box(&qh), black_box(&data), 10))
-    });
+    let mut g = stream_group(c, bytes, "f16");
+    stream_fns(
+        &mut g,
+        &data,
+        DIM,
+        |e, d, o| e.distances_f16(m, &qh, d, o).unwrap_or(()),
+        |e, r| e.distance_f16(m, &qh, r).unwrap_or(0.0),
+        Some(&|i| simsimd::f16::l2sq(&sq, &srows[i * DIM..][..DIM]).unwrap_or(0.0) as f32),
+        Some(&|d| drop(rvf_kernels::search_f16(m, &qh, d, 10))),
+        Some(&|d| drop(rvf_kernels::par_search_f16(m, &qh, d, 10))),
+    );
     g.finish();
-    drop(data);
+    drop((data, srows));
 
     let qi = rng.vec_i8(DIM);
-    let rows = bytes / DIM;
-    let data = rng.vec_i8(rows * DIM);
-    let mut out = vec![0.0f32; rows];
+    let data = rng.vec_i8(bytes / DIM * DIM);
     let mut g = stream_group(c, bytes, "i8");
-    for e in engines() {
-        g.bench_function(name(&e), |bn| {
-            bn.iter(|| e.distances_i8(m, black_box(&qi), black_box(&data), &mut out))
-        });
-        g.bench_function(format!("{}-rows", name(&e)), |bn| {
-            bn.iter(|| {
-                for (o, r) in out.iter_mut().zip(data.chunks_exact(DIM)) {
-                    *o = e.distance_i8(m, black_box(&qi), r).unwrap_or(0.0);
-                }
-            })
-        });
-    }
-    g.bench_function("simsimd", |bn| {
-        bn.iter(|| {
-            for (o, r) in out.iter_mut().zip(data.chunks_exact(DIM)) {
-                *o = i8::l2sq(&qi, r).unwrap_or(0.0) as f32;
-            }
-        })
-    });
-    g.bench_function("search", |bn| {
-        bn.iter(|| rvf_kernels::search_i8(m, black_box(&qi), black_box(&data), 10))
-    });
-    g.bench_function("par-search", |bn| {
-        bn.iter(|| rvf_kernels::par_search_i8(m, black_box(&qi), black_box(&data), 10))
-    });
+    stream_fns(
+        &mut g,
+        &data,
+        DIM,
+        |e, d, o| e.distances_i8(m, &qi, d, o).unwrap_or(()),
+        |e, r| e.distance_i8(m, &qi, r).unwrap_or(0.0),
+        Some(&|i| i8::l2sq(&qi, &data[i * DIM..][..DIM]).unwrap_or(0.0) as f32),
+        Some(&|d| drop(rvf_kernels::search_i8(m, &qi, d, 10))),
+        Some(&|d| drop(rvf_kernels::par_search_i8(m, &qi, d, 10))),
+    );
     g.finish();
 
-    // SQ8 codes: the same bytes as i8 rows, decoded with per-dimension parameters.
+    // SQ8 codes: the same bytes as the i8 rows, decoded with per-dimension parameters.
     let p = SqParams::new(vec![-1.0; DIM], vec![1.0; DIM]).expect("valid");
     let mut g = stream_group(c, bytes, "sq8");
-    for e in engines() {
-        g.bench_function(name(&e), |bn| {
-            bn.iter(|| e.sq8_distances_f32(m, &p, black_box(&q), black_box(&data), &mut out))
-        });
-        g.bench_function(format!("{}-rows", name(&e)), |bn| {
-            bn.iter(|| {
-                for (o, r) in out.iter_mut().zip(data.chunks_exact(DIM)) {
-                    *o = e.sq8_distance_f32(m, &p, black_box(&q), r).unwrap_or(0.0);
-                }
-            })
-        });
-    }
+    stream_fns(
+        &mut g,
+        &data,
+        DIM,
+        |e, d, o| e.sq8_distances_f32(m, &p, &q, d, o).unwrap_or(()),
+        |e, r| e.sq8_distance_f32(m, &p, &q, r).unwrap_or(0.0),
+        None,
+        None,
+        None,
+    );
     g.finish();
     drop(data);
 
     // Binary codes of 384 bits (48 bytes a row).
     let (qb, row) = (rng.vec_u8(DIM / 8), DIM / 8);
-    let rows = bytes / row;
-    let data = rng.vec_u8(rows * row);
-    let mut out = vec![0.0f32; rows];
+    let data = rng.vec_u8(bytes / row * row);
     let mut g = stream_group(c, bytes, "binary");
-    for e in engines() {
-        g.bench_function(name(&e), |bn| {
-            bn.iter(|| e.hamming_distances(black_box(&qb), black_box(&data), &mut out))
-        });
-        g.bench_function(format!("{}-rows", name(&e)), |bn| {
-            bn.iter(|| {
-                for (o, r) in out.iter_mut().zip(data.chunks_exact(row)) {
-                    *o = e.hamming(black_box(&qb), r).unwrap_or(0) as f32;
-                }
-            })
-        });
-    }
-    g.bench_function("simsimd", |bn| {
-        bn.iter(|| {
-            for (o, r) in out.iter_mut().zip(data.chunks_exact(row)) {
-                *o = u8::hamming(&qb, r).unwrap_or(0.0) as f32;
-            }
-        })
-    });
+    stream_fns(
+        &mut g,
+        &data,
+        row,
+        |e, d, o| e.hamming_distances(&qb, d, o).unwrap_or(()),
+        |e, r| e.hamming(&qb, r).unwrap_or(0) as f32,
+        Some(&|i| u8::hamming(&qb, &data[i * row..][..row]).unwrap_or(0.0) as f32),
+        None,
+        None,
+    );
     g.finish();
 }
 
