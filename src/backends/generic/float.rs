@@ -270,18 +270,18 @@ where
         // SAFETY: forwarded from the caller.
         unsafe { flat_pass::<V, M, QT, R, Q, B>(m, qs, rows, &mut acc, full, t) }
     } else {
-    // SAFETY: forwarded from the caller (at most 8 passes: 64 lanes in registers of >= 8 lanes
-    // need at most 8 registers per sum).
-    unsafe {
-        pass::<V, M, QT, R, 0, Q, B>(m, qs, rows, &mut acc, full, t);
-        pass::<V, M, QT, R, 1, Q, B>(m, qs, rows, &mut acc, full, t);
-        pass::<V, M, QT, R, 2, Q, B>(m, qs, rows, &mut acc, full, t);
-        pass::<V, M, QT, R, 3, Q, B>(m, qs, rows, &mut acc, full, t);
-        pass::<V, M, QT, R, 4, Q, B>(m, qs, rows, &mut acc, full, t);
-        pass::<V, M, QT, R, 5, Q, B>(m, qs, rows, &mut acc, full, t);
-        pass::<V, M, QT, R, 6, Q, B>(m, qs, rows, &mut acc, full, t);
-        pass::<V, M, QT, R, 7, Q, B>(m, qs, rows, &mut acc, full, t);
-    }
+        // SAFETY: forwarded from the caller (at most 8 passes: 64 lanes in registers of >= 8
+        // lanes need at most 8 registers per sum).
+        unsafe {
+            pass::<V, M, QT, R, 0, Q, B>(m, qs, rows, &mut acc, full, t);
+            pass::<V, M, QT, R, 1, Q, B>(m, qs, rows, &mut acc, full, t);
+            pass::<V, M, QT, R, 2, Q, B>(m, qs, rows, &mut acc, full, t);
+            pass::<V, M, QT, R, 3, Q, B>(m, qs, rows, &mut acc, full, t);
+            pass::<V, M, QT, R, 4, Q, B>(m, qs, rows, &mut acc, full, t);
+            pass::<V, M, QT, R, 5, Q, B>(m, qs, rows, &mut acc, full, t);
+            pass::<V, M, QT, R, 6, Q, B>(m, qs, rows, &mut acc, full, t);
+            pass::<V, M, QT, R, 7, Q, B>(m, qs, rows, &mut acc, full, t);
+        }
     }
     const { assert!(Passes::<V, M, QT, R>::COUNT <= 8) };
     let mut out = [[[0.0f32; 3]; R]; QT];
