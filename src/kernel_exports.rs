@@ -295,8 +295,10 @@ fn distances_into(s: &State, m: u32, q: u32, rows: u32, out: &mut [f32]) {
         range: sl(abi::SQ_RANGE.start, dim),
     };
     let table = sl(abi::PQ_TABLE.start, (s.pq_m * s.pq_k) as usize);
-    // The query's own sum `a.a` for cosine (and i8 rows), once: its inner product with itself,
-    // the same terms in the same lanes and order as the fold's `a.a`.
+    // The query's own sum `a.a` for cosine and i8 rows, once per call: its inner product with
+    // itself, the same terms in the same lanes and order as the fold's `a.a`. Taken for every
+    // metric: skipping it for L2 and IP cost 62 bytes of the code budget, and it is one fold per
+    // call (per block; a walk's one-row calls and the PQ table's subspaces pay one extra).
     let aa = k::sums_f32(FloatMetric::Ip, &wq[..pd], &wq[..pd])[0];
     let mut r = 0;
     while r < out.len() {

@@ -148,12 +148,12 @@ pub(crate) unsafe fn block<V: I8x, const R: usize>(
         let mut groups = out.chunks_exact_mut(R);
         let mut it = block.chunks_exact(dim);
         for (n, o) in (&mut groups).enumerate() {
-            // The next group's first lines while this one is summed (rows are contiguous): as
-            // for the float blocks, demand loads alone stream slower than one row at a time.
-            prefetch_lines(
-                block.as_ptr().wrapping_add((n + 1) * R * dim) as *const u8,
-                R * dim.min(PREFETCH_MAX),
-            );
+            // The next group's rows' first lines while this one is summed, as the float blocks
+            // do: demand loads alone stream slower than one row at a time.
+            for j in 0..R {
+                let next = block.as_ptr().wrapping_add(((n + 1) * R + j) * dim);
+                prefetch_lines(next as *const u8, dim.min(PREFETCH_MAX));
+            }
             let g: [&[i8]; R] = core::array::from_fn(|_| it.next().unwrap_or(&[]));
             // SAFETY: forwarded from the caller; a group is R whole rows (out has a slot per row).
             let s = unsafe { sums_rows::<V, M, R>(q, g) };
