@@ -49,8 +49,11 @@ pub(crate) trait F32x: Copy {
     }
     /// `N` halves from `p`, widened exactly.
     unsafe fn load_f16(p: *const f16) -> Self;
-    /// `N` signed bytes from `p`, converted exactly.
-    unsafe fn load_i8(p: *const i8) -> Self;
+    /// `N` SQ8 codes from `p` as the integers `u = q + 128` (`0..=255`), exactly. (x86 adds the
+    /// bias to the widened integers' bit pattern, `0x4B00_0080 + q` being the float `2^23 + u`,
+    /// and subtracts `2^23`: one integer add in place of a float add after the conversion; the
+    /// others flip the byte's sign bit and widen unsigned.)
+    unsafe fn load_code(p: *const i8) -> Self;
     /// Stores the `N` lanes at `p`.
     unsafe fn store(self, p: *mut f32);
     /// Stores the `N` lanes at `p` rounded to `f16`, to nearest even (as
@@ -77,11 +80,11 @@ pub(crate) trait F32x: Copy {
     unsafe fn clamp_unit(self) -> Self;
     /// `x / 255`, correctly rounded, for lanes that hold integers `0..=255` (the SQ8 decode's
     /// `u / 255`). The default divides. An ISA with fused multiply-add overrides it without a
-    /// division: `q = u * (1/255)`, the exact residual `e = u - 255 q` (one FMA), then
-    /// `q + e * (1/255)` (one FMA). For each of the 256 integers that is the correctly rounded
-    /// quotient, the same bits as the division (checked exhaustively by `sq8_decode_every_code` in
+    /// division, in two operations: `h = u * UNIT255_HI` (exact), then `fma(u, UNIT255_LO, h)`
+    /// (see [`UNIT255_HI`]). For each of the 256 integers that is the correctly rounded quotient,
+    /// the same bits as the division (checked exhaustively by `sq8_decode_every_code` in
     /// tests/differential.rs on every tier); a division costs 5 to 10 times the throughput of
-    /// the three operations, and SQ8 decodes one per element. (Only the value of `u / 255` uses
+    /// the two operations, and SQ8 decodes one per element. (Only the value of `u / 255` uses
     /// FMA: the canonical sums never do.)
     #[inline(always)]
     unsafe fn unit255(self) -> Self {
@@ -93,6 +96,20 @@ pub(crate) trait F32x: Copy {
     /// Bit `j` set where `!(lane[j] > t)` (true for NaN lanes), for `j < N`.
     unsafe fn not_gt_mask(self, t: Self) -> u64;
 }
+
+/// The high part of `1 / 255` for [`F32x::unit255`]: `0x10101 * 2^-24`, the first 24 bits of
+/// `1/255 = 0.00000001 00000001 ...b`. For `u <= 255`, `u * UNIT255_HI` is an integer below
+/// `2^24` times `2^-24`: exact in `f32`.
+#[cfg_attr(not(any(target_arch = "x86_64", target_arch = "aarch64")), allow(dead_code))]
+pub(crate) const UNIT255_HI: f32 = 65793.0 / 16777216.0;
+
+/// The low part of `1 / 255` for [`F32x::unit255`]: `0x808081 * 2^-55`, `1/255 - UNIT255_HI`
+/// rounded to `f32`. `HI + LO` is `1/255` within a relative `4e-15`, and `fma(u, LO, u * HI)`
+/// rounds `u * (HI + LO)` once. The binary expansion of `u / 255` repeats the byte `u` forever,
+/// so it is never closer to a rounding boundary of `f32` than `2^-9` of a unit in the last
+/// place, far more than that error: the result is the correctly rounded `u / 255`.
+#[cfg_attr(not(any(target_arch = "x86_64", target_arch = "aarch64")), allow(dead_code))]
+pub(crate) const UNIT255_LO: f32 = 8421505.0 / 36028797018963968.0;
 
 /// An operand whose elements load as `V` registers (and whose tail [`Operand::fill`] widens).
 pub(crate) trait SimdOperand<V: F32x>: Operand {
@@ -233,13 +250,21 @@ pub(crate) unsafe fn sq8_decode<V: F32x>(
 ) -> V {
     // SAFETY: forwarded from the caller.
     unsafe {
-        let u = V::load_i8(codes).add(V::splat(128.0));
+        let u = V::load_code(codes);
         V::load(min).add(u.unit255().mul(V::load(range)))
     }
 }
 
 impl<V: F32x> SimdOperand<V> for Sq8Operand<'_> {
     widened_tail!();
+    #[inline(always)]
+    fn prefetch(&self) {
+        // The codes only: the parameters are the same for every row and stay in the cache.
+        prefetch_lines(
+            self.codes.as_ptr() as *const u8,
+            self.codes.len().min(PREFETCH_MAX),
+        );
+    }
     #[inline(always)]
     unsafe fn load_at(&self, i: usize) -> V {
         // SAFETY: the caller guarantees i + N <= len, and min/range have the codes' length.

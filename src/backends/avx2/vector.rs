@@ -6,7 +6,7 @@ use core::arch::x86_64::*;
 
 use half::f16;
 
-use crate::backends::vector::{Bytes, F32x, I8x, Lut16};
+use crate::backends::vector::{Bytes, F32x, I8x, Lut16, UNIT255_HI, UNIT255_LO};
 
 impl F32x for __m256 {
     const N: usize = 8;
@@ -20,8 +20,8 @@ impl F32x for __m256 {
         load(p: *const f32) -> Self = _mm256_loadu_ps(p);
         // 8 halves, 16 bytes.
         load_f16(p: *const f16) -> Self = _mm256_cvtph_ps(_mm_loadu_si128(p as *const __m128i));
-        // 8 bytes.
-        load_i8(p: *const i8) -> Self = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(p as *const __m128i)));
+        // 8 bytes; `0x4B00_0080 + q` is the float `2^23 + u` (see `F32x::load_code`).
+        load_code(p: *const i8) -> Self = _mm256_sub_ps(_mm256_castsi256_ps(_mm256_add_epi32(_mm256_cvtepi8_epi32(_mm_loadl_epi64(p as *const __m128i)), _mm256_set1_epi32(0x4B00_0080))), _mm256_set1_ps(8388608.0));
         store(self: Self, p: *mut f32) = _mm256_storeu_ps(p, self);
         add(self: Self, o: Self) -> Self = _mm256_add_ps(self, o);
         sub(self: Self, o: Self) -> Self = _mm256_sub_ps(self, o);
@@ -85,10 +85,8 @@ impl F32x for __m256 {
         // SAFETY: see the impl (FMA is one of the backend's features). The exact `u / 255`
         // without a division: see `F32x::unit255`.
         unsafe {
-            let r = _mm256_set1_ps(1.0 / 255.0);
-            let q = _mm256_mul_ps(self, r);
-            let e = _mm256_fnmadd_ps(q, _mm256_set1_ps(255.0), self);
-            _mm256_fmadd_ps(e, r, q)
+            let h = _mm256_mul_ps(self, _mm256_set1_ps(UNIT255_HI));
+            _mm256_fmadd_ps(self, _mm256_set1_ps(UNIT255_LO), h)
         }
     }
     #[inline(always)]

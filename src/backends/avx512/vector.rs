@@ -7,7 +7,7 @@ use core::arch::x86_64::*;
 
 use half::f16;
 
-use crate::backends::vector::{Bytes, F32x, I8x, Lut16};
+use crate::backends::vector::{Bytes, F32x, I8x, Lut16, UNIT255_HI, UNIT255_LO};
 
 impl F32x for __m512 {
     const N: usize = 16;
@@ -21,8 +21,8 @@ impl F32x for __m512 {
         load(p: *const f32) -> Self = _mm512_loadu_ps(p);
         // 16 halves, 32 bytes.
         load_f16(p: *const f16) -> Self = _mm512_cvtph_ps(_mm256_loadu_si256(p as *const __m256i));
-        // 16 bytes.
-        load_i8(p: *const i8) -> Self = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(p as *const __m128i)));
+        // 16 bytes; `0x4B00_0080 + q` is the float `2^23 + u` (see `F32x::load_code`).
+        load_code(p: *const i8) -> Self = _mm512_sub_ps(_mm512_castsi512_ps(_mm512_add_epi32(_mm512_cvtepi8_epi32(_mm_loadu_si128(p as *const __m128i)), _mm512_set1_epi32(0x4B00_0080))), _mm512_set1_ps(8388608.0));
         store(self: Self, p: *mut f32) = _mm512_storeu_ps(p, self);
         add(self: Self, o: Self) -> Self = _mm512_add_ps(self, o);
         sub(self: Self, o: Self) -> Self = _mm512_sub_ps(self, o);
@@ -63,13 +63,11 @@ impl F32x for __m512 {
     }
     #[inline(always)]
     unsafe fn unit255(self) -> Self {
-        // SAFETY: see the impl (AVX-512F has the FMAs). The exact `u / 255` without a
-        // division: see `F32x::unit255`.
+        // SAFETY: see the impl (AVX-512F has the FMAs). The exact `u / 255` without a division:
+        // see `F32x::unit255`.
         unsafe {
-            let r = _mm512_set1_ps(1.0 / 255.0);
-            let q = _mm512_mul_ps(self, r);
-            let e = _mm512_fnmadd_ps(q, _mm512_set1_ps(255.0), self);
-            _mm512_fmadd_ps(e, r, q)
+            let h = _mm512_mul_ps(self, _mm512_set1_ps(UNIT255_HI));
+            _mm512_fmadd_ps(self, _mm512_set1_ps(UNIT255_LO), h)
         }
     }
     #[inline(always)]

@@ -8,7 +8,7 @@ use core::arch::asm;
 
 use half::f16;
 
-use crate::backends::vector::{Bytes, F32x, I8x, Lut16};
+use crate::backends::vector::{Bytes, F32x, I8x, Lut16, UNIT255_HI, UNIT255_LO};
 
 impl F32x for float32x4_t {
     const N: usize = 4;
@@ -35,11 +35,12 @@ impl F32x for float32x4_t {
         unsafe { vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(p as *const u16))) }
     }
     #[inline(always)]
-    unsafe fn load_i8(p: *const i8) -> Self {
-        // SAFETY: see the impl (4 bytes).
+    unsafe fn load_code(p: *const i8) -> Self {
+        // SAFETY: see the impl (4 bytes). `q ^ 0x80` is the byte `q + 128`, widened unsigned.
         unsafe {
-            let v = vreinterpret_s8_u32(vdup_n_u32((p as *const u32).read_unaligned()));
-            vcvtq_f32_s32(vmovl_s16(vget_low_s16(vmovl_s8(v))))
+            let v = vreinterpret_u8_u32(vdup_n_u32((p as *const u32).read_unaligned()));
+            let u = veor_u8(v, vdup_n_u8(0x80));
+            vcvtq_f32_u32(vmovl_u16(vget_low_u16(vmovl_u8(u))))
         }
     }
     #[inline(always)]
@@ -71,10 +72,8 @@ impl F32x for float32x4_t {
         // SAFETY: see the impl (FMA is part of aarch64 Advanced SIMD). The exact `u / 255`
         // without a division: see `F32x::unit255`.
         unsafe {
-            let r = vdupq_n_f32(1.0 / 255.0);
-            let q = vmulq_f32(self, r);
-            let e = vfmsq_f32(self, q, vdupq_n_f32(255.0));
-            vfmaq_f32(q, e, r)
+            let h = vmulq_f32(self, vdupq_n_f32(UNIT255_HI));
+            vfmaq_f32(h, self, vdupq_n_f32(UNIT255_LO))
         }
     }
     unsafe fn clamp_unit(self) -> Self {

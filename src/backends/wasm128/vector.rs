@@ -84,10 +84,14 @@ impl F32x for v128 {
         widen_f16_bits(unsafe { u32x4_load_extend_u16x4(p as *const u16) })
     }
     #[inline(always)]
-    unsafe fn load_i8(p: *const i8) -> Self {
-        // SAFETY: see the impl (4 bytes).
-        let b = unsafe { v128_load32_zero(p as *const u32) };
-        f32x4_convert_i32x4(i32x4_extend_low_i16x8(i16x8_extend_low_i8x16(b)))
+    unsafe fn load_code(p: *const i8) -> Self {
+        // SAFETY: see the impl (4 bytes). `q ^ 0x80` is the byte `q + 128`, widened unsigned
+        // (0..=255 converts the same as a signed lane).
+        let b = v128_xor(
+            unsafe { v128_load32_zero(p as *const u32) },
+            u8x16_splat(0x80),
+        );
+        f32x4_convert_i32x4(u32x4_extend_low_u16x8(u16x8_extend_low_u8x16(b)))
     }
     #[inline(always)]
     unsafe fn store(self, p: *mut f32) {
