@@ -1,6 +1,6 @@
 //! Hamming distances (popcount of `a ^ b`) and their blocks, written once over [`Bytes`].
 
-use crate::backends::vector::Bytes;
+use crate::backends::vector::{Bytes, PREFETCH_MAX, prefetch_lines};
 
 /// Popcount of `a ^ b` with 64-bit scalar counts on four independent accumulators (`POPCNT`
 /// where the entry point enables it).
@@ -70,18 +70,38 @@ pub(crate) unsafe fn hamming<V: Bytes>(a: &[u8], b: &[u8]) -> u64 {
     }
 }
 
-/// Hamming distances of a query against a row-major block of byte rows, as `f32`.
+/// Bytes between a row and the row whose lines a block asks for while counting it.
+const PREFETCH_AHEAD: usize = 1024;
+
+/// Hamming distances of a query against a row-major block of byte rows, as `f32`. Each row asks
+/// for the lines `PREFETCH_AHEAD` bytes ahead (at least a row): binary codes are often shorter
+/// than a line, and one row's lines ahead are too few to hide the memory's latency (streaming
+/// 48-byte codes ran at 35-70 % of the read bandwidth without).
 ///
 /// # Safety
 /// As [`hamming`]; `block.len() == out.len() * q.len()`.
 #[inline(always)]
 pub(crate) unsafe fn block<V: Bytes>(q: &[u8], block: &[u8], out: &mut [f32]) {
-    if q.is_empty() {
+    let dim = q.len();
+    if dim == 0 {
         out.fill(0.0);
         return;
     }
-    for (row, o) in block.chunks_exact(q.len()).zip(out.iter_mut()) {
-        // SAFETY: forwarded from the caller.
-        *o = unsafe { hamming::<V>(q, row) } as f32;
+    let ahead = dim.max(PREFETCH_AHEAD);
+    let rows = block.chunks_exact(dim).zip(out.iter_mut());
+    // Two loops, not a test per row: these rows take a few nanoseconds each. Rows of at most a
+    // line ask for one line each, which covers every line of the block.
+    if dim <= 64 {
+        for (row, o) in rows {
+            prefetch_lines(row.as_ptr().wrapping_add(ahead), 1);
+            // SAFETY: forwarded from the caller.
+            *o = unsafe { hamming::<V>(q, row) } as f32;
+        }
+    } else {
+        for (row, o) in rows {
+            prefetch_lines(row.as_ptr().wrapping_add(ahead), dim.min(PREFETCH_MAX));
+            // SAFETY: forwarded from the caller.
+            *o = unsafe { hamming::<V>(q, row) } as f32;
+        }
     }
 }
