@@ -81,7 +81,13 @@ macro_rules! float_entries {
         fn block_f32(m: FloatMetric, q: &[f32], b: &[f32], out: &mut [f32]) {
             let rows = b.chunks_exact(q.len().max(1));
             // SAFETY: features and arguments, see the module docs.
-            unsafe { g::block::<$v, $rp, $rc, _, _>(m, q, rows, out) }
+            unsafe {
+                if m == FloatMetric::L2 && core::mem::size_of_val(b) > g::F32_STREAM_BYTES {
+                    g::block_rows::<$v, L2, 1, _, _>(q, rows, out)
+                } else {
+                    g::block::<$v, $rp, $rc, _, _>(m, q, rows, out)
+                }
+            }
         }
         #[target_feature(enable = $features)]
         fn block_many_f32(m: FloatMetric, dim: usize, qs: &[f32], b: &[f32], out: &mut [f32]) {
