@@ -495,7 +495,7 @@ fn sq_params(rng: &mut Rng, dim: usize) -> SqParams {
 
 /// Every one of the 256 codes decodes to the same bits on every tier, for parameters where the
 /// decode is `u / 255` itself (min 0, range 1) and for others: the SIMD decodes compute `u / 255`
-/// without a division (FMA refinement), which must equal the correctly rounded quotient.
+/// without a division (a multiply and one FMA), which must equal the correctly rounded quotient.
 #[test]
 fn sq8_decode_every_code() {
     let s = scalar();
