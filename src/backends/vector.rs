@@ -151,13 +151,19 @@ pub(crate) fn prefetch_lines(p: *const u8, bytes: usize) {
     let _ = (p, bytes);
 }
 
+/// Prefetch hints for the first `PREFETCH_MAX` bytes of `row` (the operands' `prefetch`).
+#[inline(always)]
+fn prefetch_row<T>(row: &[T]) {
+    prefetch_lines(
+        row.as_ptr() as *const u8,
+        core::mem::size_of_val(row).min(PREFETCH_MAX),
+    );
+}
+
 impl<V: F32x> SimdOperand<V> for &[f32] {
     #[inline(always)]
     fn prefetch(&self) {
-        prefetch_lines(
-            self.as_ptr() as *const u8,
-            core::mem::size_of_val(*self).min(PREFETCH_MAX),
-        );
+        prefetch_row(self);
     }
     #[inline(always)]
     unsafe fn load_at(&self, i: usize) -> V {
@@ -224,10 +230,7 @@ macro_rules! widened_tail {
 impl<V: F32x> SimdOperand<V> for &[f16] {
     #[inline(always)]
     fn prefetch(&self) {
-        prefetch_lines(
-            self.as_ptr() as *const u8,
-            core::mem::size_of_val(*self).min(PREFETCH_MAX),
-        );
+        prefetch_row(self);
     }
     #[inline(always)]
     unsafe fn load_at(&self, i: usize) -> V {
@@ -260,10 +263,7 @@ impl<V: F32x> SimdOperand<V> for Sq8Operand<'_> {
     #[inline(always)]
     fn prefetch(&self) {
         // The codes only: the parameters are the same for every row and stay in the cache.
-        prefetch_lines(
-            self.codes.as_ptr() as *const u8,
-            self.codes.len().min(PREFETCH_MAX),
-        );
+        prefetch_row(self.codes);
     }
     #[inline(always)]
     unsafe fn load_at(&self, i: usize) -> V {
