@@ -29,13 +29,32 @@ fn crc32c_around_strategy_thresholds() {
     let data = gen_u8(&mut rng, 1 << 20);
     let mut lens = vec![1 << 20, (1 << 20) - 1, 1_000_003];
     for t in [
-        96usize, 128, 256, 384, 512, 768, 1024, 1536, 2048, 2304, 4096, 8192,
+        96usize,
+        128,
+        256,
+        384,
+        512,
+        768,
+        1024,
+        1536,
+        2048,
+        2304,
+        4096,
+        8192,
+        // The fused blocks (128-bit: 2,176 bytes; 512-bit: 18,688), plus the bytes that
+        // align their loads.
+        2176,
+        2176 + 15,
+        4352,
+        18_688,
+        18_688 + 63,
+        2 * 18_688 + 40,
     ] {
         lens.extend(t.saturating_sub(17)..=t + 17);
     }
     for e in engines_under_test() {
         for &n in &lens {
-            for off in [0usize, 1, 7] {
+            for off in [0usize, 1, 7, 40] {
                 let d = &data[off..off + n.min(data.len() - off)];
                 assert_eq!(
                     e.crc32c(d),

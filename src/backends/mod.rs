@@ -8,8 +8,9 @@
 //! | `table.rs` | the operation list, declared once: `Kernels`, the scalar table, `Token` | `scalar` |
 //! | `vector.rs` | the vector traits `F32x`, `I8x`, `Bytes` each SIMD ISA implements | `operand` |
 //! | `generic/` | every kernel family written once over the traits, and the entry-point macros | `vector`, `operand`, `scalar`, `table` |
-//! | `avx2/` | x86-64 AVX2: trait impls, CRC32C, token and table | `generic`, `vector`, `table` |
-//! | `avx512/` | x86-64 AVX-512 (+VNNI, VPOPCNTDQ, VPCLMULQDQ tiers) | `avx2`, `generic`, `vector`, `table` |
+//! | `x86/` | CRC32C for both x86-64 backends (`crc32`, PCLMULQDQ; the fused loop over a `Fold` register) | `scalar` |
+//! | `avx2/` | x86-64 AVX2: trait impls, token and table | `x86`, `generic`, `vector`, `table` |
+//! | `avx512/` | x86-64 AVX-512 (+VNNI, VPOPCNTDQ, VPCLMULQDQ tiers) | `avx2`, `x86`, `generic`, `vector`, `table` |
 //! | `neon/` | aarch64 NEON (+dotprod, CRC, PMULL tiers) | `generic`, `vector`, `table` |
 //! | `wasm128/` | wasm32 SIMD128 | `generic`, `vector`, `table` |
 //! | `tile.rs` | the tile's kernels, reached directly (feature `tile`): wasm128 entry points or scalar | `scalar`, `wasm128` |
@@ -46,6 +47,8 @@ pub(crate) mod avx512;
 pub(crate) mod neon;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub(crate) mod wasm128;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod x86;
 
 #[cfg(all(feature = "tile", target_arch = "wasm32"))]
 pub(crate) mod tile;

@@ -4,14 +4,14 @@
 //! |---|---|
 //! | vector traits for `__m256` (f32), 16 x i16 (i8 sums), 32 bytes (Hamming) | `vector.rs` |
 //! | every family but CRC32C | the generic kernels of `generic/` over `vector.rs` (2 rows per pass for L2 / IP blocks, 1 for cosine) |
-//! | CRC32C (`crc32` streams joined with PCLMULQDQ: special instructions) | `crc32c.rs` |
+//! | CRC32C (`crc32` streams beside 128-bit PCLMULQDQ folding: special instructions, shared with the AVX-512 backend) | `../x86/crc32c.rs` |
 //! | PQ ADC scan | the scalar kernel (measured faster than `vpgatherdd` scans) |
 //! | 4-bit PQ fast scan | the generic kernel over `Lut16` for `__m256i` (`vpshufb`, two subspaces per step) |
 
-pub(crate) mod crc32c;
 pub(crate) mod vector;
 
 use crate::backends::table::{Kernels, SCALAR, Token};
+use crate::backends::x86::crc32c;
 use crate::detect::{bit, cpu};
 use crate::vocab::{Backend, Tier};
 

@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | `vnni` (AVX512-VNNI) | i8 sums with `vpdpwssd` | `vpmaddwd` + `vpaddd` |
 //! | `vpopcntdq` (AVX512-VPOPCNTDQ) | Hamming with `vpopcntq` | the `vpshufb` nibble table |
-//! | `vpclmulqdq` (VPCLMULQDQ) | CRC32C from 1 KB with 512-bit carry-less folding (`crc32c.rs`) | the AVX2 `crc32` streams |
+//! | `vpclmulqdq` (VPCLMULQDQ) | CRC32C from 1 KB with 512-bit carry-less folding, beside `crc32` streams from 18 KB (`crc32c.rs`) | the AVX2 backend's 128-bit CRC32C (`../x86/crc32c.rs`) |
 //!
 //! Every family is the generic kernel over `vector.rs` (`__m512`, 32 x i16, 64 bytes; blocks 2
 //! rows per pass; the PQ table and the 4-bit fast scan over `__m512`, `__m512i`: 1.6-2x and
@@ -19,6 +19,7 @@ mod vector;
 
 use crate::backends::avx2;
 use crate::backends::table::{Kernels, SCALAR, Token};
+use crate::backends::x86;
 use crate::detect::{bit, cpu};
 use crate::vocab::{Backend, Tier, ext};
 
@@ -108,7 +109,7 @@ const fn make(e: u8) -> Kernels {
     k.crc32c_update = if vpclmul {
         crc32c::update
     } else {
-        avx2::crc32c::update
+        x86::crc32c::update
     };
     k
 }
