@@ -22,7 +22,7 @@ place() {
 
 built_only() {
     case "$1" in
-        avx512*) echo "built for x86-64 (in the main build); no CPU or emulator here has these extensions" ;;
+        avx512* | avx2+*) echo "built for x86-64 (in the main build); no CPU or emulator here has these extensions" ;;
         neon*) echo "built for aarch64 (scripts/ci/aarch64.sh); no qemu CPU model run here has these extensions" ;;
         wasm128) echo "built for wasm32 (scripts/ci/wasm.sh)" ;;
         *) echo "built" ;;

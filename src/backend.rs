@@ -17,7 +17,7 @@ use core::sync::atomic::{AtomicPtr, Ordering};
 
 use crate::backends::{self, Kernels};
 use crate::error::{Error, Result};
-use crate::vocab::{Backend, Tier};
+use crate::vocab::{Backend, Tier, ext};
 
 impl Backend {
     /// Whether this backend is compiled in and runs on this CPU.
@@ -38,9 +38,14 @@ impl Backend {
     /// The best tier of this backend on this CPU: every optional extension it has, less those
     /// named in `RVF_X86_DISABLE` (with `std`); `None` if the backend is not available.
     pub fn best_tier(self) -> Option<Tier> {
-        let off = disabled();
+        // RVF_X86_DISABLE names AVX-512's extensions; its `vpclmulqdq` is also AVX2's.
+        let off = match self {
+            Backend::Avx512 => disabled(),
+            Backend::Avx2 if disabled() & ext::VPCLMULQDQ != 0 => ext::AVX2_VPCLMULQDQ,
+            _ => 0,
+        };
         Tier::available()
-            .filter(|t| t.backend() == self && (self != Backend::Avx512 || t.bits() & off == 0))
+            .filter(|t| t.backend() == self && t.bits() & off == 0)
             .max_by_key(|t| t.bits().count_ones())
     }
 
@@ -105,6 +110,7 @@ impl Tier {
             "dotprod,crc,pmull",
         ];
         match self.backend() {
+            Backend::Avx2 => ["", "vpclmulqdq"][self.bits() as usize & 1],
             Backend::Avx512 => AVX512[self.bits() as usize & 7],
             Backend::Neon => NEON[self.bits() as usize & 7],
             _ => "",

@@ -47,7 +47,7 @@ pub(crate) mod bit {
     pub const VNNI: u8 = 4;
     /// x86-64: AVX512-VPOPCNTDQ.
     pub const VPOPCNTDQ: u8 = 8;
-    /// x86-64: VPCLMULQDQ.
+    /// x86-64: VPCLMULQDQ (with AVX2: 256-bit; with AVX-512: 512-bit).
     pub const VPCLMULQDQ: u8 = 16;
     /// aarch64: Advanced SIMD (NEON).
     pub const NEON: u8 = 1;
@@ -82,6 +82,9 @@ fn detect() -> u8 {
         && has!("sse4.2")
     {
         b |= bit::AVX2;
+        if has!("vpclmulqdq") {
+            b |= bit::VPCLMULQDQ;
+        }
         if has!("avx512f")
             && has!("avx512cd")
             && has!("avx512bw")
@@ -94,9 +97,6 @@ fn detect() -> u8 {
             }
             if has!("avx512vpopcntdq") {
                 b |= bit::VPOPCNTDQ;
-            }
-            if has!("vpclmulqdq") {
-                b |= bit::VPCLMULQDQ;
             }
         }
     }
@@ -151,10 +151,7 @@ fn detect() -> u8 {
                 avx512 && cfg!(target_feature = "avx512vpopcntdq"),
                 bit::VPOPCNTDQ,
             )
-            | on(
-                avx512 && cfg!(target_feature = "vpclmulqdq"),
-                bit::VPCLMULQDQ,
-            )
+            | on(avx2 && cfg!(target_feature = "vpclmulqdq"), bit::VPCLMULQDQ)
     } else if cfg!(target_arch = "aarch64") {
         let neon = cfg!(target_feature = "neon");
         on(neon, bit::NEON)

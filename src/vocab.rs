@@ -20,7 +20,7 @@ use core::fmt;
 pub enum Backend {
     /// Portable Rust; the reference every other backend is compared with, bit for bit.
     Scalar,
-    /// x86-64 AVX2 (+FMA, F16C, POPCNT, PCLMULQDQ, SSE4.2).
+    /// x86-64 AVX2 (+FMA, F16C, POPCNT, PCLMULQDQ, SSE4.2; VPCLMULQDQ where present).
     Avx2,
     /// x86-64 AVX-512 F/CD/BW/DQ/VL (+VNNI, VPOPCNTDQ, VPCLMULQDQ where present).
     Avx512,
@@ -54,6 +54,7 @@ impl Backend {
     /// The optional extensions of this backend, in the order of their bits in a [`Tier`].
     pub const fn extensions(self) -> &'static [&'static str] {
         match self {
+            Backend::Avx2 => &["vpclmulqdq"],
             Backend::Avx512 => &["vnni", "vpopcntdq", "vpclmulqdq"],
             Backend::Neon => &["dotprod", "crc", "pmull"],
             _ => &[],
@@ -69,7 +70,8 @@ impl fmt::Display for Backend {
 
 /// One addressable implementation: a [`Backend`] plus a set of its optional extensions.
 ///
-/// Each optional extension (AVX-512 VNNI, VPOPCNTDQ and VPCLMULQDQ; NEON dotprod, CRC and PMULL)
+/// Each optional extension (VPCLMULQDQ with AVX2; AVX-512 VNNI, VPOPCNTDQ and VPCLMULQDQ; NEON
+/// dotprod, CRC and PMULL)
 /// switches some kernels to a path that uses it. Every tier returns the same bits; the tiers
 /// exist so that tests, fuzz targets and benchmarks can run every path in one process, and so that
 /// a user can pin one. The name is the backend's, then `+extension` for each one in the set, in
@@ -100,6 +102,8 @@ pub(crate) mod ext {
     pub const VPOPCNTDQ: u8 = 2;
     /// VPCLMULQDQ with AVX-512 (512-bit carry-less multiply).
     pub const VPCLMULQDQ: u8 = 4;
+    /// VPCLMULQDQ with AVX2 (256-bit carry-less multiply).
+    pub const AVX2_VPCLMULQDQ: u8 = 1;
     /// NEON dot product (`sdot`/`udot`).
     pub const DOTPROD: u8 = 1;
     /// AArch64 CRC32 instructions.
@@ -113,12 +117,16 @@ impl Tier {
     pub const SCALAR: Tier = Tier::base(Backend::Scalar);
 
     /// Every tier of every backend (the NEON PMULL path needs CRC, so `pmull` alone is not one).
-    pub const ALL: [Tier; 17] = {
-        let mut all = [Tier::SCALAR; 17];
+    pub const ALL: [Tier; 18] = {
+        let mut all = [Tier::SCALAR; 18];
         all[1] = Tier::base(Backend::Avx2);
+        all[2] = Tier {
+            backend: Backend::Avx2,
+            ext: ext::AVX2_VPCLMULQDQ,
+        };
         let mut e = 0;
         while e < 8 {
-            all[2 + e as usize] = Tier {
+            all[3 + e as usize] = Tier {
                 backend: Backend::Avx512,
                 ext: e,
             };
@@ -127,13 +135,13 @@ impl Tier {
         let neon = [0, 1, 2, 3, 6, 7];
         let mut i = 0;
         while i < neon.len() {
-            all[10 + i] = Tier {
+            all[11 + i] = Tier {
                 backend: Backend::Neon,
                 ext: neon[i],
             };
             i += 1;
         }
-        all[16] = Tier::base(Backend::Wasm128);
+        all[17] = Tier::base(Backend::Wasm128);
         all
     };
 

@@ -9,6 +9,7 @@ use rvf_kernels::Backend;
 #[test]
 fn avx512_features_follow_rvf_x86_disable() {
     let f = Backend::Avx512.features();
+    let f2 = Backend::Avx2.features();
     eprintln!(
         "avx512 available: {}, features in use: {f:?}",
         Backend::Avx512.is_available()
@@ -18,6 +19,10 @@ fn avx512_features_follow_rvf_x86_disable() {
         assert!(
             !f.split(',').any(|x| x == ext),
             "{ext} is disabled but in use: {f}"
+        );
+        assert!(
+            !f2.split(',').any(|x| x == ext),
+            "{ext} is disabled but in use by avx2: {f2}"
         );
     }
 }

@@ -63,7 +63,7 @@ pub(crate) fn kernels(tier: Tier) -> Option<&'static Kernels> {
     match tier.backend() {
         Backend::Scalar => Some(scalar()),
         #[cfg(target_arch = "x86_64")]
-        Backend::Avx2 => avx2::Avx2::detect().map(Token::kernels),
+        Backend::Avx2 => avx2::Avx2Tier::detect(tier.bits()).map(Token::kernels),
         #[cfg(target_arch = "x86_64")]
         Backend::Avx512 => avx512::Avx512Tier::detect(tier.bits()).map(Token::kernels),
         #[cfg(target_arch = "aarch64")]
