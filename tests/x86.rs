@@ -46,11 +46,14 @@ fn crc32c_around_strategy_thresholds() {
         2304,
         4096,
         8192,
-        // The fused blocks (128-bit: 2,176 bytes; 512-bit: 18,688), plus the bytes that
-        // align their loads.
+        // The fused blocks (128-bit: 2,176 bytes; 256-bit: 6,400; 512-bit: 18,688), plus the
+        // bytes that align their loads.
         2176,
         2176 + 15,
         4352,
+        6400,
+        6400 + 31,
+        2 * 6400 + 9,
         18_688,
         18_688 + 63,
         2 * 18_688 + 40,

@@ -342,8 +342,10 @@ pub(crate) unsafe fn crc_long<F: Fold, const FOLD_MIN: usize>(crc: u32, data: &[
     }
 }
 
-/// The first length of [`crc_fused`]'s 128-bit block.
-const FUSED128_MIN: usize = 2176;
+/// The bytes of one [`crc_fused`] block with register `F`.
+pub(crate) const fn fused_block<F: Fold>() -> usize {
+    (F::REGS * F::BYTES + 3 * 8 * F::WORDS) * F::STEPS
+}
 
 #[target_feature(enable = "sse4.2,pclmulqdq")]
 #[inline(never)]
@@ -355,7 +357,7 @@ fn update_long(crc: u32, data: &[u8]) -> u32 {
 /// The AVX2 tables' CRC32C (also the AVX-512 tables' without VPCLMULQDQ).
 #[target_feature(enable = "sse4.2,pclmulqdq")]
 pub(crate) fn update(crc: u32, data: &[u8]) -> u32 {
-    if data.len() >= FUSED128_MIN {
+    if data.len() >= fused_block::<__m128i>() {
         return update_long(crc, data);
     }
     // SAFETY: SSE4.2 and PCLMULQDQ are enabled here.
