@@ -299,7 +299,14 @@ pub(crate) unsafe fn crc_fused<F: Fold>(mut crc: u32, data: &[u8]) -> (u32, usiz
 /// bytes per step, reduced to one, which folds the remaining whole registers; the last 128-bit
 /// blocks and bytes are finished by [`fold_tail`].
 #[inline(always)]
-pub(crate) unsafe fn crc_fold<F: Fold>(crc: u32, data: &[u8]) -> u32 {
+pub(crate) unsafe fn crc_fold<F: Fold>(mut crc: u32, mut data: &[u8]) -> u32 {
+    // The loads aligned, as in crc_fused, while 4 * F::BYTES bytes remain after the head.
+    let head = (data.as_ptr() as usize).wrapping_neg() % F::BYTES;
+    if data.len() >= head + 4 * F::BYTES {
+        // SAFETY: SSE4.2 under the caller's features.
+        crc = unsafe { crc_serial(crc, &data[..head]) };
+        data = &data[head..];
+    }
     let (p, n) = (data.as_ptr(), data.len());
     // SAFETY: PCLMULQDQ, SSE4.2 and what F needs under the caller's features; every load reads
     // F::BYTES bytes below n (n >= 4 * F::BYTES).
