@@ -5,7 +5,7 @@
 
 use core::arch::x86_64::*;
 
-use crate::backends::x86::crc32c::{Fold, crc_long, crc_medium, fold_k, fold128, kvec};
+use crate::backends::x86::crc32c::{Fold, crc_entry, fold_k, fold128, kvec};
 
 /// Inputs of at least this many bytes use the 256-bit folding.
 const FOLD256_MIN: usize = 1024;
@@ -64,19 +64,7 @@ impl Fold for __m256i {
     }
 }
 
-#[target_feature(enable = "avx2,sse4.2,pclmulqdq,vpclmulqdq")]
-#[inline(never)]
-fn update_long(crc: u32, data: &[u8]) -> u32 {
-    // SAFETY: AVX2, VPCLMULQDQ, SSE4.2 and PCLMULQDQ are enabled here.
-    unsafe { crc_long::<__m256i, FOLD256_MIN>(crc, data) }
-}
-
-/// The `avx2+vpclmulqdq` table's CRC32C.
-#[target_feature(enable = "avx2,sse4.2,pclmulqdq,vpclmulqdq")]
-pub(crate) fn update(crc: u32, data: &[u8]) -> u32 {
-    if data.len() >= FOLD256_MIN {
-        return update_long(crc, data);
-    }
-    // SAFETY: SSE4.2 and PCLMULQDQ are enabled here.
-    unsafe { crc_medium(crc, data) }
+crc_entry! {
+    /// The `avx2+vpclmulqdq` table's CRC32C.
+    "avx2,sse4.2,pclmulqdq,vpclmulqdq", __m256i, min: FOLD256_MIN, fold_min: FOLD256_MIN
 }

@@ -5,7 +5,7 @@
 
 use core::arch::x86_64::*;
 
-use crate::backends::x86::crc32c::{Fold, crc_long, crc_medium, fold_k, fold128, kvec};
+use crate::backends::x86::crc32c::{Fold, crc_entry, fold_k, fold128, kvec};
 
 /// Inputs of at least this many bytes use the 512-bit folding.
 const FOLD512_MIN: usize = 1024;
@@ -73,19 +73,8 @@ impl Fold for __m512i {
     }
 }
 
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,sse4.2,pclmulqdq,vpclmulqdq")]
-#[inline(never)]
-fn update_long(crc: u32, data: &[u8]) -> u32 {
-    // SAFETY: AVX-512F, VPCLMULQDQ, SSE4.2 and PCLMULQDQ are enabled here.
-    unsafe { crc_long::<__m512i, FOLD512_MIN>(crc, data) }
-}
-
-/// The AVX-512 tables' CRC32C with VPCLMULQDQ.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,sse4.2,pclmulqdq,vpclmulqdq")]
-pub(crate) fn update(crc: u32, data: &[u8]) -> u32 {
-    if data.len() >= FOLD512_MIN {
-        return update_long(crc, data);
-    }
-    // SAFETY: SSE4.2 and PCLMULQDQ are enabled here.
-    unsafe { crc_medium(crc, data) }
+crc_entry! {
+    /// The AVX-512 tables' CRC32C with VPCLMULQDQ.
+    "avx512f,avx512bw,avx512vl,sse4.2,pclmulqdq,vpclmulqdq", __m512i, min: FOLD512_MIN,
+    fold_min: FOLD512_MIN
 }

@@ -354,19 +354,33 @@ pub(crate) const fn fused_block<F: Fold>() -> usize {
     (F::REGS * F::BYTES + 3 * 8 * F::WORDS) * F::STEPS
 }
 
-#[target_feature(enable = "sse4.2,pclmulqdq")]
-#[inline(never)]
-fn update_long(crc: u32, data: &[u8]) -> u32 {
-    // SAFETY: SSE4.2 and PCLMULQDQ are enabled here. The AVX2 tier never folds alone.
-    unsafe { crc_long::<__m128i, { usize::MAX }>(crc, data) }
-}
+/// A CRC32C entry point `update` compiled with `$features`: below `$min` bytes the `crc32` streams
+/// ([`crc_medium`]), from it [`crc_long`] with register `$fold` (folding alone from `$fold_min`
+/// bytes), in a function of its own so that short inputs do not pay for its registers.
+macro_rules! crc_entry {
+    ($(#[$doc:meta])* $features:literal, $fold:ty, min: $min:expr, fold_min: $fold_min:expr) => {
+        #[target_feature(enable = $features)]
+        #[inline(never)]
+        fn update_long(crc: u32, data: &[u8]) -> u32 {
+            // SAFETY: the features crc_long needs for this register are enabled here.
+            unsafe { $crate::backends::x86::crc32c::crc_long::<$fold, { $fold_min }>(crc, data) }
+        }
 
-/// The AVX2 tables' CRC32C (also the AVX-512 tables' without VPCLMULQDQ).
-#[target_feature(enable = "sse4.2,pclmulqdq")]
-pub(crate) fn update(crc: u32, data: &[u8]) -> u32 {
-    if data.len() >= fused_block::<__m128i>() {
-        return update_long(crc, data);
-    }
-    // SAFETY: SSE4.2 and PCLMULQDQ are enabled here.
-    unsafe { crc_medium(crc, data) }
+        $(#[$doc])*
+        #[target_feature(enable = $features)]
+        pub(crate) fn update(crc: u32, data: &[u8]) -> u32 {
+            if data.len() >= $min {
+                return update_long(crc, data);
+            }
+            // SAFETY: SSE4.2 and PCLMULQDQ are among the features enabled here.
+            unsafe { $crate::backends::x86::crc32c::crc_medium(crc, data) }
+        }
+    };
+}
+pub(crate) use crc_entry;
+
+crc_entry! {
+    /// The AVX2 tables' CRC32C (also the AVX-512 tables' without VPCLMULQDQ); the 128-bit
+    /// register never folds alone (it measured slower than the streams on Zen 4).
+    "sse4.2,pclmulqdq", __m128i, min: fused_block::<__m128i>(), fold_min: usize::MAX
 }
