@@ -71,11 +71,11 @@ impl fmt::Display for Backend {
 /// One addressable implementation: a [`Backend`] plus a set of its optional extensions.
 ///
 /// Each optional extension (VPCLMULQDQ with AVX2; AVX-512 VNNI, VPOPCNTDQ and VPCLMULQDQ; NEON
-/// dotprod, CRC and PMULL)
-/// switches some kernels to a path that uses it. Every tier returns the same bits; the tiers
-/// exist so that tests, fuzz targets and benchmarks can run every path in one process, and so that
-/// a user can pin one. The name is the backend's, then `+extension` for each one in the set, in
-/// the order of [`Backend::extensions`]: `avx512+vnni+vpopcntdq`, `neon+dotprod+crc+pmull`.
+/// dotprod, CRC and PMULL) switches some kernels to a path that uses it. Every tier returns the
+/// same bits; the tiers exist so that tests, fuzz targets and benchmarks can run every path in one
+/// process, and so that a user can pin one. The name is the backend's, then `+extension` for each
+/// one in the set, in the order of [`Backend::extensions`]: `avx2+vpclmulqdq`,
+/// `avx512+vnni+vpopcntdq`, `neon+dotprod+crc+pmull`.
 ///
 /// ```
 /// use rvf_kernels::{Backend, Tier};

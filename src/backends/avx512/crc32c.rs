@@ -5,7 +5,7 @@
 
 use core::arch::x86_64::*;
 
-use crate::backends::x86::crc32c::{Fold, crc_entry, fold_k, fold128, kvec};
+use crate::backends::x86::crc32c::{Fold, crc_entry, fold_k, kvec};
 
 /// Inputs of at least this many bytes use the 512-bit folding.
 const FOLD512_MIN: usize = 1024;
@@ -51,24 +51,15 @@ impl Fold for __m512i {
     }
     #[inline(always)]
     unsafe fn narrow(self) -> __m128i {
-        // SAFETY: AVX-512F and PCLMULQDQ under the caller's features. Lane l is (3 - l) * 128
-        // bits before lane 3.
+        // SAFETY: AVX-512F and PCLMULQDQ under the caller's features. The four lanes are four
+        // consecutive 128-bit blocks: the 128-bit register's reduction.
         unsafe {
-            let (l0, l1) = (
+            <__m128i as Fold>::reduce4([
                 _mm512_extracti32x4_epi32::<0>(self),
                 _mm512_extracti32x4_epi32::<1>(self),
-            );
-            let (l2, l3) = (
                 _mm512_extracti32x4_epi32::<2>(self),
                 _mm512_extracti32x4_epi32::<3>(self),
-            );
-            _mm_xor_si128(
-                _mm_xor_si128(
-                    fold128(l0, kvec(const { fold_k(384) })),
-                    fold128(l1, kvec(const { fold_k(256) })),
-                ),
-                l2.fold_add(kvec(const { fold_k(128) }), l3),
-            )
+            ])
         }
     }
 }

@@ -4,7 +4,7 @@
 //! multiplying a block's register by `x^(8n) mod P` (one carry-less multiply) and reducing the
 //! product with one `crc32`. From 2,176 bytes, [`crc_fused`]: carry-less folding and three `crc32`
 //! streams in one loop, so that the multiplier and the `crc32` unit work side by side (written once
-//! over [`Fold`]: 128-bit here, 512-bit in the AVX-512 backend). On this project's Xeon (AVX-512,
+//! over [`Fold`]: 128-bit here, 256- and 512-bit in the AVX2 and AVX-512 backends). On this project's Xeon (AVX-512,
 //! VPCLMULQDQ) the 128-bit fused loop takes 0.5x the time of the streams alone for 1 MB; folding
 //! alone measured 2.5x slower than the streams on Zen 4 (190 against 76 us per MB).
 //!
@@ -129,17 +129,21 @@ pub(crate) unsafe fn kvec(k: [u64; 2]) -> __m128i {
     unsafe { _mm_set_epi64x(k[1] as i64, k[0] as i64) }
 }
 
-/// Finishes a folded 128-bit value `x` followed by `rest` (the register of `x` alone is its
-/// two halves fed to `crc32` from zero).
+/// The register of a folded 128-bit value `x` alone: its two halves fed to `crc32` from zero.
+#[inline(always)]
+unsafe fn register128(x: __m128i) -> u32 {
+    // SAFETY: SSE4.2 (and SSE4.1's extract) under the caller's features.
+    unsafe {
+        let lo = _mm_cvtsi128_si64(x) as u64;
+        _mm_crc32_u64(_mm_crc32_u64(0, lo), _mm_extract_epi64::<1>(x) as u64) as u32
+    }
+}
+
+/// Finishes a folded 128-bit value `x` followed by `rest`.
 #[inline(always)]
 pub(crate) unsafe fn finish128(x: __m128i, rest: &[u8]) -> u32 {
     // SAFETY: forwarded from the caller (SSE4.2 and PCLMULQDQ enabled).
-    unsafe {
-        let lo = _mm_cvtsi128_si64(x) as u64;
-        let hi = _mm_extract_epi64::<1>(x) as u64;
-        let c = _mm_crc32_u64(_mm_crc32_u64(0, lo), hi) as u32;
-        crc_medium(c, rest)
-    }
+    unsafe { crc_medium(register128(x), rest) }
 }
 
 /// Folds 16-byte blocks of `data` into `x` while 16 bytes remain, then finishes.
@@ -158,8 +162,9 @@ pub(crate) unsafe fn fold_tail(mut x: __m128i, data: &[u8]) -> u32 {
     }
 }
 
-/// A carry-less folding register: 128-bit PCLMULQDQ here, 512-bit VPCLMULQDQ in the AVX-512
-/// backend. [`crc_fused`] is written once over it.
+/// A carry-less folding register: 128-bit PCLMULQDQ here, 256-bit VPCLMULQDQ in the AVX2 backend
+/// (`avx2+vpclmulqdq`), 512-bit in the AVX-512 backend. [`crc_fused`] and [`crc_fold`] are written
+/// once over it.
 pub(crate) trait Fold: Copy {
     /// Bytes per register (a whole number of 128-bit lanes).
     const BYTES: usize;
@@ -235,12 +240,11 @@ const K384: [u64; 2] = fold_k(384);
 #[inline(always)]
 pub(crate) unsafe fn crc_fused<F: Fold>(mut crc: u32, data: &[u8]) -> (u32, usize) {
     const { assert!((F::REGS == 4 || F::REGS == 8) && F::STEPS > 0) };
-    let vb = F::REGS * F::BYTES * F::STEPS;
     let sb = 8 * F::WORDS * F::STEPS;
+    let vb = fused_block::<F>() - 3 * sb;
     // x^(8n - 32) for a move forward by n bytes: the block, three, two and one stream(s).
     let k = const {
-        let sb = (8 * F::WORDS * F::STEPS) as u32;
-        let blk = (F::REGS * F::BYTES * F::STEPS) as u32 + 3 * sb;
+        let (blk, sb) = (fused_block::<F>() as u32, (8 * F::WORDS * F::STEPS) as u32);
         [
             k33(8 * blk - 32),
             k33(8 * 3 * sb - 32),
@@ -281,12 +285,8 @@ pub(crate) unsafe fn crc_fused<F: Fold>(mut crc: u32, data: &[u8]) -> (u32, usiz
                     x[j] = x[j].fold_add(k4, x[j + 4]);
                 }
             }
-            let y = F::reduce4([x[0], x[1], x[2], x[3]]).narrow();
-            let cv = _mm_crc32_u64(
-                _mm_crc32_u64(0, _mm_cvtsi128_si64(y) as u64),
-                _mm_extract_epi64::<1>(y) as u64,
-            );
-            crc = join2(crc, k[0], cv as u32, k[1])
+            let cv = register128(F::reduce4([x[0], x[1], x[2], x[3]]).narrow());
+            crc = join2(crc, k[0], cv, k[1])
                 ^ join2(c[0] as u32, k[2], c[1] as u32, k[3])
                 ^ c[2] as u32;
             done += vb + 3 * sb;
