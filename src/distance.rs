@@ -119,7 +119,7 @@ pub(crate) fn i8_sums(k: &Kernels, metric: FloatMetric, a: &[i8], b: &[i8]) -> [
             FloatMetric::L2 => s[0] += k.l2_i8(x, y) as i64,
             FloatMetric::Ip => s[0] += k.dot_i8(x, y) as i64,
             FloatMetric::Cos => {
-                let c = k.cos_i8(x, y);
+                let c = k.cos_i8(x, y).i32();
                 for (acc, v) in s.iter_mut().zip(c) {
                     *acc += v as i64;
                 }
@@ -192,7 +192,7 @@ api! {
     /// ```
     pub fn cosine_f32(&self, a: &[f32], b: &[f32]) -> Result<f32> {
         same_len(a.len(), b.len())?;
-        Ok(finish(FloatMetric::Cos, self.k.cos_f32(a, b)))
+        Ok(finish(FloatMetric::Cos, self.k.cos_f32(a, b).f32()))
     }
 
     /// Distance of one metric between two `f32` vectors; Hamming counts differing bits of the raw
@@ -213,7 +213,7 @@ api! {
         Ok(match metric {
             Metric::L2 => self.k.l2_f32(a, b),
             Metric::InnerProduct => crate::numerics::ip_from_sum(self.k.dot_f32(a, b)),
-            Metric::Cosine => finish(FloatMetric::Cos, self.k.cos_f32(a, b)),
+            Metric::Cosine => finish(FloatMetric::Cos, self.k.cos_f32(a, b).f32()),
             Metric::Hamming => self.k.hamming(bytemuck::cast_slice(a), bytemuck::cast_slice(b)) as f32,
         })
     }
@@ -271,7 +271,7 @@ api! {
     /// ```
     pub fn cosine_f16(&self, a: &[f16], b: &[f16]) -> Result<f32> {
         same_len(a.len(), b.len())?;
-        Ok(finish(FloatMetric::Cos, self.k.cos_f16(a, b)))
+        Ok(finish(FloatMetric::Cos, self.k.cos_f16(a, b).f32()))
     }
 
     /// Distance of one metric between two `f16` vectors (Hamming: raw bytes).
@@ -291,7 +291,7 @@ api! {
         Ok(match metric {
             Metric::L2 => self.k.l2_f16(a, b),
             Metric::InnerProduct => crate::numerics::ip_from_sum(self.k.dot_f16(a, b)),
-            Metric::Cosine => finish(FloatMetric::Cos, self.k.cos_f16(a, b)),
+            Metric::Cosine => finish(FloatMetric::Cos, self.k.cos_f16(a, b).f32()),
             Metric::Hamming => self.k.hamming(bytemuck::cast_slice(a), bytemuck::cast_slice(b)) as f32,
         })
     }

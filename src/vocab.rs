@@ -349,3 +349,59 @@ pub(crate) struct PqView<'a> {
     pub centroids: &'a [f32],
     pub transposed: &'a [f32],
 }
+
+/// Cosine's three sums `[a.b, a.a, b.b]` as a pair kernel returns them: the bits of three `f32`
+/// or `i32` sums in two scalar fields.
+///
+/// A struct of two scalars comes back from a call in two registers; a `[f32; 3]` comes back
+/// through the stack, where the caller read two sums with one 8-byte load that the kernel had
+/// written with two stores. Such a load cannot take its bytes from the store buffer and waits
+/// for both stores to reach the cache: `cosine_i8` of 128 elements took 28 ns against 9 ns for
+/// the inner product (AVX2 backend, see the README).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Sums3 {
+    /// `a.b` in the low half, `a.a` in the high half.
+    ab_aa: u64,
+    bb: u32,
+}
+
+impl Sums3 {
+    /// Three sums from their bits.
+    #[inline(always)]
+    pub(crate) fn from_bits([ab, aa, bb]: [u32; 3]) -> Sums3 {
+        Sums3 {
+            ab_aa: ab as u64 | (aa as u64) << 32,
+            bb,
+        }
+    }
+
+    /// The three sums' bits.
+    #[inline(always)]
+    pub(crate) fn bits(self) -> [u32; 3] {
+        [self.ab_aa as u32, (self.ab_aa >> 32) as u32, self.bb]
+    }
+
+    /// `[a.b, a.a, b.b]` as `f32` sums.
+    #[inline(always)]
+    pub(crate) fn from_f32(s: [f32; 3]) -> Sums3 {
+        Sums3::from_bits(s.map(f32::to_bits))
+    }
+
+    /// The sums as `f32`.
+    #[inline(always)]
+    pub(crate) fn f32(self) -> [f32; 3] {
+        self.bits().map(f32::from_bits)
+    }
+
+    /// `[a.b, a.a, b.b]` as `i32` sums.
+    #[inline(always)]
+    pub(crate) fn from_i32(s: [i32; 3]) -> Sums3 {
+        Sums3::from_bits(s.map(|v| v as u32))
+    }
+
+    /// The sums as `i32`.
+    #[inline(always)]
+    pub(crate) fn i32(self) -> [i32; 3] {
+        self.bits().map(|v| v as i32)
+    }
+}

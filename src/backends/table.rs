@@ -19,7 +19,7 @@
 
 use half::f16;
 
-use crate::vocab::{FloatMetric, PqView, Sq8View, Tier};
+use crate::vocab::{FloatMetric, PqView, Sq8View, Sums3, Tier};
 
 /// A proof that this CPU runs the kernels of one table.
 ///
@@ -91,7 +91,7 @@ kernels! {
     /// Canonical dot product of two `f32` vectors.
     fn dot_f32(a: &[f32], b: &[f32]) -> f32;
     /// Canonical `[a.b, a.a, b.b]` of two `f32` vectors.
-    fn cos_f32(a: &[f32], b: &[f32]) -> [f32; 3];
+    fn cos_f32(a: &[f32], b: &[f32]) -> Sums3;
     /// Final distances of an `f32` query against a row-major block.
     fn block_f32(metric: FloatMetric, q: &[f32], block: &[f32], out: &mut [f32]);
     /// Canonical L2 sum of two `f16` vectors.
@@ -99,7 +99,7 @@ kernels! {
     /// Canonical dot product of two `f16` vectors.
     fn dot_f16(a: &[f16], b: &[f16]) -> f32;
     /// Canonical `[a.b, a.a, b.b]` of two `f16` vectors.
-    fn cos_f16(a: &[f16], b: &[f16]) -> [f32; 3];
+    fn cos_f16(a: &[f16], b: &[f16]) -> Sums3;
     /// Final distances of many `f32` queries (rows of `dim > 0`) against a row-major block:
     /// `out[q * rows + r]` (`out.len()` = queries x rows).
     fn block_many_f32(metric: FloatMetric, dim: usize, qs: &[f32], block: &[f32], out: &mut [f32]);
@@ -114,7 +114,7 @@ kernels! {
     /// Exact dot product of two `i8` vectors (at most `I8_CHUNK` elements).
     fn dot_i8(a: &[i8], b: &[i8]) -> i32;
     /// Exact `[a.b, a.a, b.b]` of two `i8` vectors (at most `I8_CHUNK` elements).
-    fn cos_i8(a: &[i8], b: &[i8]) -> [i32; 3];
+    fn cos_i8(a: &[i8], b: &[i8]) -> Sums3;
     /// Final distances of an `i8` query against a row-major block (`dim <= I8_CHUNK`).
     fn block_i8(metric: FloatMetric, q: &[i8], block: &[i8], out: &mut [f32]);
     /// Number of differing bits.

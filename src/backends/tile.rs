@@ -39,7 +39,7 @@ pub(crate) fn sums_f32(m: crate::vocab::FloatMetric, a: &[f32], b: &[f32]) -> [f
     match m {
         FloatMetric::L2 => [scalar::l2_f32(a, b), 0.0, 0.0],
         FloatMetric::Ip => [scalar::dot_f32(a, b), 0.0, 0.0],
-        FloatMetric::Cos => scalar::cos_f32(a, b),
+        FloatMetric::Cos => scalar::cos_f32(a, b).f32(),
     }
 }
 

@@ -43,7 +43,7 @@ macro_rules! float_entries {
         use $crate::backends::generic::float as g;
         use $crate::backends::operand::Sq8Operand;
         use $crate::backends::table::Kernels;
-        use $crate::vocab::{Cos, FloatMetric, Ip, L2, PqView, Sq8View};
+        use $crate::vocab::{Cos, FloatMetric, Ip, L2, PqView, Sq8View, Sums3};
 
         // SAFETY (every unsafe block of this module): see `generic/mod.rs` (features, arguments).
 
@@ -58,9 +58,9 @@ macro_rules! float_entries {
             unsafe { g::fold::<$v, Ip, _, _>(a, b)[0] }
         }
         #[target_feature(enable = $features)]
-        fn cos_f32(a: &[f32], b: &[f32]) -> [f32; 3] {
+        fn cos_f32(a: &[f32], b: &[f32]) -> Sums3 {
             // SAFETY: features and arguments, see the module docs.
-            unsafe { g::fold::<$v, Cos, _, _>(a, b) }
+            Sums3::from_f32(unsafe { g::fold::<$v, Cos, _, _>(a, b) })
         }
         #[target_feature(enable = $features)]
         fn l2_f16(a: &[f16], b: &[f16]) -> f32 {
@@ -73,9 +73,9 @@ macro_rules! float_entries {
             unsafe { g::fold::<$v, Ip, _, _>(a, b)[0] }
         }
         #[target_feature(enable = $features)]
-        fn cos_f16(a: &[f16], b: &[f16]) -> [f32; 3] {
+        fn cos_f16(a: &[f16], b: &[f16]) -> Sums3 {
             // SAFETY: features and arguments, see the module docs.
-            unsafe { g::fold::<$v, Cos, _, _>(a, b) }
+            Sums3::from_f32(unsafe { g::fold::<$v, Cos, _, _>(a, b) })
         }
         #[target_feature(enable = $features)]
         fn block_f32(m: FloatMetric, q: &[f32], b: &[f32], out: &mut [f32]) {
@@ -245,7 +245,7 @@ macro_rules! i8_entries {
     ($features:literal, $v:ty, rows: $r:literal) => {
         use $crate::backends::generic::int as g;
         use $crate::backends::table::Kernels;
-        use $crate::vocab::{Cos, FloatMetric, Ip, L2};
+        use $crate::vocab::{Cos, FloatMetric, Ip, L2, Sums3};
 
         // SAFETY (every unsafe block of this module): see `generic/mod.rs` (features, arguments).
 
@@ -260,9 +260,9 @@ macro_rules! i8_entries {
             unsafe { g::sums::<$v, Ip>(a, b)[0] }
         }
         #[target_feature(enable = $features)]
-        fn cos_i8(a: &[i8], b: &[i8]) -> [i32; 3] {
+        fn cos_i8(a: &[i8], b: &[i8]) -> Sums3 {
             // SAFETY: features and arguments, see the module docs.
-            unsafe { g::sums::<$v, Cos>(a, b) }
+            Sums3::from_i32(unsafe { g::sums::<$v, Cos>(a, b) })
         }
         #[target_feature(enable = $features)]
         fn block_i8(m: FloatMetric, q: &[i8], b: &[i8], out: &mut [f32]) {

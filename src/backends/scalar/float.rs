@@ -10,7 +10,7 @@ use half::f16;
 
 use crate::backends::operand::{Operand, Sq8Operand};
 use crate::numerics::{LANES, f16_bits_to_f32, f32_to_f16_bits, finish, reduce64};
-use crate::vocab::{Cos, FloatMetric, Ip, L2, MetricKind, Sq8View};
+use crate::vocab::{Cos, FloatMetric, Ip, L2, MetricKind, Sq8View, Sums3};
 
 /// A full 64-element chunk of an operand as lanes.
 trait Chunk: Operand {
@@ -129,8 +129,8 @@ pub(crate) fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
     fold::<Ip, _, _>(a, b)[0]
 }
 
-pub(crate) fn cos_f32(a: &[f32], b: &[f32]) -> [f32; 3] {
-    fold::<Cos, _, _>(a, b)
+pub(crate) fn cos_f32(a: &[f32], b: &[f32]) -> Sums3 {
+    Sums3::from_f32(fold::<Cos, _, _>(a, b))
 }
 
 pub(crate) fn l2_f16(a: &[f16], b: &[f16]) -> f32 {
@@ -141,8 +141,8 @@ pub(crate) fn dot_f16(a: &[f16], b: &[f16]) -> f32 {
     fold::<Ip, _, _>(a, b)[0]
 }
 
-pub(crate) fn cos_f16(a: &[f16], b: &[f16]) -> [f32; 3] {
-    fold::<Cos, _, _>(a, b)
+pub(crate) fn cos_f16(a: &[f16], b: &[f16]) -> Sums3 {
+    Sums3::from_f32(fold::<Cos, _, _>(a, b))
 }
 
 pub(crate) fn block_f32(metric: FloatMetric, q: &[f32], b: &[f32], out: &mut [f32]) {

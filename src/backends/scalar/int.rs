@@ -1,7 +1,7 @@
 //! i8 distances (exact integer sums) and Hamming distances.
 
 use crate::numerics::finish_i64;
-use crate::vocab::FloatMetric;
+use crate::vocab::{FloatMetric, Sums3};
 
 pub(crate) fn l2_i8(a: &[i8], b: &[i8]) -> i32 {
     a.iter()
@@ -17,7 +17,7 @@ pub(crate) fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
     a.iter().zip(b).map(|(&x, &y)| x as i32 * y as i32).sum()
 }
 
-pub(crate) fn cos_i8(a: &[i8], b: &[i8]) -> [i32; 3] {
+pub(crate) fn cos_i8(a: &[i8], b: &[i8]) -> Sums3 {
     let mut s = [0i32; 3];
     for (&x, &y) in a.iter().zip(b) {
         let (x, y) = (x as i32, y as i32);
@@ -25,7 +25,7 @@ pub(crate) fn cos_i8(a: &[i8], b: &[i8]) -> [i32; 3] {
         s[1] += x * x;
         s[2] += y * y;
     }
-    s
+    Sums3::from_i32(s)
 }
 
 pub(crate) fn block_i8(metric: FloatMetric, q: &[i8], block: &[i8], out: &mut [f32]) {
@@ -38,7 +38,7 @@ pub(crate) fn block_i8(metric: FloatMetric, q: &[i8], block: &[i8], out: &mut [f
         let s = match metric {
             FloatMetric::L2 => [l2_i8(q, row) as i64, 0, 0],
             FloatMetric::Ip => [dot_i8(q, row) as i64, 0, 0],
-            FloatMetric::Cos => cos_i8(q, row).map(|v| v as i64),
+            FloatMetric::Cos => cos_i8(q, row).i32().map(|v| v as i64),
         };
         *o = finish_i64(metric, s);
     }
