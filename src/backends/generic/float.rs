@@ -148,25 +148,56 @@ unsafe fn pass<V, M, const QT: usize, const R: usize, const P: usize, Q, B>(
     // into a zero-padded buffer for `f16` and SQ8), zero lanes past the end. Zero terms leave
     // every lane as it is (an accumulator is never `-0.0`, see `numerics.rs`), so the result is
     // the scalar fold's; each register gets its tail terms after all of its full chunks.
-    if let Some((tq, tr, rem)) = tails {
-        for r in lo..hi {
-            // Registers past the end add only zero terms: skip them (short vectors, PQ
-            // sub-vectors). The bound is a constant, so the indices stay constant.
-            if r * V::N >= *rem {
-                continue;
-            }
-            // SAFETY: `tail_at` reads only the operands' remaining elements.
-            unsafe {
-                let mut y = [B::tail_at(&tr[0], r); R];
-                for j in 1..R {
-                    y[j] = B::tail_at(&tr[j], r);
-                }
-                for (t, acc) in tq.iter().zip(acc.iter_mut()) {
-                    let x = Q::tail_at(t, r);
-                    for j in 0..R {
-                        term::<V, M>(m, &mut acc[j], r, x, y[j]);
-                    }
-                }
+    if let Some(t) = tails {
+        // One call per register, the register a constant: as a loop over `lo..hi` the compiler
+        // kept the index a run-time value and moved every accumulator to the stack (the L2
+        // pair of 128 floats paid for it even without a tail).
+        // SAFETY: forwarded (`t` are the operands' tails).
+        unsafe {
+            tail_reg::<V, M, QT, R, P, 0, Q, B>(m, acc, t);
+            tail_reg::<V, M, QT, R, P, 1, Q, B>(m, acc, t);
+            tail_reg::<V, M, QT, R, P, 2, Q, B>(m, acc, t);
+            tail_reg::<V, M, QT, R, P, 3, Q, B>(m, acc, t);
+            tail_reg::<V, M, QT, R, P, 4, Q, B>(m, acc, t);
+            tail_reg::<V, M, QT, R, P, 5, Q, B>(m, acc, t);
+            tail_reg::<V, M, QT, R, P, 6, Q, B>(m, acc, t);
+            tail_reg::<V, M, QT, R, P, 7, Q, B>(m, acc, t);
+        }
+    }
+}
+
+/// The tail terms of register `REG` in pass `P` of [`pass`]: nothing unless pass `P` owns the
+/// register and the tail reaches it (registers past the end would add only zero terms: short
+/// vectors, PQ sub-vectors).
+///
+/// # Safety
+/// As [`pass`]; `t` are the operands' tails.
+#[inline(always)]
+unsafe fn tail_reg<V, M, const QT: usize, const R: usize, const P: usize, const REG: usize, Q, B>(
+    m: M,
+    acc: &mut TileAcc<V, QT, R>,
+    (tq, tr, rem): &Tails<V, Q, B, QT, R>,
+) where
+    V: F32x,
+    M: FoldMetric,
+    Q: SimdOperand<V>,
+    B: SimdOperand<V>,
+{
+    let lo = P * Passes::<V, M, QT, R>::PER_PASS;
+    let hi = lo + Passes::<V, M, QT, R>::PER_PASS;
+    if REG < lo || REG >= hi || REG * V::N >= *rem {
+        return;
+    }
+    // SAFETY: `tail_at` reads only the operands' remaining elements.
+    unsafe {
+        let mut y = [B::tail_at(&tr[0], REG); R];
+        for j in 1..R {
+            y[j] = B::tail_at(&tr[j], REG);
+        }
+        for (t, acc) in tq.iter().zip(acc.iter_mut()) {
+            let x = Q::tail_at(t, REG);
+            for j in 0..R {
+                term::<V, M>(m, &mut acc[j], REG, x, y[j]);
             }
         }
     }
