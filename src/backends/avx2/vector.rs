@@ -37,6 +37,26 @@ impl F32x for __m256 {
         }
     }
     #[inline(always)]
+    unsafe fn load_partial_f16(p: *const f16, n: usize) -> Self {
+        // SAFETY: see the impl; `vpmaskmovd` reads only the first n / 2 pairs of halves (none
+        // for n < 2), and an odd last half is read alone.
+        unsafe {
+            let lane = _mm_setr_epi32(0, 1, 2, 3);
+            let pairs = _mm_set1_epi32((n / 2) as i32);
+            let mut h = _mm_maskload_epi32(p as *const i32, _mm_cmpgt_epi32(pairs, lane));
+            if n % 2 == 1 {
+                // The last half, broadcast and kept in its lane n - 1 only.
+                let last = _mm_set1_epi16((*p.add(n - 1)).to_bits() as i16);
+                let at = _mm_cmpeq_epi16(
+                    _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7),
+                    _mm_set1_epi16((n - 1) as i16),
+                );
+                h = _mm_or_si128(h, _mm_and_si128(at, last));
+            }
+            _mm256_cvtph_ps(h)
+        }
+    }
+    #[inline(always)]
     unsafe fn store_f16(self, p: *mut f16) {
         // SAFETY: see the impl. `vcvtps2ph` with round-to-nearest-even rounds as
         // `half::f16::from_f32` for every non-NaN input and keeps NaN a NaN.

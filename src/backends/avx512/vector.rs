@@ -35,6 +35,16 @@ impl F32x for __m512 {
         unsafe { _mm512_maskz_loadu_ps(((1u32 << n) - 1) as __mmask16, p) }
     }
     #[inline(always)]
+    unsafe fn load_partial_f16(p: *const f16, n: usize) -> Self {
+        // SAFETY: see the impl; the masked load reads only the first n <= 16 halves.
+        unsafe {
+            _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(
+                ((1u32 << n) - 1) as __mmask16,
+                p as *const i16,
+            ))
+        }
+    }
+    #[inline(always)]
     unsafe fn store_f16(self, p: *mut f16) {
         // SAFETY: see the impl; rounding as the AVX2 backend's `vcvtps2ph`.
         unsafe {
