@@ -127,8 +127,10 @@ pub(crate) trait SimdOperand<V: F32x>: Operand {
     type Tail: Copy;
     /// Prepares the tail from element `full` (`full < len`, `len - full < 64`).
     unsafe fn tail(&self, full: usize) -> Self::Tail;
-    /// Register `r` of the tail, zero-padded: lanes past the end are `+0.0`.
-    unsafe fn tail_at(t: &Self::Tail, r: usize) -> V;
+    /// Register `r` of the tail: its first `cnt` lanes, `+0.0` in the others (`cnt` =
+    /// `min(N, len - full - r N) > 0`, the same for every operand of a fold: the caller computes
+    /// it once, and with it the mask of a masked load).
+    unsafe fn tail_at(t: &Self::Tail, r: usize, cnt: usize) -> V;
     /// Asks the cache for the operand's first lines (a hint; no effect on results).
     #[inline(always)]
     fn prefetch(&self) {}
@@ -179,19 +181,17 @@ impl<V: F32x> SimdOperand<V> for &[f32] {
         unsafe { V::load(self.as_ptr().add(i)) }
     }
     /// The tail in place: masked loads (no copy).
-    type Tail = (*const f32, usize);
+    type Tail = *const f32;
     #[inline(always)]
     unsafe fn tail(&self, full: usize) -> Self::Tail {
         // SAFETY: the caller guarantees full < len.
-        (unsafe { self.as_ptr().add(full) }, self.len() - full)
+        unsafe { self.as_ptr().add(full) }
     }
     #[inline(always)]
-    unsafe fn tail_at(t: &Self::Tail, r: usize) -> V {
-        let (p, rem) = *t;
-        let at = r * V::N;
+    unsafe fn tail_at(p: &Self::Tail, r: usize, cnt: usize) -> V {
         // One (masked) load whatever the count, so that the tail has no branches.
-        // SAFETY: `load_partial` reads only the `cnt` elements that exist below `rem`.
-        unsafe { V::load_partial(p.wrapping_add(at), rem.saturating_sub(at).min(V::N)) }
+        // SAFETY: `load_partial` reads only the `cnt` elements that exist (caller).
+        unsafe { V::load_partial(p.add(r * V::N), cnt) }
     }
 }
 
@@ -210,9 +210,9 @@ impl<V: F32x> SimdOperand<V> for WholeChunks<'_> {
         unsafe { <&[f32] as SimdOperand<V>>::tail(&self.0, full) }
     }
     #[inline(always)]
-    unsafe fn tail_at(t: &Self::Tail, r: usize) -> V {
+    unsafe fn tail_at(t: &Self::Tail, r: usize, cnt: usize) -> V {
         // SAFETY: forwarded from the caller.
-        unsafe { <&[f32] as SimdOperand<V>>::tail_at(t, r) }
+        unsafe { <&[f32] as SimdOperand<V>>::tail_at(t, r, cnt) }
     }
 }
 
@@ -229,18 +229,16 @@ impl<V: F32x> SimdOperand<V> for &[f16] {
     /// The tail in place: partial loads (masked where the ISA has them), widened by the same
     /// conversion as the full chunks. (Widened one by one with the scalar conversion, a
     /// 100-element L2 pair took 42 ns on AVX2 against 25 ns for 384 elements.)
-    type Tail = (*const f16, usize);
+    type Tail = *const f16;
     #[inline(always)]
     unsafe fn tail(&self, full: usize) -> Self::Tail {
         // SAFETY: the caller guarantees full < len.
-        (unsafe { self.as_ptr().add(full) }, self.len() - full)
+        unsafe { self.as_ptr().add(full) }
     }
     #[inline(always)]
-    unsafe fn tail_at(t: &Self::Tail, r: usize) -> V {
-        let (p, rem) = *t;
-        let at = r * V::N;
-        // SAFETY: `load_partial_f16` reads only the `cnt` elements that exist below `rem`.
-        unsafe { V::load_partial_f16(p.wrapping_add(at), rem.saturating_sub(at).min(V::N)) }
+    unsafe fn tail_at(p: &Self::Tail, r: usize, cnt: usize) -> V {
+        // SAFETY: `load_partial_f16` reads only the `cnt` elements that exist (caller).
+        unsafe { V::load_partial_f16(p.add(r * V::N), cnt) }
     }
 }
 
@@ -293,7 +291,7 @@ impl<V: F32x> SimdOperand<V> for Sq8Operand<'_> {
         (c, mn, r)
     }
     #[inline(always)]
-    unsafe fn tail_at((c, mn, r): &Self::Tail, reg: usize) -> V {
+    unsafe fn tail_at((c, mn, r): &Self::Tail, reg: usize, _cnt: usize) -> V {
         let at = reg * V::N;
         // SAFETY: at + N <= 64, the buffers' length.
         unsafe { sq8_decode::<V>(c.as_ptr().add(at), mn.as_ptr().add(at), r.as_ptr().add(at)) }

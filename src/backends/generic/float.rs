@@ -188,14 +188,15 @@ unsafe fn tail_reg<V, M, const QT: usize, const R: usize, const P: usize, const 
     if REG < lo || REG >= hi || REG * V::N >= *rem {
         return;
     }
+    let cnt = (*rem - REG * V::N).min(V::N);
     // SAFETY: `tail_at` reads only the operands' remaining elements.
     unsafe {
-        let mut y = [B::tail_at(&tr[0], REG); R];
+        let mut y = [B::tail_at(&tr[0], REG, cnt); R];
         for j in 1..R {
-            y[j] = B::tail_at(&tr[j], REG);
+            y[j] = B::tail_at(&tr[j], REG, cnt);
         }
         for (t, acc) in tq.iter().zip(acc.iter_mut()) {
-            let x = Q::tail_at(t, REG);
+            let x = Q::tail_at(t, REG, cnt);
             for j in 0..R {
                 term::<V, M>(m, &mut acc[j], REG, x, y[j]);
             }
@@ -244,12 +245,13 @@ unsafe fn flat_pass<V, M, const QT: usize, const R: usize, Q, B>(
     if let Some((tq, tr, rem)) = tails {
         let mut r = 0;
         while r * V::N < *rem {
+            let cnt = (*rem - r * V::N).min(V::N);
             // SAFETY: `tail_at` reads only the operands' remaining elements.
             unsafe {
                 for (t, acc) in tq.iter().zip(acc.iter_mut()) {
-                    let x = Q::tail_at(t, r);
+                    let x = Q::tail_at(t, r, cnt);
                     for (row, acc) in tr.iter().zip(acc.iter_mut()) {
-                        term::<V, M>(m, acc, r, x, B::tail_at(row, r));
+                        term::<V, M>(m, acc, r, x, B::tail_at(row, r, cnt));
                     }
                 }
             }
