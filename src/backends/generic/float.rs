@@ -2,8 +2,9 @@
 //!
 //! Lane layout: 64 logical lanes live in `R = 64 / N` registers; register `r` holds lanes
 //! `r * N .. r * N + N`. A full 64-element chunk loads register `r` from elements `i + r * N ..`;
-//! the last partial chunk is widened into a zero-padded `[f32; 64]` buffer with the scalar
-//! backend's exact conversions (zero padding is exact, see `numerics.rs`) and loaded from there.
+//! the last partial chunk loads the registers it reaches with partial loads (`SimdOperand::tail`:
+//! masked loads where the ISA has them), `+0.0` past the end (zero padding is exact, see
+//! `numerics.rs`), converted as the full chunks are.
 //! The halving tree adds registers `r` and `r + R/2` down to one register, then halves inside it
 //! ([`F32x::reduce_halving`]). Every result is bit-identical to the scalar backend's.
 
@@ -144,25 +145,23 @@ unsafe fn pass<V, M, const QT: usize, const R: usize, const P: usize, Q, B>(
         }
         i += LANES;
     }
-    // The last partial chunk (`SimdOperand::tail`: masked loads for `f32`, an exact widening
-    // into a zero-padded buffer for `f16` and SQ8), zero lanes past the end. Zero terms leave
+    // The last partial chunk (`SimdOperand::tail`: partial loads for `f32` and `f16`, zero-padded
+    // copies for SQ8, converted as the full chunks), zero lanes past the end. Zero terms leave
     // every lane as it is (an accumulator is never `-0.0`, see `numerics.rs`), so the result is
     // the scalar fold's; each register gets its tail terms after all of its full chunks.
     if let Some(t) = tails {
         // One call per register, the register a constant: as a loop over `lo..hi` the compiler
         // kept the index a run-time value and moved every accumulator to the stack (the L2
-        // pair of 128 floats paid for it even without a tail).
-        // SAFETY: forwarded (`t` are the operands' tails).
-        unsafe {
-            tail_reg::<V, M, QT, R, P, 0, Q, B>(m, acc, t);
-            tail_reg::<V, M, QT, R, P, 1, Q, B>(m, acc, t);
-            tail_reg::<V, M, QT, R, P, 2, Q, B>(m, acc, t);
-            tail_reg::<V, M, QT, R, P, 3, Q, B>(m, acc, t);
-            tail_reg::<V, M, QT, R, P, 4, Q, B>(m, acc, t);
-            tail_reg::<V, M, QT, R, P, 5, Q, B>(m, acc, t);
-            tail_reg::<V, M, QT, R, P, 6, Q, B>(m, acc, t);
-            tail_reg::<V, M, QT, R, P, 7, Q, B>(m, acc, t);
+        // pair of 128 floats paid for it even without a tail). Sixteen calls cover registers of
+        // four lanes (NEON, SIMD128); the calls past a pass's registers compile to nothing.
+        const { assert!(LANES / V::N <= 16) };
+        macro_rules! regs {
+            ($($reg:literal)*) => {
+                // SAFETY: forwarded (`t` are the operands' tails).
+                $(unsafe { tail_reg::<V, M, QT, R, P, $reg, Q, B>(m, acc, t) };)*
+            };
         }
+        regs!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
     }
 }
 
@@ -303,8 +302,7 @@ where
         // SAFETY: forwarded from the caller.
         unsafe { flat_pass::<V, M, QT, R, Q, B>(m, qs, rows, &mut acc, full, t) }
     } else {
-        // SAFETY: forwarded from the caller (at most 8 passes: 64 lanes in registers of >= 8
-        // lanes need at most 8 registers per sum).
+        // SAFETY: forwarded from the caller (at most 8 passes, asserted below).
         unsafe {
             pass::<V, M, QT, R, 0, Q, B>(m, qs, rows, &mut acc, full, t);
             pass::<V, M, QT, R, 1, Q, B>(m, qs, rows, &mut acc, full, t);
