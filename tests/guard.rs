@@ -1,8 +1,9 @@
 //! No kernel reads past either end of its operands: every slice here ends at the last byte of a
 //! readable page followed by an unmapped one (and starts at the first byte of a page after an
 //! unmapped one), so a read outside it faults instead of passing unnoticed. The partial and
-//! masked loads of the tails (f32, f16, i8, SQ8 codes and byte rows of every length) are the code under
-//! test; every tier of this machine runs, and each result equals the scalar backend's.
+//! masked loads of the tails (f32, f16, i8, SQ8 codes and byte rows of every length) are the
+//! code under test: pairs, blocks of several rows and the many-query kernels, every metric, every
+//! tier of this machine, each result equal to the scalar backend's.
 
 #![cfg(all(unix, any(target_arch = "x86_64", target_arch = "aarch64")))]
 
@@ -65,101 +66,157 @@ impl Drop for Guarded {
 }
 
 const METRICS: [Metric; 3] = [Metric::L2, Metric::InnerProduct, Metric::Cosine];
+/// Rows of the blocks (and queries of the many-query kernels): enough for the two-row and
+/// four-query register tiles and a remainder.
+const ROWS: usize = 5;
+
+fn check(got: &[f32], want: &[f32], what: &str) {
+    assert!(
+        got.iter().zip(want).all(|(g, w)| same(*g, *w)),
+        "{what}: {got:?} != {want:?}"
+    );
+}
 
 #[test]
-fn pairs_and_blocks_read_only_their_operands() {
+fn every_kernel_reads_only_its_operands() {
     let mut rng = Rng(0x6a09);
-    let (mut ga, mut gb) = (Guarded::new(), Guarded::new());
+    // The rows in `gr`, one query in `gq`, the many-query kernels' queries in `gm`.
+    let (mut gr, mut gq, mut gm) = (Guarded::new(), Guarded::new(), Guarded::new());
     let s = scalar();
     let engines = engines_under_test();
+    let (mut out, mut want) = (vec![0.0f32; ROWS * ROWS], vec![0.0f32; ROWS * ROWS]);
     for n in 1..=200usize {
         for at_end in [true, false] {
-            let (xa, xb) = (
-                gen_f32(&mut rng, n, Class::Normal),
-                gen_f32(&mut rng, n, Class::Normal),
-            );
-            let (a, b) = (ga.place(&xa, at_end), gb.place(&xb, at_end));
+            let what = |e: &rvf_kernels::Engine, k: &str, m: Metric| {
+                format!("{} {k} {m:?} n={n} at_end={at_end}", e.tier())
+            };
+
+            let rows = gr.place(&gen_f32(&mut rng, ROWS * n, Class::Normal), at_end);
+            let q = gq.place(&gen_f32(&mut rng, n, Class::Normal), at_end);
+            let qs = gm.place(&gen_f32(&mut rng, ROWS * n, Class::Normal), at_end);
             for e in &engines {
                 for m in METRICS {
-                    let (got, want) = (e.distance_f32(m, a, b), s.distance_f32(m, a, b));
-                    assert!(
-                        same(got.unwrap(), want.unwrap()),
-                        "{} f32 {m:?} n={n}",
-                        e.tier()
+                    let (got, exp) = (
+                        e.distance_f32(m, q, edge(rows, n, at_end)),
+                        s.distance_f32(m, q, edge(rows, n, at_end)),
                     );
+                    check(&[got.unwrap()], &[exp.unwrap()], &what(e, "f32 pair", m));
+                    e.distances_f32(m, q, rows, &mut out[..ROWS]).unwrap();
+                    s.distances_f32(m, q, rows, &mut want[..ROWS]).unwrap();
+                    check(&out[..ROWS], &want[..ROWS], &what(e, "f32 block", m));
+                    e.distances_many_f32(m, n, qs, rows, &mut out).unwrap();
+                    s.distances_many_f32(m, n, qs, rows, &mut want).unwrap();
+                    check(&out, &want, &what(e, "f32 many", m));
                 }
-                let (mut out, mut want) = ([0.0f32; 1], [0.0f32; 1]);
-                e.distances_f32(Metric::Cosine, a, b, &mut out).unwrap();
-                s.distances_f32(Metric::Cosine, a, b, &mut want).unwrap();
-                assert!(same(out[0], want[0]), "{} f32 block n={n}", e.tier());
             }
 
-            let (ha, hb) = (
-                gen_f16(&mut rng, n, Class::Normal),
-                gen_f16(&mut rng, n, Class::Normal),
-            );
-            let (a, b) = (ga.place(&ha, at_end), gb.place(&hb, at_end));
+            let rows = gr.place(&gen_f16(&mut rng, ROWS * n, Class::Normal), at_end);
+            let q = gq.place(&gen_f16(&mut rng, n, Class::Normal), at_end);
+            let qs = gm.place(&gen_f16(&mut rng, ROWS * n, Class::Normal), at_end);
+            let q32: Vec<f32> = gen_f32(&mut rng, n, Class::Normal);
             for e in &engines {
                 for m in METRICS {
-                    let (got, want) = (e.distance_f16(m, a, b), s.distance_f16(m, a, b));
-                    assert!(
-                        same(got.unwrap(), want.unwrap()),
-                        "{} f16 {m:?} n={n}",
-                        e.tier()
+                    let (got, exp) = (
+                        e.distance_f16(m, q, edge(rows, n, at_end)),
+                        s.distance_f16(m, q, edge(rows, n, at_end)),
                     );
+                    check(&[got.unwrap()], &[exp.unwrap()], &what(e, "f16 pair", m));
+                    e.distances_f16(m, q, rows, &mut out[..ROWS]).unwrap();
+                    s.distances_f16(m, q, rows, &mut want[..ROWS]).unwrap();
+                    check(&out[..ROWS], &want[..ROWS], &what(e, "f16 block", m));
+                    e.distances_f32_f16(m, &q32, rows, &mut out[..ROWS])
+                        .unwrap();
+                    s.distances_f32_f16(m, &q32, rows, &mut want[..ROWS])
+                        .unwrap();
+                    check(&out[..ROWS], &want[..ROWS], &what(e, "f32 x f16 block", m));
+                    e.distances_many_f16(m, n, qs, rows, &mut out).unwrap();
+                    s.distances_many_f16(m, n, qs, rows, &mut want).unwrap();
+                    check(&out, &want, &what(e, "f16 many", m));
                 }
-                let (mut out, mut want) = ([0.0f32; 1], [0.0f32; 1]);
-                e.distances_f16(Metric::L2, a, b, &mut out).unwrap();
-                s.distances_f16(Metric::L2, a, b, &mut want).unwrap();
-                assert!(same(out[0], want[0]), "{} f16 block n={n}", e.tier());
             }
 
-            let (ia, ib) = (gen_i8(&mut rng, n, false), gen_i8(&mut rng, n, false));
-            let (a, b) = (ga.place(&ia, at_end), gb.place(&ib, at_end));
+            let codes = gr.place(&gen_i8(&mut rng, ROWS * n, false), at_end);
+            let q = gq.place(&gen_i8(&mut rng, n, false), at_end);
             for e in &engines {
                 for m in METRICS {
-                    let (got, want) = (e.distance_i8(m, a, b), s.distance_i8(m, a, b));
-                    assert!(
-                        same(got.unwrap(), want.unwrap()),
-                        "{} i8 {m:?} n={n}",
-                        e.tier()
+                    let (got, exp) = (
+                        e.distance_i8(m, q, edge(codes, n, at_end)),
+                        s.distance_i8(m, q, edge(codes, n, at_end)),
                     );
+                    check(&[got.unwrap()], &[exp.unwrap()], &what(e, "i8 pair", m));
+                    e.distances_i8(m, q, codes, &mut out[..ROWS]).unwrap();
+                    s.distances_i8(m, q, codes, &mut want[..ROWS]).unwrap();
+                    check(&out[..ROWS], &want[..ROWS], &what(e, "i8 block", m));
                 }
-                let mut out = [0.0f32; 1];
-                e.distances_i8(Metric::Cosine, a, b, &mut out).unwrap();
-                let want = s.distance_i8(Metric::Cosine, a, b).unwrap();
-                assert!(same(out[0], want), "{} i8 block n={n}", e.tier());
             }
 
-            let (ua, ub) = (gen_u8(&mut rng, n), gen_u8(&mut rng, n));
-            let (a, b) = (ga.place(&ua, at_end), gb.place(&ub, at_end));
-            for e in &engines {
-                let want = s.hamming(a, b).unwrap();
-                assert_eq!(e.hamming(a, b).unwrap(), want, "{} hamming n={n}", e.tier());
-                let mut out = [0.0f32; 1];
-                e.hamming_distances(a, b, &mut out).unwrap();
-                assert_eq!(out[0], want as f32, "{} hamming block n={n}", e.tier());
-            }
-
-            // SQ8: the codes end (or start) at the guard.
-            let q = gen_f32(&mut rng, n, Class::Normal);
+            // SQ8: the codes of the rows above, queries of both types at the guard.
             let min: Vec<f32> = (0..n).map(|i| -1.0 - i as f32 * 0.01).collect();
             let max: Vec<f32> = min.iter().map(|m| m + 2.0).collect();
             let p = SqParams::new(min, max).unwrap();
-            let codes = ga.place(&ib, at_end);
+            let q = gq.place(&gen_f32(&mut rng, n, Class::Normal), at_end);
+            let qh = gm.place(&gen_f16(&mut rng, n, Class::Normal), at_end);
             for e in &engines {
                 for m in METRICS {
-                    let got = e.sq8_distance_f32(m, &p, &q, codes).unwrap();
-                    let want = s.sq8_distance_f32(m, &p, &q, codes).unwrap();
-                    assert!(same(got, want), "{} sq8 {m:?} n={n}", e.tier());
+                    let (got, exp) = (
+                        e.sq8_distance_f32(m, &p, q, edge(codes, n, at_end)),
+                        s.sq8_distance_f32(m, &p, q, edge(codes, n, at_end)),
+                    );
+                    check(
+                        &[got.unwrap()],
+                        &[exp.unwrap()],
+                        &what(e, "sq8 f32 pair", m),
+                    );
+                    let (got, exp) = (
+                        e.sq8_distance_f16(m, &p, qh, edge(codes, n, at_end)),
+                        s.sq8_distance_f16(m, &p, qh, edge(codes, n, at_end)),
+                    );
+                    check(
+                        &[got.unwrap()],
+                        &[exp.unwrap()],
+                        &what(e, "sq8 f16 pair", m),
+                    );
+                    e.sq8_distances_f32(m, &p, q, codes, &mut out[..ROWS])
+                        .unwrap();
+                    s.sq8_distances_f32(m, &p, q, codes, &mut want[..ROWS])
+                        .unwrap();
+                    check(&out[..ROWS], &want[..ROWS], &what(e, "sq8 f32 block", m));
+                    e.sq8_distances_f16(m, &p, qh, codes, &mut out[..ROWS])
+                        .unwrap();
+                    s.sq8_distances_f16(m, &p, qh, codes, &mut want[..ROWS])
+                        .unwrap();
+                    check(&out[..ROWS], &want[..ROWS], &what(e, "sq8 f16 block", m));
                 }
-                let (mut out, mut want) = ([0.0f32; 1], [0.0f32; 1]);
-                e.sq8_distances_f32(Metric::L2, &p, &q, codes, &mut out)
-                    .unwrap();
-                s.sq8_distances_f32(Metric::L2, &p, &q, codes, &mut want)
-                    .unwrap();
-                assert!(same(out[0], want[0]), "{} sq8 block n={n}", e.tier());
+            }
+
+            let bytes = gr.place(&gen_u8(&mut rng, ROWS * n), at_end);
+            let q = gq.place(&gen_u8(&mut rng, n), at_end);
+            for e in &engines {
+                let exp = s.hamming(q, edge(bytes, n, at_end)).unwrap();
+                assert_eq!(
+                    e.hamming(q, edge(bytes, n, at_end)).unwrap(),
+                    exp,
+                    "{} hamming n={n}",
+                    e.tier()
+                );
+                e.hamming_distances(q, bytes, &mut out[..ROWS]).unwrap();
+                s.hamming_distances(q, bytes, &mut want[..ROWS]).unwrap();
+                check(
+                    &out[..ROWS],
+                    &want[..ROWS],
+                    &format!("{} hamming block n={n}", e.tier()),
+                );
             }
         }
+    }
+}
+
+/// The row of a block that touches the guard: the last one when the block ends at the guard,
+/// the first when it starts there.
+fn edge<T>(rows: &[T], n: usize, at_end: bool) -> &[T] {
+    if at_end {
+        &rows[rows.len() - n..]
+    } else {
+        &rows[..n]
     }
 }

@@ -1,8 +1,8 @@
 //! Operands of the float kernels: `f32` and `f16` slices, and SQ8 code rows decoded on the fly.
 //!
 //! [`Operand::fill`] widens 64 elements into a zero-padded `[f32; 64]` with the exact scalar
-//! conversions; every backend uses it for the last partial chunk (zero padding is exact, see
-//! `numerics.rs`), and the scalar backend for every chunk of `f16` and SQ8 operands.
+//! conversions (zero padding is exact, see `numerics.rs`): the scalar backend's chunks. The SIMD
+//! backends load the same elements with their own exact conversions (`SimdOperand`).
 
 use half::f16;
 

@@ -119,7 +119,7 @@ pub(crate) const UNIT255_HI: f32 = 65793.0 / 16777216.0;
 #[cfg_attr(not(any(target_arch = "x86_64", target_arch = "aarch64")), allow(dead_code))]
 pub(crate) const UNIT255_LO: f32 = 8421505.0 / 36028797018963968.0;
 
-/// An operand whose elements load as `V` registers (and whose tail [`Operand::fill`] widens).
+/// An operand whose elements load as `V` registers, the last partial chunk included.
 pub(crate) trait SimdOperand<V: F32x>: Operand {
     /// Elements `i .. i + V::N` (all in bounds).
     unsafe fn load_at(&self, i: usize) -> V;

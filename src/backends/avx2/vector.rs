@@ -39,7 +39,8 @@ impl F32x for __m256 {
     #[inline(always)]
     unsafe fn load_partial_f16(p: *const f16, n: usize) -> Self {
         // SAFETY: see the impl; `vpmaskmovd` reads only the first n / 2 pairs of halves (none
-        // for n < 2), and an odd last half is read alone.
+        // for n < 2) and needs no alignment (`p` is only 2-byte aligned), and an odd last half
+        // is read alone.
         unsafe {
             let lane = _mm_setr_epi32(0, 1, 2, 3);
             let pairs = _mm_set1_epi32((n / 2) as i32);
