@@ -5,6 +5,11 @@
     python3 scripts/bench-report.py        # writes docs/performance.md, docs/throughput.svg,
                                            # and the table between the README's perf markers
 
+    scripts/bench-avx2.sh                  # the AVX2 comparison: this crate's `avx2` tier
+                                           # against simsimd built with its AVX2 kernels only;
+                                           # calls `bench-report.py --avx2-peers`, which writes
+                                           # the table between the README's perf-avx2 markers
+
 Every group holds this crate's backends (`rvf-<backend>`) and the peers users would pick instead,
 measured in the same run. For each group the table gives the fastest rvf backend, its median
 time and throughput, and its speed-up over each peer (peer median / rvf median; above 1 means
@@ -178,12 +183,29 @@ def svg(rows, path):
     return True
 
 
+AVX2_NOTE = ("This crate's `avx2` tier (forced) against simsimd built with its AVX2 (Haswell) kernels only "
+             "(`SIMSIMD_TARGET_SKYLAKE=0` and the other AVX-512 targets off at build time, the switch its build "
+             "script offers), medians of one `scripts/bench-avx2.sh` run; every row's peer ran in the same group "
+             "of the same run. crc-fast has no such switch (it picks its AVX-512 path at run time), so the "
+             "CRC32C groups are left out here.")
+
+
 def main():
+    avx2 = "--avx2-peers" in sys.argv[1:]
     rows = load()
     if not rows:
         sys.exit(f"no criterion results under {CRIT}: run `cargo bench -p rvf-kernels-bench` first")
     tbl, behind = table(rows)
     mach = machine()
+    if avx2:
+        body = [f"Measured on: {mach}.", "", AVX2_NOTE, "", tbl, ""]
+        body.append("Where a peer is ahead:" if behind else "No peer is ahead in any group of this run.")
+        body += behind
+        streams = stream_table(rows)
+        if streams:
+            body += ["", "Streaming from memory (as above; the AVX2 tier and simsimd's AVX2 kernels):", "", streams]
+        write_readme("\n".join(body) + "\n", "<!-- perf-avx2:start -->", "<!-- perf-avx2:end -->")
+        return
     os.makedirs(os.path.join(ROOT, "docs"), exist_ok=True)
     has_plot = svg(rows, os.path.join(ROOT, "docs", "throughput.svg"))
     body = [f"Measured on: {mach}.", "",
@@ -202,16 +224,22 @@ def main():
     text = "\n".join(body) + "\n"
     with open(os.path.join(ROOT, "docs", "performance.md"), "w") as f:
         f.write("# Performance\n\n" + text.replace("](docs/", "]("))
+    write_readme(text, "<!-- perf:start -->", "<!-- perf:end -->")
+    print("wrote docs/performance.md" + (" and docs/throughput.svg" if has_plot else ""))
+
+
+def write_readme(text, start, end):
+    """Replaces the README's text between the markers `start` and `end`."""
     readme = os.path.join(ROOT, "README.md")
     with open(readme) as f:
         r = f.read()
-    start, end = "<!-- perf:start -->", "<!-- perf:end -->"
     if start in r and end in r:
         r = r[: r.index(start) + len(start)] + "\n" + text + r[r.index(end):]
         with open(readme, "w") as f:
             f.write(r)
-        print("README.md performance table updated")
-    print("wrote docs/performance.md" + (" and docs/throughput.svg" if has_plot else ""))
+        print(f"README.md: the table between {start} and {end} updated")
+    else:
+        print(f"README.md has no {start} ... {end} markers: nothing written")
 
 
 if __name__ == "__main__":
