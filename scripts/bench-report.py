@@ -190,35 +190,38 @@ AVX2_NOTE = ("This crate's `avx2` tier (forced) against simsimd built with its A
              "CRC32C groups are left out here.")
 
 
-def main():
-    avx2 = "--avx2-peers" in sys.argv[1:]
-    rows = load()
-    if not rows:
-        sys.exit(f"no criterion results under {CRIT}: run `cargo bench -p rvf-kernels-bench` first")
+MAIN_NOTE = ("Medians of one `cargo bench -p rvf-kernels-bench` run; every row's peers ran in the same group "
+             "of the same run.")
+MAIN_STREAMS = ("Streaming from memory (`stream_*` groups: one query against rows far larger than the "
+                "last-level cache; each rate as a share of the read probe of the same group; `-rows` is "
+                "the same kernel called row by row; `search` / `par-search` are the top-10 search of the "
+                "dispatched backend on one core and on every core):")
+AVX2_STREAMS = "Streaming from memory (as above; the AVX2 tier and simsimd's AVX2 kernels):"
+
+
+def report(rows, note, streams_caption):
+    """The lines of one report: machine, note, table, where a peer is ahead, streaming table."""
     tbl, behind = table(rows)
-    mach = machine()
-    if avx2:
-        body = [f"Measured on: {mach}.", "", AVX2_NOTE, "", tbl, ""]
-        body.append("Where a peer is ahead:" if behind else "No peer is ahead in any group of this run.")
-        body += behind
-        streams = stream_table(rows)
-        if streams:
-            body += ["", "Streaming from memory (as above; the AVX2 tier and simsimd's AVX2 kernels):", "", streams]
-        write_readme("\n".join(body) + "\n", "<!-- perf-avx2:start -->", "<!-- perf-avx2:end -->")
-        return
-    os.makedirs(os.path.join(ROOT, "docs"), exist_ok=True)
-    has_plot = svg(rows, os.path.join(ROOT, "docs", "throughput.svg"))
-    body = [f"Measured on: {mach}.", "",
-            "Medians of one `cargo bench -p rvf-kernels-bench` run; every row's peers ran in the same group of the same run.",
-            "", tbl, ""]
+    body = [f"Measured on: {machine()}.", "", note, "", tbl, ""]
     body.append("Where a peer is ahead:" if behind else "No peer is ahead in any group of this run.")
     body += behind
     streams = stream_table(rows)
     if streams:
-        body += ["", "Streaming from memory (`stream_*` groups: one query against rows far larger than the "
-                 "last-level cache; each rate as a share of the read probe of the same group; `-rows` is "
-                 "the same kernel called row by row; `search` / `par-search` are the top-10 search of the "
-                 "dispatched backend on one core and on every core):", "", streams]
+        body += ["", streams_caption, "", streams]
+    return body
+
+
+def main():
+    rows = load()
+    if not rows:
+        sys.exit(f"no criterion results under {CRIT}: run `cargo bench -p rvf-kernels-bench` first")
+    if "--avx2-peers" in sys.argv[1:]:
+        body = report(rows, AVX2_NOTE, AVX2_STREAMS)
+        write_readme("\n".join(body) + "\n", "<!-- perf-avx2:start -->", "<!-- perf-avx2:end -->")
+        return
+    os.makedirs(os.path.join(ROOT, "docs"), exist_ok=True)
+    has_plot = svg(rows, os.path.join(ROOT, "docs", "throughput.svg"))
+    body = report(rows, MAIN_NOTE, MAIN_STREAMS)
     if has_plot:
         body += ["", "![throughput against dimension](docs/throughput.svg)"]
     text = "\n".join(body) + "\n"
