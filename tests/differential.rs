@@ -280,6 +280,43 @@ fn large_f32_blocks() {
     }
 }
 
+/// Blocks of `i8` rows past 2 MiB are summed one row per pass with prefetches ahead (the AVX-512
+/// backend takes four rows per pass below): the same bits as the scalar backend for every metric,
+/// extreme values included, on both sides of the size; and Hamming blocks of short and long rows
+/// (each asking for lines past the block's end) as large.
+#[test]
+fn large_i8_and_binary_blocks() {
+    let s = scalar();
+    let mut rng = Rng(29);
+    let dim = 257;
+    let q = gen_i8(&mut rng, dim, true);
+    for rows in [8159usize, 8161, 8163] {
+        // 8159 rows are just under 2 MiB, the others just over.
+        let blk = gen_i8(&mut rng, rows * dim + 1, true);
+        let blk = &blk[1..];
+        for e in engines_under_test() {
+            for m in Metric::ALL {
+                let (mut got, mut want) = (vec![0.0; rows], vec![0.0; rows]);
+                e.distances_i8(m, &q, blk, &mut got).unwrap();
+                s.distances_i8(m, &q, blk, &mut want).unwrap();
+                assert_same_slice("large distances_i8", &e, &(m, rows), &got, &want);
+            }
+        }
+    }
+    for dim in [48usize, 200] {
+        let rows = (3 << 20) / dim;
+        let q = gen_u8(&mut rng, dim);
+        let blk = gen_u8(&mut rng, rows * dim);
+        let mut want = vec![0.0; rows];
+        s.hamming_distances(&q, &blk, &mut want).unwrap();
+        for e in engines_under_test() {
+            let mut got = vec![0.0; rows];
+            e.hamming_distances(&q, &blk, &mut got).unwrap();
+            assert_same_slice("large hamming_distances", &e, &dim, &got, &want);
+        }
+    }
+}
+
 #[test]
 fn blocks_f32_f16_i8_binary() {
     let s = scalar();

@@ -140,6 +140,22 @@ pub(crate) trait SimdOperand<V: F32x>: Operand {
 /// while longer rows are left to the hardware prefetcher (whole 6 KB rows measured slower).
 pub(crate) const PREFETCH_MAX: usize = 1024;
 
+/// Bytes between a row of a contiguous block and the lines a streaming block kernel asks for while
+/// summing that row (at least a row ahead): one row's lines ahead are too few to hide the
+/// memory's latency for rows that are short or summed quickly.
+pub(crate) const PREFETCH_AHEAD: usize = 1024;
+
+/// Blocks larger than this (bytes) come from beyond the second-level cache: the `f32` L2 and
+/// `i8` block kernels sum them one row per pass. There, several rows per pass (interleaved
+/// streams of loads) ran slower than one row at a time: `f32` L2 5-20 % (AVX2 and AVX-512,
+/// streaming 384-wide rows, 3-6 MB blocks of 768- and 1536-wide rows), `i8` L2 at 384 dimensions
+/// 74 % of the read bandwidth with 4 rows per pass against 86 % with one (AVX-512 VNNI), while in
+/// the cache several rows per pass are up to 30 % faster (the query's loads shared). Float inner
+/// products and cosine keep their rows per pass: one row was 3-34 % slower for them in the same
+/// blocks. So do `f16` rows (half the bytes for the same work: one row per pass streamed a third
+/// slower).
+pub(crate) const STREAM_BYTES: usize = 2 << 20;
+
 /// Prefetch hints for `bytes` bytes from `p`, one per 64-byte line (x86-64 only; a no-op elsewhere).
 #[inline(always)]
 pub(crate) fn prefetch_lines(p: *const u8, bytes: usize) {

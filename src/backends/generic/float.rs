@@ -442,15 +442,6 @@ pub(crate) unsafe fn block_rows<V, M, const R: usize, Q, B>(
     }
 }
 
-/// `f32` L2 blocks larger than this (bytes) are summed one row per pass: they come from beyond
-/// the second-level cache, where two rows per pass (two interleaved streams of loads) ran 5-20 %
-/// slower than one row at a time (AVX2 and AVX-512: streaming 384-wide rows, 3-6 MB blocks of
-/// 768- and 1536-wide rows), while in the cache two rows per pass are up to 30 % faster (the
-/// query's loads shared). Inner products and cosine keep their rows per pass: one row was 3-34 %
-/// slower for them in the same blocks. So do `f16` rows (half the bytes for the same work: one row
-/// per pass streamed a third slower).
-pub(crate) const F32_STREAM_BYTES: usize = 2 << 20;
-
 /// [`block_rows`] for a run-time metric: one monomorphized loop per metric, `RP` rows per pass for
 /// L2 and IP and `RC` for cosine (each ISA picks its counts by measurement).
 ///

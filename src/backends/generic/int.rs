@@ -1,6 +1,6 @@
 //! Exact `i8` sums (L2, dot, cosine's three sums) and their blocks, written once over [`I8x`].
 
-use crate::backends::vector::{I8x, PREFETCH_MAX, prefetch_lines};
+use crate::backends::vector::{I8x, PREFETCH_AHEAD, PREFETCH_MAX, STREAM_BYTES, prefetch_lines};
 use crate::numerics::finish_i64;
 use crate::vocab::{Cos, FloatMetric, Ip, L2, MetricKind};
 
@@ -115,7 +115,8 @@ unsafe fn sums_rows<V: I8x, M: MetricKind, const R: usize>(
 }
 
 /// Final distances of an `i8` query against a row-major block, `R` rows per pass (the query
-/// loaded once for all of them) and the rest one by one; cosine computes the query's `a.a` once.
+/// loaded once for all of them) and the rest one by one, or one by one for a block larger than
+/// [`STREAM_BYTES`]; cosine computes the query's `a.a` once.
 ///
 /// # Safety
 /// As [`sums`]; `block.len() == out.len() * q.len()`.
@@ -129,9 +130,16 @@ pub(crate) unsafe fn block<V: I8x, const R: usize>(
     #[inline(always)]
     unsafe fn rows<V: I8x, M: MetricKind, const R: usize>(q: &[i8], block: &[i8], out: &mut [f32]) {
         let dim = q.len();
-        if R == 1 {
-            // One row per pass: the two-accumulator pair kernel, row by row.
+        let stream = block.len() > STREAM_BYTES;
+        if R == 1 || stream {
+            // One row per pass: the two-accumulator pair kernel, row by row. A block from beyond
+            // the cache asks for the lines ahead of each row (AVX2, 384-wide rows: 69 % of the
+            // read bandwidth without, 82 % with).
             for (row, o) in block.chunks_exact(dim).zip(out.iter_mut()) {
+                if stream {
+                    let ahead = row.as_ptr().wrapping_add(dim.max(PREFETCH_AHEAD));
+                    prefetch_lines(ahead as *const u8, dim.min(PREFETCH_MAX));
+                }
                 // SAFETY: forwarded from the caller.
                 let s = unsafe { sums::<V, M>(q, row) };
                 *o = finish_i64(M::METRIC, s.map(i64::from));
