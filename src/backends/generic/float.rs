@@ -411,11 +411,10 @@ pub(crate) unsafe fn block_rows<V, M, const R: usize, Q, B>(
         let group: [B; R] = next.map(|g| g.unwrap_or_else(|| unreachable!()));
         next = take();
         // Ask for the next group's first lines while this one is summed: with several rows per
-        // pass the demand loads alone streamed from memory at less than half the one-row speed.
-        if R > 1 {
-            for b in next.iter().flatten() {
-                b.prefetch();
-            }
+        // pass the demand loads alone streamed from memory at less than half the one-row speed;
+        // with one row per pass, rows up to 2 KB (see `prefetch_row`).
+        for b in next.iter().flatten() {
+            b.prefetch::<R>();
         }
         // SAFETY: forwarded from the caller.
         let s = unsafe {
