@@ -347,6 +347,18 @@ pub(crate) trait I8x: Copy {
     unsafe fn dot(acc: Self::Acc, a: Self, b: Self) -> Self::Acc;
     /// `acc + (a - b)^2`.
     unsafe fn sq_diff(acc: Self::Acc, a: Self, b: Self) -> Self::Acc;
+    /// The L2 step of `2 N` elements at `a` and `b` into two accumulators (any split of the
+    /// terms between them: the sums are exact). The default is two [`I8x::sq_diff`] steps.
+    #[inline(always)]
+    unsafe fn sq_diff2(acc: [Self::Acc; 2], a: *const i8, b: *const i8) -> [Self::Acc; 2] {
+        // SAFETY: 2 N elements are readable at a and b (caller).
+        unsafe {
+            [
+                Self::sq_diff(acc[0], Self::load(a), Self::load(b)),
+                Self::sq_diff(acc[1], Self::load(a.add(Self::N)), Self::load(b.add(Self::N))),
+            ]
+        }
+    }
     unsafe fn acc_add(a: Self::Acc, b: Self::Acc) -> Self::Acc;
     /// The sum of all lanes.
     unsafe fn hsum(acc: Self::Acc) -> i32;

@@ -6,6 +6,7 @@
 //! |---|---|
 //! | vector traits for `__m256` (f32), 16 x i16 (i8 sums), 32 bytes (Hamming) | `vector.rs` |
 //! | every family but CRC32C | the generic kernels of `generic/` over `vector.rs` (2 rows per pass for L2 / IP blocks, 1 for cosine) |
+//! | the i8 L2 step on the bytes (`max - min`, then `vpmaddwd`: no widening shuffles, which all go to one port on Intel cores) | `vector.rs` (`sq_diff2`) |
 //! | CRC32C (`crc32` streams beside 128-bit PCLMULQDQ folding: special instructions, shared with the AVX-512 backend) | `../x86/crc32c.rs` |
 //! | CRC32C of the `avx2+vpclmulqdq` tier (the same loops over a 256-bit VPCLMULQDQ register) | `crc32c.rs` |
 //! | PQ ADC scan | the scalar kernel (measured faster than `vpgatherdd` scans) |

@@ -158,6 +158,26 @@ impl I8x for I16x16 {
             _mm256_add_epi32(acc, _mm256_madd_epi16(d, d))
         }
     }
+    /// By hand, on the bytes: `|a - b|` as `max - min` (0..=255 in a `u8` lane), its even and odd
+    /// bytes zero-extended to `i16` by a mask and a shift, each squared and pair-summed by
+    /// `vpmaddwd`. Widening each operand with `vpmovsxbw` takes four shuffles per 32 elements,
+    /// all on Intel's one shuffle port, which bounds the loop; this takes none.
+    #[inline(always)]
+    unsafe fn sq_diff2(acc: [__m256i; 2], a: *const i8, b: *const i8) -> [__m256i; 2] {
+        // SAFETY: see the impl (32 bytes at each pointer). Each 16-bit lane holds a byte of
+        // 0..=255; a pair of squares is at most 130,050, as with `sq_diff`.
+        unsafe {
+            let x = _mm256_loadu_si256(a as *const __m256i);
+            let y = _mm256_loadu_si256(b as *const __m256i);
+            let d = _mm256_sub_epi8(_mm256_max_epi8(x, y), _mm256_min_epi8(x, y));
+            let lo = _mm256_and_si256(d, _mm256_set1_epi16(0xff));
+            let hi = _mm256_srli_epi16::<8>(d);
+            [
+                _mm256_add_epi32(acc[0], _mm256_madd_epi16(lo, lo)),
+                _mm256_add_epi32(acc[1], _mm256_madd_epi16(hi, hi)),
+            ]
+        }
+    }
     #[inline(always)]
     unsafe fn hsum(v: __m256i) -> i32 {
         // SAFETY: see the impl.

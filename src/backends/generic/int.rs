@@ -37,9 +37,13 @@ pub(crate) unsafe fn sums<V: I8x, M: MetricKind>(a: &[i8], b: &[i8]) -> [i32; 3]
         let mut t = [V::acc_zero(); 3];
         let mut i = 0;
         while i + 2 * V::N <= n {
-            step::<V, M>(&mut s, V::load(pa.add(i)), V::load(pb.add(i)));
-            let j = i + V::N;
-            step::<V, M>(&mut t, V::load(pa.add(j)), V::load(pb.add(j)));
+            if let FloatMetric::L2 = M::METRIC {
+                [s[0], t[0]] = V::sq_diff2([s[0], t[0]], pa.add(i), pb.add(i));
+            } else {
+                step::<V, M>(&mut s, V::load(pa.add(i)), V::load(pb.add(i)));
+                let j = i + V::N;
+                step::<V, M>(&mut t, V::load(pa.add(j)), V::load(pb.add(j)));
+            }
             i += 2 * V::N;
         }
         if i + V::N <= n {
