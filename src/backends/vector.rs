@@ -178,6 +178,17 @@ pub(crate) fn prefetch_lines(p: *const u8, bytes: usize) {
     let _ = (p, bytes);
 }
 
+/// Prefetch hints for the first `PREFETCH_MAX` bytes of what lies `max(row_bytes,
+/// PREFETCH_AHEAD)` bytes past `row`: what a block kernel streaming a contiguous block asks for
+/// while it sums the row at `row` (rows of `row_bytes`).
+#[inline(always)]
+pub(crate) fn prefetch_ahead(row: *const u8, row_bytes: usize) {
+    prefetch_lines(
+        row.wrapping_add(row_bytes.max(PREFETCH_AHEAD)),
+        row_bytes.min(PREFETCH_MAX),
+    );
+}
+
 /// With one row per pass, only rows of at most this many bytes ask for their first lines ahead:
 /// streaming cosine blocks of such rows (AVX2, one row per pass) ran at 60-69 % of the read
 /// bandwidth without and 74-83 % with (384- and 512-wide `f32` rows, 384- and 768-wide `f16`

@@ -1,6 +1,6 @@
 //! Hamming distances (popcount of `a ^ b`) and their blocks, written once over [`Bytes`].
 
-use crate::backends::vector::{Bytes, PREFETCH_AHEAD, PREFETCH_MAX, prefetch_lines};
+use crate::backends::vector::{Bytes, prefetch_ahead, prefetch_lines};
 
 /// Popcount of `a ^ b` with 64-bit scalar counts on four independent accumulators (`POPCNT`
 /// where the entry point enables it).
@@ -71,14 +71,14 @@ pub(crate) unsafe fn hamming<V: Bytes>(a: &[u8], b: &[u8]) -> u64 {
 }
 
 /// Bytes between a row of at most a line and the line it asks for. Such a row asks for one line,
-/// not a row's lines at once, and a longer distance than [`PREFETCH_AHEAD`] pays: streaming
+/// not a row's lines at once, and a longer distance than [`prefetch_ahead`]'s pays: streaming
 /// 48-byte codes ran at 81 % of the read bandwidth at 1 KB (AVX2; 91 % with AVX-512 VPOPCNTDQ),
 /// 90-99 % at 3-8 KB (while `i8` rows, asking for six lines each, lost from 1 KB to 2 KB).
 const SHORT_AHEAD: usize = 4096;
 
 /// Hamming distances of a query against a row-major block of byte rows, as `f32`. Each row asks
 /// for the lines ahead of it ([`SHORT_AHEAD`] for rows of at most a line, else
-/// [`PREFETCH_AHEAD`] and at least a row): binary codes are often shorter than a line, and one
+/// [`prefetch_ahead`]): binary codes are often shorter than a line, and one
 /// row's lines ahead are too few to hide the memory's latency (streaming 48-byte codes ran at
 /// 35-70 % of the read bandwidth without).
 ///
@@ -91,7 +91,6 @@ pub(crate) unsafe fn block<V: Bytes>(q: &[u8], block: &[u8], out: &mut [f32]) {
         out.fill(0.0);
         return;
     }
-    let ahead = dim.max(PREFETCH_AHEAD);
     let rows = block.chunks_exact(dim).zip(out.iter_mut());
     // Two loops, not a test per row: these rows take a few nanoseconds each. Rows of at most a
     // line ask for one line each, which covers every line of the block.
@@ -103,7 +102,7 @@ pub(crate) unsafe fn block<V: Bytes>(q: &[u8], block: &[u8], out: &mut [f32]) {
         }
     } else {
         for (row, o) in rows {
-            prefetch_lines(row.as_ptr().wrapping_add(ahead), dim.min(PREFETCH_MAX));
+            prefetch_ahead(row.as_ptr(), dim);
             // SAFETY: forwarded from the caller.
             *o = unsafe { hamming::<V>(q, row) } as f32;
         }

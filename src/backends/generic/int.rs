@@ -1,6 +1,6 @@
 //! Exact `i8` sums (L2, dot, cosine's three sums) and their blocks, written once over [`I8x`].
 
-use crate::backends::vector::{I8x, PREFETCH_AHEAD, PREFETCH_MAX, STREAM_BYTES, prefetch_lines};
+use crate::backends::vector::{I8x, PREFETCH_MAX, STREAM_BYTES, prefetch_ahead, prefetch_lines};
 use crate::numerics::finish_i64;
 use crate::vocab::{Cos, FloatMetric, Ip, L2, MetricKind};
 
@@ -141,8 +141,7 @@ pub(crate) unsafe fn block<V: I8x, const R: usize>(
             // read bandwidth without, 82 % with).
             for (row, o) in block.chunks_exact(dim).zip(out.iter_mut()) {
                 if stream {
-                    let ahead = row.as_ptr().wrapping_add(dim.max(PREFETCH_AHEAD));
-                    prefetch_lines(ahead as *const u8, dim.min(PREFETCH_MAX));
+                    prefetch_ahead(row.as_ptr() as *const u8, dim);
                 }
                 // SAFETY: forwarded from the caller.
                 let s = unsafe { sums::<V, M>(q, row) };

@@ -82,7 +82,8 @@ macro_rules! float_entries {
             let rows = b.chunks_exact(q.len().max(1));
             // SAFETY: features and arguments, see the module docs.
             unsafe {
-                if m == FloatMetric::L2 && core::mem::size_of_val(b) > $crate::backends::vector::STREAM_BYTES {
+                let stream = core::mem::size_of_val(b) > $crate::backends::vector::STREAM_BYTES;
+                if m == FloatMetric::L2 && stream {
                     g::block_rows::<$v, L2, 1, _, _>(q, rows, out)
                 } else {
                     g::block::<$v, $rp, $rc, _, _>(m, q, rows, out)
