@@ -26,14 +26,27 @@ use core::ops::Range;
 use half::f16;
 
 use crate::backend::Engine;
+use crate::backends::vector::STREAM_BYTES;
 use crate::distance::block_shape;
 use crate::error::{Error, Result};
 use crate::metric::Metric;
 use crate::topk::{Neighbor, TopK};
 
-/// Rows per task: enough work per task to hide the scheduling, small enough to balance cores and
-/// keep each task's distances (16 KB) in cache.
+/// Rows per task of [`search_with`]: enough work per task to hide the scheduling, small enough
+/// to balance cores and keep each task's distances (16 KB) in cache.
 const ROWS_PER_TASK: usize = 4096;
+
+/// The most rows of a task of the typed searches (256 KB of distances).
+const MAX_ROWS_PER_TASK: usize = 1 << 16;
+
+/// Rows per task of the typed searches ([`search_f32`] and the others), for rows of `row_bytes`:
+/// at least [`ROWS_PER_TASK`], and for short rows enough of them to exceed [`STREAM_BYTES`], the
+/// size from which the block kernels take their form for rows that stream from memory (4,096
+/// `i8` rows of 384 bytes are 1.5 MB: the AVX2 `i8` search read at 52-63 % of the read
+/// bandwidth, its block kernel at 60-82 %); at most [`MAX_ROWS_PER_TASK`].
+fn rows_per_task(row_bytes: usize) -> usize {
+    (STREAM_BYTES / row_bytes.max(1) + 1).clamp(ROWS_PER_TASK, MAX_ROWS_PER_TASK)
+}
 
 /// The top `k` of `rows` rows, serially, where `dists(range, out)` writes the distances of the
 /// rows in `range` to `out` (`out.len() == range.len()`); ids are row numbers.
@@ -45,10 +58,18 @@ pub fn search_with<F>(rows: usize, k: usize, dists: F) -> Result<Vec<Neighbor>>
 where
     F: Fn(Range<usize>, &mut [f32]) -> Result<()>,
 {
+    search_tasks(rows, k, ROWS_PER_TASK, dists)
+}
+
+/// [`search_with`] in tasks of `task` rows.
+fn search_tasks<F>(rows: usize, k: usize, task: usize, dists: F) -> Result<Vec<Neighbor>>
+where
+    F: Fn(Range<usize>, &mut [f32]) -> Result<()>,
+{
     let mut top = TopK::new(k)?;
-    let mut buf = vec![0.0f32; ROWS_PER_TASK.min(rows)];
-    for start in (0..rows).step_by(ROWS_PER_TASK) {
-        let end = (start + ROWS_PER_TASK).min(rows);
+    let mut buf = vec![0.0f32; task.min(rows)];
+    for start in (0..rows).step_by(task) {
+        let end = (start + task).min(rows);
         let out = &mut buf[..end - start];
         dists(start..end, out)?;
         top.push_slice(out, start as u64);
@@ -69,13 +90,22 @@ pub fn par_search_with<F>(rows: usize, k: usize, dists: F) -> Result<Vec<Neighbo
 where
     F: Fn(Range<usize>, &mut [f32]) -> Result<()> + Sync,
 {
+    par_search_tasks(rows, k, ROWS_PER_TASK, dists)
+}
+
+/// [`par_search_with`] in tasks of `task` rows.
+#[cfg(feature = "parallel")]
+fn par_search_tasks<F>(rows: usize, k: usize, task: usize, dists: F) -> Result<Vec<Neighbor>>
+where
+    F: Fn(Range<usize>, &mut [f32]) -> Result<()> + Sync,
+{
     use rayon::prelude::*;
     let empty = TopK::new(k)?;
-    let tasks = rows.div_ceil(ROWS_PER_TASK);
+    let tasks = rows.div_ceil(task);
     let merged = (0..tasks)
         .into_par_iter()
         .map(|t| {
-            let (start, end) = (t * ROWS_PER_TASK, ((t + 1) * ROWS_PER_TASK).min(rows));
+            let (start, end) = (t * task, ((t + 1) * task).min(rows));
             let mut out = vec![0.0f32; end - start];
             dists(start..end, &mut out)?;
             let mut top = empty.clone();
@@ -119,8 +149,8 @@ macro_rules! searches {
         /// is not whole rows, [`Error::InvalidK`] for `k == 0`.
         pub fn $serial(metric: Metric, query: &[$t], block: &[$t], k: usize) -> Result<Vec<Neighbor>> {
             let (dim, e) = (query.len(), Engine::active());
-            let rows = rows_of(dim, block.len())?;
-            search_with(rows, k, |r, out| e.$distances(metric, query, &block[r.start * dim..r.end * dim], out))
+            let (rows, task) = (rows_of(dim, block.len())?, rows_per_task(dim * size_of::<$t>()));
+            search_tasks(rows, k, task, |r, out| e.$distances(metric, query, &block[r.start * dim..r.end * dim], out))
         }
 
         $(#[$doc])*
@@ -134,8 +164,8 @@ macro_rules! searches {
         #[cfg_attr(docsrs, doc(cfg(feature = "parallel")))]
         pub fn $par(metric: Metric, query: &[$t], block: &[$t], k: usize) -> Result<Vec<Neighbor>> {
             let (dim, e) = (query.len(), Engine::active());
-            let rows = rows_of(dim, block.len())?;
-            par_search_with(rows, k, |r, out| e.$distances(metric, query, &block[r.start * dim..r.end * dim], out))
+            let (rows, task) = (rows_of(dim, block.len())?, rows_per_task(dim * size_of::<$t>()));
+            par_search_tasks(rows, k, task, |r, out| e.$distances(metric, query, &block[r.start * dim..r.end * dim], out))
         }
     )*};
 }

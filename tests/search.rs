@@ -61,6 +61,36 @@ fn search_equals_brute_force() {
     force_tier(rvf_kernels::Tier::detect()).unwrap();
 }
 
+/// The `i8` searches run in tasks of more than 2 MiB of rows (so that the block kernels take
+/// their streaming form), at most 65,536 rows: short rows (many rows per task, the row cap) and
+/// 384-byte rows (tasks of 5,462 rows), each over several tasks, equal one block and one TopK.
+#[test]
+fn search_i8_in_byte_sized_tasks() {
+    let mut rng = Rng(43);
+    for (dim, n) in [(16usize, 150_000usize), (384, 12_000)] {
+        let rows = gen_i8(&mut rng, n * dim, false);
+        let q = rows[7 * dim..8 * dim].to_vec();
+        for e in engines_under_test() {
+            force_tier(e.tier()).unwrap();
+            for m in [Metric::L2, Metric::InnerProduct, Metric::Cosine] {
+                let mut d = vec![0.0f32; n];
+                e.distances_i8(m, &q, &rows, &mut d).unwrap();
+                let mut top = TopK::new(10).unwrap();
+                top.push_slice(&d, 0);
+                let want = top.into_sorted_vec();
+                let got = rvf_kernels::search_i8(m, &q, &rows, 10).unwrap();
+                assert_eq!(got, want, "search_i8 {} {m:?} dim {dim}", e.tier());
+                #[cfg(feature = "parallel")]
+                {
+                    let par = rvf_kernels::par_search_i8(m, &q, &rows, 10).unwrap();
+                    assert_eq!(par, want, "par_search_i8 {} {m:?} dim {dim}", e.tier());
+                }
+            }
+        }
+    }
+    force_tier(rvf_kernels::Tier::detect()).unwrap();
+}
+
 #[test]
 fn search_errors() {
     assert!(rvf_kernels::search_f32(Metric::L2, &[], &[1.0], 1).is_err());
