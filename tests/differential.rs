@@ -256,25 +256,32 @@ const DIMS: [usize; 24] = [
     0, 1, 2, 3, 4, 7, 8, 9, 15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 100, 127, 128, 129, 257, 384,
 ];
 
-/// Blocks of `f32` rows past 2 MiB take another row grouping on some backends (one row per pass
-/// for L2, where blocks stream from memory): the same bits as the scalar backend for every metric,
-/// with a tail of lanes and an odd number of rows, on both sides of the size.
+/// Blocks of `f32` rows past 2 MiB take their streaming form (another row grouping on some
+/// backends, rows requested ahead in the loop and at their tails): the same bits as the scalar
+/// backend for every metric, on both sides of the size, for rows that are all tail (33), whole
+/// chunks (384) and both (257), with odd numbers of rows.
 #[test]
 fn large_f32_blocks() {
     let s = scalar();
     let mut rng = Rng(23);
-    let dim = 257;
-    let q = gen_f32(&mut rng, dim, Class::Normal);
-    for rows in [2039usize, 2041, 2049] {
-        // 2039 rows are just under 2 MiB, the others just over.
-        let blk = gen_f32(&mut rng, rows * dim + 1, Class::Normal);
-        let blk = &blk[1..];
-        for e in engines_under_test() {
-            for m in Metric::ALL {
-                let (mut got, mut want) = (vec![0.0; rows], vec![0.0; rows]);
-                e.distances_f32(m, &q, blk, &mut got).unwrap();
-                s.distances_f32(m, &q, blk, &mut want).unwrap();
-                assert_same_slice("large distances_f32", &e, &(m, rows), &got, &want);
+    for (dim, rows) in [
+        (33usize, [15887usize, 15889, 15891]),
+        (257, [2039, 2041, 2049]),
+        (384, [1365, 1367, 1369]),
+    ] {
+        // The first count of rows is just under 2 MiB, the others just over.
+        assert!(rows[0] * dim * 4 <= 2 << 20 && rows[1] * dim * 4 > 2 << 20);
+        let q = gen_f32(&mut rng, dim, Class::Normal);
+        for rows in rows {
+            let blk = gen_f32(&mut rng, rows * dim + 1, Class::Normal);
+            let blk = &blk[1..];
+            for e in engines_under_test() {
+                for m in Metric::ALL {
+                    let (mut got, mut want) = (vec![0.0; rows], vec![0.0; rows]);
+                    e.distances_f32(m, &q, blk, &mut got).unwrap();
+                    s.distances_f32(m, &q, blk, &mut want).unwrap();
+                    assert_same_slice("large distances_f32", &e, &(m, dim, rows), &got, &want);
+                }
             }
         }
     }

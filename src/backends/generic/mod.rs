@@ -79,14 +79,12 @@ macro_rules! float_entries {
         }
         #[target_feature(enable = $features)]
         fn block_f32(m: FloatMetric, q: &[f32], b: &[f32], out: &mut [f32]) {
-            let rows = b.chunks_exact(q.len().max(1));
             // SAFETY: features and arguments, see the module docs.
             unsafe {
-                let stream = core::mem::size_of_val(b) > $crate::backends::vector::STREAM_BYTES;
-                if m == FloatMetric::L2 && stream {
-                    g::block_rows::<$v, L2, 1, _, _>(q, rows, out)
+                if core::mem::size_of_val(b) > $crate::backends::vector::STREAM_BYTES {
+                    g::block_stream::<$v, $rp>(m, q, b, out)
                 } else {
-                    g::block::<$v, $rp, $rc, _, _>(m, q, rows, out)
+                    g::block::<$v, $rp, $rc, _, _>(m, q, b.chunks_exact(q.len().max(1)), out)
                 }
             }
         }
