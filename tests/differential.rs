@@ -287,6 +287,32 @@ fn large_f32_blocks() {
     }
 }
 
+/// Blocks of `f16` rows past 2 MiB take their streaming form too (rows requested ahead in the
+/// loop and at their tails; cosine, and the inner product on some backends, one row per pass):
+/// the same bits as the scalar backend for every metric, on both sides of the size, for rows
+/// that are all tail (33), whole chunks (384) and both (257), with odd numbers of rows.
+#[test]
+fn large_f16_blocks() {
+    let s = scalar();
+    let mut rng = Rng(27);
+    for dim in [33usize, 257, 384] {
+        let under = (2 << 20) / (2 * dim);
+        let q = gen_f16(&mut rng, dim, Class::Normal);
+        for rows in [under, under + 1, under + 3] {
+            let blk = gen_f16(&mut rng, rows * dim + 1, Class::Normal);
+            let blk = &blk[1..];
+            for e in engines_under_test() {
+                for m in Metric::ALL {
+                    let (mut got, mut want) = (vec![0.0; rows], vec![0.0; rows]);
+                    e.distances_f16(m, &q, blk, &mut got).unwrap();
+                    s.distances_f16(m, &q, blk, &mut want).unwrap();
+                    assert_same_slice("large distances_f16", &e, &(m, dim, rows), &got, &want);
+                }
+            }
+        }
+    }
+}
+
 /// Blocks of `i8` rows past 2 MiB are summed one row per pass with prefetches ahead (the AVX-512
 /// backend takes four rows per pass below): the same bits as the scalar backend for every metric,
 /// extreme values included, on both sides of the size; and Hamming blocks of short and long rows

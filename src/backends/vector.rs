@@ -240,9 +240,12 @@ impl<V: F32x> SimdOperand<V> for &[f32] {
 /// criterion runs), rows streaming from memory 0.85x-0.90x (AVX2); 2 KB ahead was level with
 /// 1 KB, 512 B and 4 KB slower.
 #[derive(Clone, Copy)]
-pub(crate) struct Streamed<'a>(pub &'a [f32]);
+pub(crate) struct Streamed<'a, T>(pub &'a [T]);
 
-impl Operand for Streamed<'_> {
+impl<'a, T: Copy> Operand for Streamed<'a, T>
+where
+    &'a [T]: Operand,
+{
     #[inline(always)]
     fn len(&self) -> usize {
         self.0.len()
@@ -253,21 +256,22 @@ impl Operand for Streamed<'_> {
     }
 }
 
-impl<V: F32x> SimdOperand<V> for Streamed<'_> {
+impl<'a, V: F32x, T: Copy> SimdOperand<V> for Streamed<'a, T>
+where
+    &'a [T]: SimdOperand<V>,
+{
     #[inline(always)]
     unsafe fn load_at(&self, i: usize) -> V {
         // The folds load register r of a chunk at `i = chunk + r N`, `chunk` a multiple of 64:
         // the test is a constant for each register of the unrolled loop.
         if i.is_multiple_of(LANES) {
-            prefetch_lines(
-                (self.0.as_ptr() as *const u8).wrapping_add(i * 4 + PREFETCH_AHEAD),
-                LANES * 4,
-            );
+            let at = i * size_of::<T>() + PREFETCH_AHEAD;
+            prefetch_lines((self.0.as_ptr() as *const u8).wrapping_add(at), LANES * size_of::<T>());
         }
         // SAFETY: forwarded from the caller (i + N <= len).
-        unsafe { <&[f32] as SimdOperand<V>>::load_at(&self.0, i) }
+        unsafe { <&'a [T] as SimdOperand<V>>::load_at(&self.0, i) }
     }
-    type Tail = <&'static [f32] as SimdOperand<V>>::Tail;
+    type Tail = <&'a [T] as SimdOperand<V>>::Tail;
     #[inline(always)]
     unsafe fn tail(&self, full: usize) -> Self::Tail {
         let rest = &self.0[full..];
@@ -276,12 +280,12 @@ impl<V: F32x> SimdOperand<V> for Streamed<'_> {
             core::mem::size_of_val(rest),
         );
         // SAFETY: forwarded from the caller (full < len).
-        unsafe { <&[f32] as SimdOperand<V>>::tail(&self.0, full) }
+        unsafe { <&'a [T] as SimdOperand<V>>::tail(&self.0, full) }
     }
     #[inline(always)]
     unsafe fn tail_at(t: &Self::Tail, r: usize, cnt: usize) -> V {
         // SAFETY: forwarded from the caller.
-        unsafe { <&[f32] as SimdOperand<V>>::tail_at(t, r, cnt) }
+        unsafe { <&'a [T] as SimdOperand<V>>::tail_at(t, r, cnt) }
     }
 }
 

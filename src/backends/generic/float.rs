@@ -466,31 +466,37 @@ pub(crate) unsafe fn block<V: F32x, const RP: usize, const RC: usize, Q, B>(
     }
 }
 
-/// [`block`] for a contiguous `f32` block of more than
+/// [`block`] for a contiguous block of more than
 /// [`STREAM_BYTES`](crate::backends::vector::STREAM_BYTES) (rows from beyond the second-level
-/// cache): one row per pass for L2 and cosine (several interleaved rows ran 5-20 % slower
-/// there); the inner product keeps `RP` rows per pass where its tile of `RP` rows takes one pass
-/// (AVX-512: one row was 1.05x-1.3x the time), else one (AVX2, whose two-row tile takes two
-/// passes, each over half of every chunk). Inner-product and cosine rows are read as a stream
-/// ([`Streamed`]: each line requested 1 KB ahead); L2 rows are not (the requests cost the
-/// AVX-512 L2 loop 4-9 % and left AVX2's level: its loop, a subtraction more per element,
-/// consumes the lines slowly enough for the hardware prefetcher).
+/// cache). Rows are read as a stream ([`Streamed`]: each line requested 1 KB before it is read),
+/// except `f32` L2 rows (`L2_AHEAD` false: the requests cost the AVX-512 `f32` L2 loop 4-9 % and
+/// left AVX2's level; that loop, a subtraction more per element than the inner product's on twice
+/// the bytes of an `f16` row, consumes the lines slowly enough for the hardware prefetcher).
+/// Rows per pass: `RL2` for L2 (one for `f32`: two interleaved rows ran 5-20 % slower there;
+/// `RP` for `f16`, level with one); one for cosine; for the inner product `RP` where its tile of
+/// `RP` rows takes one pass (AVX-512: one row was 1.05x-1.3x the time), else one (AVX2, whose
+/// two-row tile takes two passes, each over half of every chunk).
 ///
 /// # Safety
 /// As [`block_rows`]; `rows.len() == out.len() * q.len()`.
 #[inline(always)]
-pub(crate) unsafe fn block_stream<V: F32x, const RP: usize>(
+pub(crate) unsafe fn block_stream<'a, V, const RP: usize, const RL2: usize, const L2_AHEAD: bool, T>(
     metric: FloatMetric,
-    q: &[f32],
-    rows: &[f32],
+    q: &'a [T],
+    rows: &'a [T],
     out: &mut [f32],
-) {
+) where
+    V: F32x,
+    T: Copy,
+    &'a [T]: SimdOperand<V>,
+{
     let plain = rows.chunks_exact(q.len().max(1));
     let streamed = plain.clone().map(Streamed);
     // SAFETY: forwarded from the caller.
     unsafe {
         match metric {
-            FloatMetric::L2 => block_rows::<V, L2, 1, _, _>(q, plain, out),
+            FloatMetric::L2 if L2_AHEAD => block_rows::<V, L2, RL2, _, _>(q, streamed, out),
+            FloatMetric::L2 => block_rows::<V, L2, RL2, _, _>(q, plain, out),
             FloatMetric::Cos => block_rows::<V, Cos, 1, _, _>(q, streamed, out),
             FloatMetric::Ip if Passes::<V, Ip, 1, RP>::COUNT == 1 => {
                 block_rows::<V, Ip, RP, _, _>(q, streamed, out)

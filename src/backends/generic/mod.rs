@@ -82,7 +82,7 @@ macro_rules! float_entries {
             // SAFETY: features and arguments, see the module docs.
             unsafe {
                 if core::mem::size_of_val(b) > $crate::backends::vector::STREAM_BYTES {
-                    g::block_stream::<$v, $rp>(m, q, b, out)
+                    g::block_stream::<$v, $rp, 1, false, f32>(m, q, b, out)
                 } else {
                     g::block::<$v, $rp, $rc, _, _>(m, q, b.chunks_exact(q.len().max(1)), out)
                 }
@@ -100,9 +100,14 @@ macro_rules! float_entries {
         }
         #[target_feature(enable = $features)]
         fn block_f16(m: FloatMetric, q: &[f16], b: &[f16], out: &mut [f32]) {
-            let rows = b.chunks_exact(q.len().max(1));
             // SAFETY: features and arguments, see the module docs.
-            unsafe { g::block::<$v, $rp, $rc, _, _>(m, q, rows, out) }
+            unsafe {
+                if core::mem::size_of_val(b) > $crate::backends::vector::STREAM_BYTES {
+                    g::block_stream::<$v, $rp, $rp, true, f16>(m, q, b, out)
+                } else {
+                    g::block::<$v, $rp, $rc, _, _>(m, q, b.chunks_exact(q.len().max(1)), out)
+                }
+            }
         }
         #[target_feature(enable = $features)]
         fn block_f32_f16(m: FloatMetric, q: &[f32], b: &[f16], out: &mut [f32]) {
