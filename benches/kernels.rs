@@ -651,9 +651,23 @@ fn many(c: &mut Criterion) {
 
 /// The read-bandwidth probe of the streaming groups: sums `words` as `u64` with eight independent
 /// accumulators (one core; the compiler vectorizes it), so its rate is what one core can read.
+/// On x86-64 each 64-byte line also asks for the line 2 KB ahead: the hardware prefetcher alone
+/// stops at every 4 KB page, and with the requests the probe read 8-14 % faster on the machine of
+/// the README's tables (1 KB and 4 KB ahead less): without them block kernels that ask for their
+/// lines ahead read faster than the probe.
 fn read_probe(words: &[u64]) -> u64 {
+    const AHEAD: usize = 2048 / 8;
     let mut acc = [0u64; 8];
-    for c in words.chunks_exact(8) {
+    for (i, c) in words.chunks_exact(8).enumerate() {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a prefetch is a hint that never faults, whatever the address (`wrapping_add`
+        // keeps the arithmetic defined); SSE is part of the x86-64 baseline.
+        unsafe {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            _mm_prefetch::<_MM_HINT_T0>(words.as_ptr().wrapping_add(i * 8 + AHEAD) as *const i8);
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = i;
         for (a, w) in acc.iter_mut().zip(c) {
             *a = a.wrapping_add(*w);
         }

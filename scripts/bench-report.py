@@ -193,7 +193,8 @@ AVX2_NOTE = ("This crate's `avx2` tier (forced) against simsimd built with its A
 MAIN_NOTE = ("Medians of one `cargo bench -p rvf-kernels-bench` run; every row's peers ran in the same group "
              "of the same run.")
 MAIN_STREAMS = ("Streaming from memory (`stream_*` groups: one query against rows far larger than the "
-                "last-level cache; each rate as a share of the read probe of the same group; `-rows` is "
+                "last-level cache; each rate as a share of the read probe of the same group, a one-core "
+                "sum of the same number of bytes that asks for each line 2 KB ahead; `-rows` is "
                 "the same kernel called row by row; `search` / `par-search` are the top-10 search of the "
                 "dispatched backend on one core and on every core):")
 AVX2_STREAMS = "Streaming from memory (as above; the AVX2 tier and simsimd's AVX2 kernels):"
