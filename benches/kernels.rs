@@ -656,6 +656,7 @@ fn many(c: &mut Criterion) {
 /// the README's tables (1 KB and 4 KB ahead less): without them block kernels that ask for their
 /// lines ahead read faster than the probe.
 fn read_probe(words: &[u64]) -> u64 {
+    #[cfg(target_arch = "x86_64")]
     const AHEAD: usize = 2048 / 8;
     let mut acc = [0u64; 8];
     for (i, c) in words.chunks_exact(8).enumerate() {

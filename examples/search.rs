@@ -195,6 +195,7 @@ fn search_parallel(
 /// 2 KB ahead (the hardware prefetcher alone stops at every 4 KB page: the benches' probe read
 /// 8-14 % faster so).
 fn read_bandwidth(bytes: &[u8]) -> f64 {
+    #[cfg(target_arch = "x86_64")]
     const AHEAD: usize = 2048 / 8;
     let words: Vec<u64> = bytes
         .chunks_exact(8)

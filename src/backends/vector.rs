@@ -146,14 +146,14 @@ pub(crate) const PREFETCH_MAX: usize = 1024;
 /// memory's latency for rows that are short or summed quickly.
 pub(crate) const PREFETCH_AHEAD: usize = 1024;
 
-/// Blocks larger than this (bytes) come from beyond the second-level cache: the `f32` and `i8`
-/// block kernels take their streaming form for them (`float::block_stream`, `int::block`). There,
-/// several rows per pass (interleaved streams of loads) ran slower than one row at a time: `f32`
-/// L2 5-20 % (AVX2 and AVX-512, streaming 384-wide rows, 3-6 MB blocks of 768- and 1536-wide
-/// rows), `i8` L2 at 384 dimensions 74 % of the read bandwidth with 4 rows per pass against 86 %
-/// with one (AVX-512 VNNI), while in the cache several rows per pass are up to 30 % faster (the
-/// query's loads shared). `f16` rows keep their rows per pass (half the bytes for the same work:
-/// one row per pass streamed a third slower).
+/// Blocks larger than this (bytes) come from beyond the second-level cache: the `f32`, `f16` and
+/// `i8` block kernels take their streaming form for them (`float::block_stream`, `int::block`).
+/// There, several rows per pass (interleaved streams of loads) ran slower than one row at a time:
+/// `f32` L2 5-20 % (AVX2 and AVX-512, streaming 384-wide rows, 3-6 MB blocks of 768- and
+/// 1536-wide rows), `i8` L2 at 384 dimensions 74 % of the read bandwidth with 4 rows per pass
+/// against 86 % with one (AVX-512 VNNI), while in the cache several rows per pass are up to 30 %
+/// faster (the query's loads shared). `f16` L2 keeps its rows per pass (half the bytes for the
+/// same work: one row per pass streamed a third slower without requests ahead, level with them).
 pub(crate) const STREAM_BYTES: usize = 2 << 20;
 
 /// Prefetch hints for `bytes` bytes from `p`, one per 64-byte line (x86-64 only; a no-op elsewhere).
@@ -231,14 +231,15 @@ impl<V: F32x> SimdOperand<V> for &[f32] {
     }
 }
 
-/// `f32` rows of a contiguous block that streams from beyond the second-level cache: every load
-/// of a chunk's first register asks for the chunk's 256 bytes [`PREFETCH_AHEAD`] bytes further on,
-/// and preparing a row's tail asks for the tail's bytes as far ahead, so that every line of the
-/// block is requested once, 1 KB before it is read, into the next rows as well. The streaming
-/// inner-product and cosine blocks read their rows so (`float::block_stream`): with it, blocks of
-/// 3 and 6 MB took 0.77x-0.92x the time (AVX2 and AVX-512 cosine, AVX2 inner product; paired
-/// criterion runs), rows streaming from memory 0.85x-0.90x (AVX2); 2 KB ahead was level with
-/// 1 KB, 512 B and 4 KB slower.
+/// `f32` or `f16` rows of a contiguous block that streams from beyond the second-level cache:
+/// every load of a chunk's first register asks for the chunk's bytes (256 or 128)
+/// [`PREFETCH_AHEAD`] bytes further on, and preparing a row's tail asks for the tail's bytes as
+/// far ahead, so that every line of the block is requested once, 1 KB before it is read, into the
+/// next rows as well. The streaming blocks read their rows so (`float::block_stream`; not `f32`
+/// L2): `f32` blocks of 3 and 6 MB took 0.77x-0.92x the time (AVX2 and AVX-512 cosine, AVX2
+/// inner product; paired criterion runs), `f32` rows streaming from memory 0.83x-0.96x (AVX2),
+/// `f16` 0.70x-0.96x (every metric, both tiers, but AVX-512 cosine at 384 dimensions, level);
+/// 2 KB ahead was level with 1 KB, 512 B and 4 KB slower.
 #[derive(Clone, Copy)]
 pub(crate) struct Streamed<'a, T>(pub &'a [T]);
 
