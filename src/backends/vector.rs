@@ -231,19 +231,21 @@ impl<V: F32x> SimdOperand<V> for &[f32] {
     }
 }
 
-/// `f32` or `f16` rows of a contiguous block that streams from beyond the second-level cache:
-/// every load of a chunk's first register asks for the chunk's bytes (256 or 128)
+/// `f32` or `f16` rows of a contiguous block that streams from beyond the second-level cache.
+/// With `AHEAD`, every load of a chunk's first register asks for the chunk's bytes (256 or 128)
 /// [`PREFETCH_AHEAD`] bytes further on, and preparing a row's tail asks for the tail's bytes as
 /// far ahead, so that every line of the block is requested once, 1 KB before it is read, into the
 /// next rows as well. The streaming blocks read their rows so (`float::block_stream`; not `f32`
-/// L2): `f32` blocks of 3 and 6 MB took 0.77x-0.92x the time (AVX2 and AVX-512 cosine, AVX2
-/// inner product; paired criterion runs), `f32` rows streaming from memory 0.83x-0.96x (AVX2),
-/// `f16` 0.70x-0.96x (every metric, both tiers, but AVX-512 cosine at 384 dimensions, level);
-/// 2 KB ahead was level with 1 KB, 512 B and 4 KB slower.
+/// L2) where [`stream_ahead`](crate::detect::stream_ahead) says: `f32` blocks of 3 and 6 MB took
+/// 0.77x-0.92x the time (AVX2 and AVX-512 cosine, AVX2 inner product; paired criterion runs on
+/// the README's Xeon), `f32` rows streaming from memory 0.83x-0.96x (AVX2), `f16` 0.70x-0.96x
+/// (every metric, both tiers, but AVX-512 cosine at 384 dimensions, level); 2 KB ahead was level
+/// with 1 KB, 512 B and 4 KB slower. Without `AHEAD`, the row's plain loads and no request at all
+/// (not even [`SimdOperand::prefetch`]'s): the hardware prefetcher alone.
 #[derive(Clone, Copy)]
-pub(crate) struct Streamed<'a, T>(pub &'a [T]);
+pub(crate) struct Streamed<'a, T, const AHEAD: bool>(pub &'a [T]);
 
-impl<'a, T: Copy> Operand for Streamed<'a, T>
+impl<'a, T: Copy, const AHEAD: bool> Operand for Streamed<'a, T, AHEAD>
 where
     &'a [T]: Operand,
 {
@@ -257,7 +259,7 @@ where
     }
 }
 
-impl<'a, V: F32x, T: Copy> SimdOperand<V> for Streamed<'a, T>
+impl<'a, V: F32x, T: Copy, const AHEAD: bool> SimdOperand<V> for Streamed<'a, T, AHEAD>
 where
     &'a [T]: SimdOperand<V>,
 {
@@ -265,7 +267,7 @@ where
     unsafe fn load_at(&self, i: usize) -> V {
         // The folds load register r of a chunk at `i = chunk + r N`, `chunk` a multiple of 64:
         // the test is a constant for each register of the unrolled loop.
-        if i.is_multiple_of(LANES) {
+        if AHEAD && i.is_multiple_of(LANES) {
             let at = i * size_of::<T>() + PREFETCH_AHEAD;
             prefetch_lines((self.0.as_ptr() as *const u8).wrapping_add(at), LANES * size_of::<T>());
         }
@@ -275,11 +277,13 @@ where
     type Tail = <&'a [T] as SimdOperand<V>>::Tail;
     #[inline(always)]
     unsafe fn tail(&self, full: usize) -> Self::Tail {
-        let rest = &self.0[full..];
-        prefetch_lines(
-            (rest.as_ptr() as *const u8).wrapping_add(PREFETCH_AHEAD),
-            core::mem::size_of_val(rest),
-        );
+        if AHEAD {
+            let rest = &self.0[full..];
+            prefetch_lines(
+                (rest.as_ptr() as *const u8).wrapping_add(PREFETCH_AHEAD),
+                core::mem::size_of_val(rest),
+            );
+        }
         // SAFETY: forwarded from the caller (full < len).
         unsafe { <&'a [T] as SimdOperand<V>>::tail(&self.0, full) }
     }

@@ -9,6 +9,7 @@
 //! ([`F32x::reduce_halving`]). Every result is bit-identical to the scalar backend's.
 
 use crate::backends::vector::{F32x, SimdOperand, Streamed};
+use crate::detect::stream_ahead;
 use crate::numerics::{LANES, finish};
 use crate::vocab::{Cos, CosRows, FloatMetric, FoldMetric, Ip, L2, MetricKind};
 
@@ -468,14 +469,17 @@ pub(crate) unsafe fn block<V: F32x, const RP: usize, const RC: usize, Q, B>(
 
 /// [`block`] for a contiguous block of more than
 /// [`STREAM_BYTES`](crate::backends::vector::STREAM_BYTES) (rows from beyond the second-level
-/// cache). Rows are read as a stream ([`Streamed`]: each line requested 1 KB before it is read),
-/// except `f32` L2 rows (`L2_AHEAD` false: the requests cost the AVX-512 `f32` L2 loop 4-9 % and
-/// left AVX2's level; that loop, a subtraction more per element than the inner product's on twice
-/// the bytes of an `f16` row, consumes the lines slowly enough for the hardware prefetcher).
-/// Rows per pass: `RL2` for L2 (one for `f32`: two interleaved rows ran 5-20 % slower there;
-/// `RP` for `f16`, level with one); one for cosine; for the inner product `RP` where its tile of
-/// `RP` rows takes one pass (AVX-512: one row was 1.05x-1.3x the time), else one (AVX2, whose
-/// two-row tile takes two passes, each over half of every chunk).
+/// cache), in one of two forms that [`stream_ahead`] picks for the CPU (the same bits):
+/// - With requests ahead: rows read as a stream ([`Streamed`]: each line requested 1 KB before it
+///   is read), except `f32` L2 rows (`L2_AHEAD` false: the requests cost the AVX-512 `f32` L2 loop
+///   4-9 % and left AVX2's level; that loop, a subtraction more per element than the inner
+///   product's on twice the bytes of an `f16` row, consumes the lines slowly enough for the
+///   hardware prefetcher). Rows per pass: `RL2` for L2 (one for `f32`: two interleaved rows ran
+///   5-20 % slower there; `RP` for `f16`, level with one); one for cosine; for the inner product
+///   `RP` where its tile of `RP` rows takes one pass (AVX-512: one row was 1.05x-1.3x the time),
+///   else one (AVX2, whose two-row tile takes two passes, each over half of every chunk).
+/// - Without (AMD): one row per pass for every metric, no request at all; the hardware
+///   prefetcher follows one sequential stream best there.
 ///
 /// # Safety
 /// As [`block_rows`]; `rows.len() == out.len() * q.len()`.
@@ -491,7 +495,19 @@ pub(crate) unsafe fn block_stream<'a, V, const RP: usize, const RL2: usize, cons
     &'a [T]: SimdOperand<V>,
 {
     let plain = rows.chunks_exact(q.len().max(1));
-    let streamed = plain.clone().map(Streamed);
+    if !stream_ahead() {
+        let rows = plain.map(Streamed::<T, false>);
+        // SAFETY: forwarded from the caller.
+        unsafe {
+            match metric {
+                FloatMetric::L2 => block_rows::<V, L2, 1, _, _>(q, rows, out),
+                FloatMetric::Ip => block_rows::<V, Ip, 1, _, _>(q, rows, out),
+                FloatMetric::Cos => block_rows::<V, Cos, 1, _, _>(q, rows, out),
+            }
+        }
+        return;
+    }
+    let streamed = plain.clone().map(Streamed::<T, true>);
     // SAFETY: forwarded from the caller.
     unsafe {
         match metric {
