@@ -6,6 +6,8 @@
 #
 #     scripts/bench-avx2.sh              # the float, i8, Hamming, block and streaming groups
 #     scripts/bench-avx2.sh 'f32_l2/'    # a criterion filter of your own
+#     AVX2_REPORT_MARKERS=perf-avx2-zen4 scripts/bench-avx2.sh   # the README section of another
+#                                                                # machine (its markers)
 #
 # simsimd's build script takes `SIMSIMD_TARGET_<ISA>=0` to leave an ISA's kernels out; the build
 # goes to its own target dir (target/avx2-peers) so that the main benchmarks keep simsimd's full
@@ -22,4 +24,4 @@ filter="${1:-^(f32|f16|i8)_(l2|ip|cos)/|^(f32|f16|i8)_block_|^hamming|^stream_}"
 export RVF_BENCH_TIERS=avx2 RVF_BACKEND=avx2
 rm -rf "$CARGO_TARGET_DIR/criterion"
 cargo bench -p rvf-kernels-bench --bench kernels -- "$filter"
-python3 scripts/bench-report.py --avx2-peers
+python3 scripts/bench-report.py --avx2-peers --markers "${AVX2_REPORT_MARKERS:-perf-avx2}"

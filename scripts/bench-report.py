@@ -9,6 +9,8 @@
                                            # against simsimd built with its AVX2 kernels only;
                                            # calls `bench-report.py --avx2-peers`, which writes
                                            # the table between the README's perf-avx2 markers
+                                           # (`--markers NAME`: between NAME's, the section
+                                           # of another machine)
 
 Every group holds this crate's backends (`rvf-<backend>`) and the peers users would pick instead,
 measured in the same run. For each group the table gives the fastest rvf backend, its median
@@ -216,9 +218,12 @@ def main():
     rows = load()
     if not rows:
         sys.exit(f"no criterion results under {CRIT}: run `cargo bench -p rvf-kernels-bench` first")
-    if "--avx2-peers" in sys.argv[1:]:
+    args = sys.argv[1:]
+    if "--avx2-peers" in args:
+        # `--markers NAME`: the README section of another machine (`<!-- NAME:start -->` ...).
+        name = args[args.index("--markers") + 1] if "--markers" in args else "perf-avx2"
         body = report(rows, AVX2_NOTE, AVX2_STREAMS)
-        write_readme("\n".join(body) + "\n", "<!-- perf-avx2:start -->", "<!-- perf-avx2:end -->")
+        write_readme("\n".join(body) + "\n", f"<!-- {name}:start -->", f"<!-- {name}:end -->")
         return
     os.makedirs(os.path.join(ROOT, "docs"), exist_ok=True)
     has_plot = svg(rows, os.path.join(ROOT, "docs", "throughput.svg"))

@@ -6,7 +6,10 @@
 //! streams in one loop, so that the multiplier and the `crc32` unit work side by side (written once
 //! over [`Fold`]: 128-bit here, 256- and 512-bit in the AVX2 and AVX-512 backends). On this project's Xeon (AVX-512,
 //! VPCLMULQDQ) the 128-bit fused loop takes 0.5x the time of the streams alone for 1 MB; folding
-//! alone measured 2.5x slower than the streams on Zen 4 (190 against 76 us per MB).
+//! alone measured 2.5x slower than the streams on Zen 4 (190 against 76 us per MB). On a Zen 4
+//! (README, "A second machine") the 128-bit fused loop is slower than the streams alone (18
+//! against 22.5 GB/s for 1 MB) but never runs there (its VPCLMULQDQ tiers do: the 512-bit entry
+//! is 1.00x-1.13x crc-fast at 64 B, 4 KB and 1 MB); it is for the CPUs without VPCLMULQDQ.
 //!
 //! Representation (reflected): bit `i` of a 128-bit block is the coefficient of `x^(127 - i)`.
 //! Folding a block forward by `F` bits multiplies its first 64 bits by `x^(F + 32) mod P` and its
