@@ -29,23 +29,6 @@ fn assert_same(
     );
 }
 
-fn assert_same_slice(
-    what: &str,
-    e: &Engine,
-    detail: &dyn std::fmt::Debug,
-    got: &[f32],
-    want: &[f32],
-) {
-    assert_eq!(got.len(), want.len());
-    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
-        assert!(
-            same(g, w),
-            "{what}: backend {} gives out[{i}] = {g:e}, scalar {w:e}; {detail:?}",
-            e.tier()
-        );
-    }
-}
-
 #[test]
 fn harness_reports_backends() {
     let names: Vec<String> = engines_under_test()

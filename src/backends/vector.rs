@@ -153,7 +153,9 @@ pub(crate) const PREFETCH_AHEAD: usize = 1024;
 /// 1536-wide rows), `i8` L2 at 384 dimensions 74 % of the read bandwidth with 4 rows per pass
 /// against 86 % with one (AVX-512 VNNI), while in the cache several rows per pass are up to 30 %
 /// faster (the query's loads shared). `f16` L2 keeps its rows per pass (half the bytes for the
-/// same work: one row per pass streamed a third slower without requests ahead, level with them).
+/// same work: one row per pass streamed a third slower without requests ahead, level with them)
+/// where [`stream_ahead`](crate::detect::stream_ahead) holds; on AMD every streaming block reads
+/// one row per pass.
 pub(crate) const STREAM_BYTES: usize = 2 << 20;
 
 /// Prefetch hints for `bytes` bytes from `p`, one per 64-byte line (x86-64 only; a no-op elsewhere).

@@ -183,3 +183,21 @@ pub fn max_len() -> usize {
         .and_then(|v| v.parse().ok())
         .unwrap_or(300)
 }
+
+/// Asserts that `got` and `want` (a backend's block results and scalar's) are the same bits.
+pub fn assert_same_slice(
+    what: &str,
+    e: &Engine,
+    detail: &dyn std::fmt::Debug,
+    got: &[f32],
+    want: &[f32],
+) {
+    assert_eq!(got.len(), want.len());
+    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            same(g, w),
+            "{what}: backend {} gives out[{i}] = {g:e}, scalar {w:e}; {detail:?}",
+            e.tier()
+        );
+    }
+}
