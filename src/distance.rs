@@ -447,9 +447,11 @@ api! {
     /// Many `f32` queries against one row-major block: `out[q * rows + r]` is the distance of
     /// query `q` to row `r`, bit for bit what [`distances_f32`] gives for that query. `queries`
     /// holds whole queries of `dim` elements and `block` whole rows; the number of rows is
-    /// `block.len() / dim`. The kernels work on tiles of several queries and rows at once
-    /// (each row load serves several queries), which pays when the rows come from beyond the
-    /// first-level cache. Hamming compares raw bytes, as in [`distances_f32`].
+    /// `block.len() / dim`. The kernels take the rows in chunks that fit the first-level cache and
+    /// pass up to 64 queries over each chunk, in register tiles of several queries and rows (each
+    /// row load serves several queries): a block streamed from memory is read once per 64 queries,
+    /// not once per query. Cosine computes each query's and each row's own sum once, not once per
+    /// pair. Hamming compares raw bytes, as in [`distances_f32`].
     ///
     /// # Errors
     ///

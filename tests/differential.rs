@@ -463,6 +463,50 @@ fn blocks_many_queries() {
     }
 }
 
+/// Many queries against blocks of many rows: the rows go in chunks that fit the first-level cache
+/// and the queries in groups of up to 64, each group over each chunk (cosine's `a.a` and `b.b` once
+/// per query and per row in a group). More than 64 queries and several chunks of rows (from 2 to
+/// 64 rows per chunk across these dimensions, with a partial last chunk), bit for bit one query at
+/// a time on the scalar backend.
+#[test]
+fn blocks_many_queries_in_chunks() {
+    let s = scalar();
+    let mut rng = Rng(29);
+    for e in engines_under_test() {
+        for (dim, nq, rows) in [
+            (1usize, 70usize, 200usize),
+            (33, 67, 131),
+            (129, 65, 97),
+            (384, 66, 45),
+            (2049, 9, 7),
+        ] {
+            for class in [Class::Normal, Class::WithNan, Class::Large] {
+                let qs = gen_f32(&mut rng, nq * dim + 1, class);
+                let qs = &qs[1..];
+                let blk = gen_f32(&mut rng, rows * dim + 2, class);
+                let blk = &blk[2..];
+                let qh: Vec<f16> = qs.iter().map(|&x| f16::from_f32(x)).collect();
+                let bh: Vec<f16> = blk.iter().map(|&x| f16::from_f32(x)).collect();
+                for m in Metric::ALL {
+                    let d = (m, class, dim, (nq, rows));
+                    let mut got = vec![0.0; nq * rows];
+                    let mut want = vec![0.0; nq * rows];
+                    e.distances_many_f32(m, dim, qs, blk, &mut got).unwrap();
+                    for (q, w) in qs.chunks_exact(dim).zip(want.chunks_exact_mut(rows)) {
+                        s.distances_f32(m, q, blk, w).unwrap();
+                    }
+                    assert_same_slice("distances_many_f32", &e, &d, &got, &want);
+                    e.distances_many_f16(m, dim, &qh, &bh, &mut got).unwrap();
+                    for (q, w) in qh.chunks_exact(dim).zip(want.chunks_exact_mut(rows)) {
+                        s.distances_f16(m, q, &bh, w).unwrap();
+                    }
+                    assert_same_slice("distances_many_f16", &e, &d, &got, &want);
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn f16_conversions_every_pattern() {
     let s = scalar();

@@ -22,7 +22,7 @@ use crate::vocab::{Backend, Tier, ext};
 
 // The generic families, each compiled with the backend's features.
 pub(crate) mod float {
-    crate::backends::generic::float_entries!("avx2,fma,f16c,popcnt", core::arch::x86_64::__m256, rows: 2, cos_rows: 1, many: 4 x 2, cos_many: 2 x 2);
+    crate::backends::generic::float_entries!("avx2,fma,f16c,popcnt", core::arch::x86_64::__m256, rows: 2, cos_rows: 1, many: 4 x 2);
 }
 mod convert {
     crate::backends::generic::convert_entries!("avx2,fma,f16c,popcnt", core::arch::x86_64::__m256);

@@ -26,7 +26,7 @@ use crate::vocab::{Backend, Tier, ext};
 // The generic families, each compiled with the tier's features.
 #[allow(dead_code)] // the 512-bit pair kernels: the tables use the AVX2 ones (see above)
 mod float {
-    crate::backends::generic::float_entries! { "avx512f,avx512cd,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt", core::arch::x86_64::__m512, rows: 2, cos_rows: 2, many: 4 x 2, cos_many: 4 x 2 }
+    crate::backends::generic::float_entries! { "avx512f,avx512cd,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt", core::arch::x86_64::__m512, rows: 2, cos_rows: 2, many: 4 x 2 }
 }
 mod convert {
     crate::backends::generic::convert_entries! { "avx512f,avx512cd,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt", core::arch::x86_64::__m512 }

@@ -522,21 +522,48 @@ pub(crate) unsafe fn block_stream<'a, V, const RP: usize, const RL2: usize, cons
     }
 }
 
+/// `v.v` in the canonical order (cosine's `a.a` or `b.b`: the same terms `x * x` in the same lanes
+/// and order as in a fold of the three sums). A function, not a closure: a closure is compiled
+/// without the entry point's target features.
+///
+/// # Safety
+/// `V`'s features are enabled.
+#[inline(always)]
+unsafe fn self_dot<V: F32x, B: SimdOperand<V>>(v: B) -> f32 {
+    // SAFETY: forwarded from the caller.
+    unsafe { fold_rows::<V, Ip, 1, B, B>(Ip, v, &[v])[0][0] }
+}
+
+/// Bytes of rows that [`block_many`] takes at a time: a chunk stays in the first-level cache
+/// (32 KB or more on every x86-64 and Arm core this crate targets, beside a tile's queries) while
+/// every query passes over it.
+const MANY_CHUNK_BYTES: usize = 16 * 1024;
+
+/// The most rows and queries [`block_many`] takes at a time (the size of its stack arrays of the
+/// rows' `b.b` and the queries' `a.a`).
+const MANY_MAX: usize = 64;
+
 /// Final distances of every query of `qs` (rows of `dim` elements) against every row of `rows`:
-/// `out[q * n + r]` for `n` rows, bit-identical to [`block_rows`] query by query. Register tiles
-/// of `QT` queries x `R` rows ([`fold_tile`]): each row register loaded feeds `QT` queries and
-/// each query register `R` rows. Queries are the outer loop, so a tile's queries stay in the
-/// first-level cache while the rows stream past. Cosine computes each query's `a.a` once and
-/// keeps two sums per (query, row), as [`block_rows`] does. The last queries (fewer than `QT`) go
-/// through [`block_rows`]; the last rows of a tile (fewer than `R`) through one-row tiles. `MR`
-/// is what each (query, row) keeps: `M` itself, or [`CosRows`] for cosine (a type parameter, so
-/// that no tile of the other kind is instantiated: its passes could exceed the fold's limit).
+/// `out[q * n + r]` for `n` rows, bit-identical to [`block_rows`] query by query.
+///
+/// The rows are taken in chunks of about [`MANY_CHUNK_BYTES`] (at least `R` rows, at most
+/// [`MANY_MAX`]), and every query passes over a chunk while it is in the first-level cache: each
+/// row is read once from memory or the second-level cache per [`MANY_MAX`] queries, however many
+/// rows there are (queries as the outer loop read all rows again for every tile of queries). In a
+/// chunk, register tiles of `QT` queries x `R` rows ([`fold_tile`] of metric `TM`): each row
+/// register loaded feeds `QT` queries and each query register `R` rows; the last queries (fewer
+/// than `QT`) take tiles of one query, the last rows of a chunk (fewer than `R`) tiles of one row.
+///
+/// Cosine's tiles are inner products (`TM` = [`Ip`]): a query's `a.a` and a row's `b.b` are each
+/// computed once per [`MANY_MAX`] queries (as the dot product of the vector with itself: the
+/// same terms `x * x` in the same lanes and order as a fold of the three sums), not once per
+/// (query, row); L2 and IP tiles are their own metric.
 ///
 /// # Safety
 /// `V`'s features are enabled; `dim > 0`, `qs` and `rows` hold whole rows of `dim`, and
 /// `out.len()` is the number of queries times the number of rows.
 #[inline(always)]
-pub(crate) unsafe fn block_many<'a, V, M, MR, const QT: usize, const R: usize, T>(
+pub(crate) unsafe fn block_many<'a, V, M, TM, const QT: usize, const R: usize, T>(
     dim: usize,
     qs: &'a [T],
     rows: &'a [T],
@@ -544,7 +571,7 @@ pub(crate) unsafe fn block_many<'a, V, M, MR, const QT: usize, const R: usize, T
 ) where
     V: F32x,
     M: MetricKind,
-    MR: MetricKind,
+    TM: MetricKind,
     &'a [T]: SimdOperand<V>,
 {
     let n = rows.len() / dim;
@@ -552,58 +579,94 @@ pub(crate) unsafe fn block_many<'a, V, M, MR, const QT: usize, const R: usize, T
         return;
     }
     let cos = M::SUMS == 3;
-    const { assert!(M::METRIC as u8 == MR::METRIC as u8 && (M::SUMS == 3) == (MR::SUMS == 3)) };
+    const {
+        assert!(if M::SUMS == 3 {
+            TM::METRIC as u8 == FloatMetric::Ip as u8
+        } else {
+            TM::METRIC as u8 == M::METRIC as u8
+        });
+        assert!(QT <= MANY_MAX && MANY_MAX.is_multiple_of(QT) && R <= MANY_MAX);
+    };
     let row = |r: usize| &rows[r * dim..(r + 1) * dim];
-    let mut groups = qs.chunks_exact(QT * dim);
-    let mut outs = out.chunks_exact_mut(QT * n);
-    for (g, o) in (&mut groups).zip(&mut outs) {
-        let q: [&[T]; QT] = core::array::from_fn(|i| &g[i * dim..(i + 1) * dim]);
-        let mut qq = [0.0f32; QT];
+    let chunk = (MANY_CHUNK_BYTES / (dim * core::mem::size_of::<T>())).clamp(R, MANY_MAX) / R * R;
+    for (b, block_qs) in qs.chunks(MANY_MAX * dim).enumerate() {
+        let q0 = b * MANY_MAX;
+        let nq = block_qs.len() / dim;
+        let mut qq = [0.0f32; MANY_MAX];
         if cos {
-            for (qq, &q) in qq.iter_mut().zip(&q) {
+            for (i, qq) in qq[..nq].iter_mut().enumerate() {
                 // SAFETY: forwarded from the caller; the query has `dim` elements.
-                *qq = unsafe { fold_rows::<V, Ip, 1, _, _>(Ip, q, &[q])[0][0] };
+                *qq = unsafe { self_dot::<V, _>(&block_qs[i * dim..(i + 1) * dim]) };
             }
         }
-        let mut put = |r: usize, i: usize, mut s: [f32; 3]| {
-            s[1] = qq[i];
-            o[i * n + r] = finish(M::METRIC, s);
-        };
-        let mut r = 0;
-        while r + R <= n {
-            let b: [&[T]; R] = core::array::from_fn(|j| row(r + j));
-            // SAFETY: forwarded from the caller; every query and row has `dim` elements.
-            let s = unsafe { fold_tile::<V, MR, QT, R, _, _>(MR::default(), &q, &b) };
-            for (i, s) in s.into_iter().enumerate() {
-                for (j, s) in s.into_iter().enumerate() {
-                    put(r + j, i, s);
+        let mut c0 = 0;
+        while c0 < n {
+            let c1 = (c0 + chunk).min(n);
+            let mut bb = [0.0f32; MANY_MAX];
+            if cos {
+                for (r, bb) in (c0..c1).zip(bb.iter_mut()) {
+                    // SAFETY: forwarded from the caller; the row has `dim` elements.
+                    *bb = unsafe { self_dot::<V, _>(row(r)) };
                 }
             }
-            r += R;
-        }
-        while r < n {
-            // SAFETY: forwarded from the caller; every query and row has `dim` elements.
-            let s = unsafe { fold_tile::<V, MR, QT, 1, _, _>(MR::default(), &q, &[row(r)]) };
-            for (i, s) in s.into_iter().enumerate() {
-                put(r, i, s[0]);
+            // Query `i` of this block (`q0 + i` of all) against row `c0 + j`.
+            let mut put = |i: usize, j: usize, s: [f32; 3]| {
+                out[(q0 + i) * n + c0 + j] = finish(M::METRIC, [s[0], qq[i], bb[j]]);
+            };
+            let mut i = 0;
+            while i + QT <= nq {
+                let q: [&[T]; QT] = core::array::from_fn(|k| &block_qs[(i + k) * dim..(i + k + 1) * dim]);
+                let mut r = c0;
+                while r + R <= c1 {
+                    let b: [&[T]; R] = core::array::from_fn(|j| row(r + j));
+                    // SAFETY: forwarded from the caller; every query and row has `dim` elements.
+                    let s = unsafe { fold_tile::<V, TM, QT, R, _, _>(TM::default(), &q, &b) };
+                    for (k, s) in s.into_iter().enumerate() {
+                        for (j, s) in s.into_iter().enumerate() {
+                            put(i + k, r - c0 + j, s);
+                        }
+                    }
+                    r += R;
+                }
+                for r in r..c1 {
+                    // SAFETY: as above.
+                    let s = unsafe { fold_tile::<V, TM, QT, 1, _, _>(TM::default(), &q, &[row(r)]) };
+                    for (k, s) in s.into_iter().enumerate() {
+                        put(i + k, r - c0, s[0]);
+                    }
+                }
+                i += QT;
             }
-            r += 1;
+            for i in i..nq {
+                let q = &block_qs[i * dim..(i + 1) * dim];
+                let mut r = c0;
+                while r + R <= c1 {
+                    let b: [&[T]; R] = core::array::from_fn(|j| row(r + j));
+                    // SAFETY: as above.
+                    let s = unsafe { fold_rows::<V, TM, R, _, _>(TM::default(), q, &b) };
+                    for (j, s) in s.into_iter().enumerate() {
+                        put(i, r - c0 + j, s);
+                    }
+                    r += R;
+                }
+                for r in r..c1 {
+                    // SAFETY: as above.
+                    let s = unsafe { fold_rows::<V, TM, 1, _, _>(TM::default(), q, &[row(r)]) };
+                    put(i, r - c0, s[0]);
+                }
+            }
+            c0 = c1;
         }
-    }
-    let rest = groups.remainder().chunks_exact(dim);
-    for (q, o) in rest.zip(outs.into_remainder().chunks_exact_mut(n)) {
-        // SAFETY: forwarded from the caller.
-        unsafe { block_rows::<V, M, R, _, _>(q, rows.chunks_exact(dim), o) };
     }
 }
 
-/// [`block_many`] for a run-time metric (see [`block`]): tiles of `QT x R` for L2 and IP, `CQT x
-/// CR` for cosine (two sums per pair), each ISA's sizes by measurement.
+/// [`block_many`] for a run-time metric (see [`block`]): tiles of `QT x R` (inner products for
+/// cosine), each ISA's sizes by measurement.
 ///
 /// # Safety
 /// As [`block_many`].
 #[inline(always)]
-pub(crate) unsafe fn many<'a, V, const QT: usize, const R: usize, const CQT: usize, const CR: usize, T>(
+pub(crate) unsafe fn many<'a, V, const QT: usize, const R: usize, T>(
     metric: FloatMetric,
     dim: usize,
     qs: &'a [T],
@@ -618,7 +681,7 @@ pub(crate) unsafe fn many<'a, V, const QT: usize, const R: usize, const CQT: usi
         match metric {
             FloatMetric::L2 => block_many::<V, L2, L2, QT, R, T>(dim, qs, rows, out),
             FloatMetric::Ip => block_many::<V, Ip, Ip, QT, R, T>(dim, qs, rows, out),
-            FloatMetric::Cos => block_many::<V, Cos, CosRows, CQT, CR, T>(dim, qs, rows, out),
+            FloatMetric::Cos => block_many::<V, Cos, Ip, QT, R, T>(dim, qs, rows, out),
         }
     }
 }

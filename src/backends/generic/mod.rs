@@ -34,11 +34,11 @@ pub(crate) mod pq;
 
 /// f32 / f16 pair and block kernels, SQ8-fused distances and the PQ table over one [`F32x`]
 /// type, `$rp` rows per pass for L2 / IP blocks and `$rc` for cosine, tiles of `$mq` queries x `$mr`
-/// rows for many queries (`$cq x $cr` for cosine).
+/// rows for many queries.
 ///
 /// [`F32x`]: crate::backends::vector::F32x
 macro_rules! float_entries {
-    ($features:literal, $v:ty, rows: $rp:literal, cos_rows: $rc:literal, many: $mq:literal x $mr:literal, cos_many: $cq:literal x $cr:literal) => {
+    ($features:literal, $v:ty, rows: $rp:literal, cos_rows: $rc:literal, many: $mq:literal x $mr:literal) => {
         use half::f16;
         use $crate::backends::generic::float as g;
         use $crate::backends::operand::Sq8Operand;
@@ -91,12 +91,12 @@ macro_rules! float_entries {
         #[target_feature(enable = $features)]
         fn block_many_f32(m: FloatMetric, dim: usize, qs: &[f32], b: &[f32], out: &mut [f32]) {
             // SAFETY: features and arguments, see the module docs.
-            unsafe { g::many::<$v, $mq, $mr, $cq, $cr, f32>(m, dim, qs, b, out) }
+            unsafe { g::many::<$v, $mq, $mr, f32>(m, dim, qs, b, out) }
         }
         #[target_feature(enable = $features)]
         fn block_many_f16(m: FloatMetric, dim: usize, qs: &[f16], b: &[f16], out: &mut [f32]) {
             // SAFETY: features and arguments, see the module docs.
-            unsafe { g::many::<$v, $mq, $mr, $cq, $cr, f16>(m, dim, qs, b, out) }
+            unsafe { g::many::<$v, $mq, $mr, f16>(m, dim, qs, b, out) }
         }
         #[target_feature(enable = $features)]
         fn block_f16(m: FloatMetric, q: &[f16], b: &[f16], out: &mut [f32]) {

@@ -27,7 +27,7 @@ use crate::vocab::{Backend, Tier, ext};
 
 // The generic families, each compiled with the tier's features.
 mod float {
-    crate::backends::generic::float_entries!("neon", core::arch::aarch64::float32x4_t, rows: 1, cos_rows: 1, many: 4 x 2, cos_many: 2 x 2);
+    crate::backends::generic::float_entries!("neon", core::arch::aarch64::float32x4_t, rows: 1, cos_rows: 1, many: 4 x 2);
 }
 mod convert {
     crate::backends::generic::convert_entries!("neon", core::arch::aarch64::float32x4_t);

@@ -18,7 +18,7 @@ use crate::vocab::{Backend, Tier};
 
 // The generic families, each compiled with SIMD128.
 mod float {
-    crate::backends::generic::float_entries!("simd128", core::arch::wasm32::v128, rows: 2, cos_rows: 2, many: 2 x 2, cos_many: 2 x 2);
+    crate::backends::generic::float_entries!("simd128", core::arch::wasm32::v128, rows: 2, cos_rows: 2, many: 2 x 2);
 }
 mod convert {
     crate::backends::generic::convert_entries!("simd128", core::arch::wasm32::v128);
