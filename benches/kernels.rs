@@ -612,13 +612,16 @@ fn crc(c: &mut Criterion) {
     }
 }
 
+/// Queries of the many-query groups (`f32_many_*`, `stream_f32_many`).
+const MANY_QUERIES: usize = 32;
+
 /// Many queries against one block (`distances_many_f32`, register tiles of queries x rows)
 /// beside the same queries one at a time (`distances_f32` per query), 384 dims, 1,000 rows
 /// (1.5 MB: in the second-level cache), 32 queries. Throughput: the bytes of every (query, row)
 /// pair's row, so that the two entries compare per pair.
 fn many(c: &mut Criterion) {
     let mut rng = Rng(9);
-    let (dim, nq) = (384, 32);
+    let (dim, nq) = (384, MANY_QUERIES);
     let qs = rng.vec_f32(dim * nq);
     let rows = rng.vec_f32(dim * ROWS);
     let mut out = vec![0.0f32; nq * ROWS];
@@ -747,6 +750,8 @@ fn stream_fns<T>(
 /// (`rvf-<tier>`), the same kernel row by row (`rvf-<tier>-rows`; the block kernels must never
 /// be slower), simsimd row by row where it has the form, and for f32, f16 and i8 the top-10
 /// search of the dispatched backend on one core and on every core (`search`, `par-search`).
+/// `stream_f32_many/384` has 32 queries against the `f32` rows (`distances_many_f32`, L2) and
+/// the same queries one at a time (`rvf-<tier>-one-at-a-time`).
 /// Throughput is the stored rows' bytes, so every rate reads directly against the probe's.
 fn streaming(c: &mut Criterion) {
     const DIM: usize = 384;
@@ -772,7 +777,29 @@ fn streaming(c: &mut Criterion) {
         Some(&|d| drop(rvf_kernels::par_search_f32(m, &q, d, 10))),
     );
     g.finish();
-    drop(data);
+
+    // 32 queries against the same rows (`distances_many_f32`), and the same queries one at a time:
+    // the rate is the rows' bytes over the time of all 32, so the share of the probe says how close
+    // the batch comes to reading the rows once.
+    let qs = rng.vec_f32(MANY_QUERIES * DIM);
+    let mut out = vec![0.0f32; MANY_QUERIES * (data.len() / DIM)];
+    let mut g = stream_group(c, bytes, "f32_many");
+    for e in engines() {
+        g.bench_function(name(&e), |bn| {
+            bn.iter(|| e.distances_many_f32(m, DIM, black_box(&qs), black_box(&data), &mut out))
+        });
+        g.bench_function(format!("{}-one-at-a-time", name(&e)), |bn| {
+            bn.iter(|| {
+                let n = data.len() / DIM;
+                for (q, o) in qs.chunks_exact(DIM).zip(out.chunks_exact_mut(n)) {
+                    e.distances_f32(m, black_box(q), black_box(&data), o)
+                        .unwrap();
+                }
+            })
+        });
+    }
+    g.finish();
+    drop((data, out));
 
     let qh = to_f16(&q);
     let data = to_f16(&rng.vec_f32(bytes / (2 * DIM) * DIM));
