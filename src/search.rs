@@ -7,7 +7,10 @@
 //! NaN last, independently of arrival order, so the merged list is the serial one, bit for bit,
 //! whatever the split and the thread timing. [`search_with`] and [`par_search_with`] are that
 //! pattern with a closure that computes one range's distances; [`par_search_f32`] and friends wrap
-//! the block kernels.
+//! the block kernels. [`search_many_f32`] and [`search_many_f16`] (and their `par_` forms) take
+//! many queries at once: each range of rows goes through the many-query kernel
+//! ([`distances_many_f32`](crate::distances_many_f32)) into one [`TopK`] per query, so rows from
+//! memory are read once per 64 queries.
 //!
 //! ```
 //! use rvf_kernels::{Metric, search_f32};
@@ -122,6 +125,104 @@ where
     Ok(merged.into_sorted_vec())
 }
 
+/// The most distances a task of the many-query searches holds (256 KB): rows per task are this
+/// over the number of queries, at least [`MIN_MANY_ROWS`].
+const MANY_TASK_DISTANCES: usize = 1 << 16;
+
+/// The fewest rows of a task of the many-query searches.
+const MIN_MANY_ROWS: usize = 16;
+
+/// Rows per task of the many-query searches for `nq` queries and rows of `row_bytes`: a task's
+/// distances within [`MANY_TASK_DISTANCES`] (but at least [`MIN_MANY_ROWS`] rows), and no more
+/// rows than a one-query search takes ([`rows_per_task`]).
+fn many_rows_per_task(nq: usize, row_bytes: usize) -> usize {
+    (MANY_TASK_DISTANCES / nq.max(1)).clamp(MIN_MANY_ROWS, rows_per_task(row_bytes))
+}
+
+/// The top `k` of `rows` rows for each of `nq` queries, serially, in tasks of `task` rows:
+/// `dists(range, out)` writes the distances of every query to the rows in `range`, query by
+/// query (`out[q * range.len() + r]`); each query's distances go into its own [`TopK`].
+fn search_many_tasks<F>(
+    nq: usize,
+    rows: usize,
+    k: usize,
+    task: usize,
+    dists: F,
+) -> Result<Vec<Vec<Neighbor>>>
+where
+    F: Fn(Range<usize>, &mut [f32]) -> Result<()>,
+{
+    let mut tops = vec![TopK::new(k)?; nq];
+    if nq == 0 {
+        return Ok(Vec::new());
+    }
+    let mut buf = vec![0.0f32; nq * task.min(rows)];
+    for start in (0..rows).step_by(task) {
+        let end = (start + task).min(rows);
+        let out = &mut buf[..nq * (end - start)];
+        dists(start..end, out)?;
+        for (top, d) in tops.iter_mut().zip(out.chunks_exact(end - start)) {
+            top.push_slice(d, start as u64);
+        }
+    }
+    Ok(tops.into_iter().map(TopK::into_sorted_vec).collect())
+}
+
+/// [`search_many_tasks`] on every core: each task has its own buffer and its own [`TopK`] per
+/// query; the lists of each query are merged. The same result, bit for bit.
+#[cfg(feature = "parallel")]
+fn par_search_many_tasks<F>(
+    nq: usize,
+    rows: usize,
+    k: usize,
+    task: usize,
+    dists: F,
+) -> Result<Vec<Vec<Neighbor>>>
+where
+    F: Fn(Range<usize>, &mut [f32]) -> Result<()> + Sync,
+{
+    use rayon::prelude::*;
+    let empty = vec![TopK::new(k)?; nq];
+    if nq == 0 {
+        return Ok(Vec::new());
+    }
+    let tasks = rows.div_ceil(task);
+    let merged = (0..tasks)
+        .into_par_iter()
+        .map(|t| {
+            let (start, end) = (t * task, ((t + 1) * task).min(rows));
+            let mut out = vec![0.0f32; nq * (end - start)];
+            dists(start..end, &mut out)?;
+            let mut tops = empty.clone();
+            for (top, d) in tops.iter_mut().zip(out.chunks_exact(end - start)) {
+                top.push_slice(d, start as u64);
+            }
+            Ok(tops)
+        })
+        .try_reduce(
+            || empty.clone(),
+            |mut a, b| {
+                for (a, b) in a.iter_mut().zip(&b) {
+                    a.merge(b);
+                }
+                Ok(a)
+            },
+        )?;
+    Ok(merged.into_iter().map(TopK::into_sorted_vec).collect())
+}
+
+/// The numbers of queries and rows of a many-query search.
+fn many_of(dim: usize, queries: usize, len: usize) -> Result<(usize, usize)> {
+    let rows = rows_of(dim, len)?;
+    if !queries.is_multiple_of(dim) {
+        return Err(Error::InvalidDimension {
+            dim,
+            reason: "queries must be whole vectors of the dimension",
+        });
+    }
+    Ok((queries / dim, rows))
+}
+
 /// The number of rows of a block of `len` elements with rows of `dim` elements.
 fn rows_of(dim: usize, len: usize) -> Result<usize> {
     if dim == 0 {
@@ -177,4 +278,68 @@ searches! {
     search_f16, par_search_f16, f16, distances_f16;
     /// Top-K search over `i8` rows.
     search_i8, par_search_i8, i8, distances_i8;
+}
+
+macro_rules! searches_many {
+    ($($(#[$doc:meta])* $serial:ident, $par:ident, $t:ty, $distances:ident;)*) => {$(
+        $(#[$doc])*
+        ///
+        /// The top `k` rows of the row-major `block` (rows of `dim` elements) by `metric` for each
+        /// query of `queries` (whole queries of `dim` elements, one after the other), with the
+        /// active backend: one list per query, in the queries' order, each equal, bit for bit, to
+        /// the one-query search of that query. Ranges of rows go through the many-query kernel,
+        /// which reads the rows once per 64 queries. `par_` runs on every core with the same
+        /// result.
+        ///
+        /// # Errors
+        ///
+        /// [`Error::InvalidDimension`] for `dim == 0` or queries that are not whole vectors,
+        /// [`Error::BlockShape`] when the block is not whole rows, [`Error::InvalidK`] for
+        /// `k == 0`.
+        pub fn $serial(metric: Metric, dim: usize, queries: &[$t], block: &[$t], k: usize) -> Result<Vec<Vec<Neighbor>>> {
+            let e = Engine::active();
+            let (nq, rows) = many_of(dim, queries.len(), block.len())?;
+            let task = many_rows_per_task(nq, dim * size_of::<$t>());
+            search_many_tasks(nq, rows, k, task, |r, out| {
+                e.$distances(metric, dim, queries, &block[r.start * dim..r.end * dim], out)
+            })
+        }
+
+        $(#[$doc])*
+        ///
+        /// On every core: see the serial form.
+        ///
+        /// # Errors
+        ///
+        /// As the serial form.
+        #[cfg(feature = "parallel")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "parallel")))]
+        pub fn $par(metric: Metric, dim: usize, queries: &[$t], block: &[$t], k: usize) -> Result<Vec<Vec<Neighbor>>> {
+            let e = Engine::active();
+            let (nq, rows) = many_of(dim, queries.len(), block.len())?;
+            let task = many_rows_per_task(nq, dim * size_of::<$t>());
+            par_search_many_tasks(nq, rows, k, task, |r, out| {
+                e.$distances(metric, dim, queries, &block[r.start * dim..r.end * dim], out)
+            })
+        }
+    )*};
+}
+
+searches_many! {
+    /// Top-K search of many queries over `f32` rows.
+    ///
+    /// ```
+    /// use rvf_kernels::{Metric, search_many_f32};
+    /// let dim = 4;
+    /// let rows: Vec<f32> = (0..1000 * dim).map(|i| (i % 17) as f32).collect();
+    /// let queries = [&rows[..dim], &rows[5 * dim..6 * dim]].concat(); // rows 0 and 5
+    /// let best = search_many_f32(Metric::L2, dim, &queries, &rows, 3)?;
+    /// assert_eq!(best.len(), 2);
+    /// assert_eq!((best[0][0].id, best[0][0].distance), (0, 0.0));
+    /// assert_eq!((best[1][0].id, best[1][0].distance), (5, 0.0));
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    search_many_f32, par_search_many_f32, f32, distances_many_f32;
+    /// Top-K search of many queries over `f16` rows.
+    search_many_f16, par_search_many_f16, f16, distances_many_f16;
 }

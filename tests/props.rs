@@ -1,5 +1,6 @@
 //! Property tests (proptest): agreement with scalar on arbitrary bit patterns, symmetries,
-//! batch = pair, top-K independence of arrival order, CRC32C over arbitrary splits.
+//! batch = pair, many-query search = one-query searches, top-K independence of arrival order,
+//! CRC32C over arbitrary splits.
 
 mod common;
 
@@ -84,6 +85,23 @@ proptest! {
             for r in 0..rows {
                 prop_assert!(same(out[r], e.distance_f32(metric, &q, &block[r * dim..(r + 1) * dim]).unwrap()));
                 prop_assert!(same(outi[r], e.distance_i8(metric, &qi, &bi[r * dim..(r + 1) * dim]).unwrap()));
+            }
+        }
+    }
+
+    #[test]
+    fn search_many_equals_one_query_searches(dim in 1usize..40, nq in 0usize..6, rows in 0usize..60, k in 1usize..12, seed in any::<u64>(), m in 0u8..4, class in 0usize..7) {
+        let mut rng = Rng(seed);
+        let metric = Metric::from_code(m).unwrap();
+        let qs = gen_f32(&mut rng, dim * nq, CLASSES[class]);
+        let block = gen_f32(&mut rng, dim * rows, CLASSES[class]);
+        let got = rvf_kernels::search_many_f32(metric, dim, &qs, &block, k).unwrap();
+        prop_assert_eq!(got.len(), nq);
+        for (q, got) in qs.chunks_exact(dim).zip(&got) {
+            let want = rvf_kernels::search_f32(metric, q, &block, k).unwrap();
+            prop_assert_eq!(got.len(), want.len());
+            for (g, w) in got.iter().zip(&want) {
+                prop_assert!(g.id == w.id && same(g.distance, w.distance), "{:?} {:?}", got, want);
             }
         }
     }

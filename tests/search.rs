@@ -91,6 +91,127 @@ fn search_i8_in_byte_sized_tasks() {
     force_tier(rvf_kernels::Tier::detect()).unwrap();
 }
 
+/// Many-query searches: one list per query, each equal to the one-query search of that query, bit
+/// for bit, serial and parallel, on every tier; query counts across the kernel's groups of 64 and
+/// row counts across several tasks (65,536 distances a task: 33 queries take tasks of 1,985
+/// rows, 70 queries of 936), with duplicated rows for ties.
+#[test]
+fn search_many_equals_one_query_searches() {
+    let mut rng = Rng(47);
+    let dim = 20;
+    for (nq, n) in [(1usize, 1usize), (3, 7), (33, 4500), (70, 2000)] {
+        let mut rows = gen_f32(&mut rng, n * dim, Class::Normal);
+        if n > 10 {
+            let dup = rows[2 * dim..3 * dim].to_vec();
+            rows[9 * dim..10 * dim].copy_from_slice(&dup);
+        }
+        let mut qs = gen_f32(&mut rng, nq * dim, Class::Normal);
+        qs[..dim].copy_from_slice(&rows[(n / 2) * dim..(n / 2 + 1) * dim]);
+        let (rh, qh): (Vec<f16>, Vec<f16>) = (
+            rows.iter().map(|&x| f16::from_f32(x)).collect(),
+            qs.iter().map(|&x| f16::from_f32(x)).collect(),
+        );
+        for e in engines_under_test() {
+            force_tier(e.tier()).unwrap();
+            for m in Metric::ALL {
+                for k in [1usize, 10] {
+                    let want: Vec<_> = qs
+                        .chunks_exact(dim)
+                        .map(|q| rvf_kernels::search_f32(m, q, &rows, k).unwrap())
+                        .collect();
+                    let got = rvf_kernels::search_many_f32(m, dim, &qs, &rows, k).unwrap();
+                    assert_eq!(
+                        got,
+                        want,
+                        "search_many_f32 {} {m:?} nq {nq} n {n} k {k}",
+                        e.tier()
+                    );
+                    let want_h: Vec<_> = qh
+                        .chunks_exact(dim)
+                        .map(|q| rvf_kernels::search_f16(m, q, &rh, k).unwrap())
+                        .collect();
+                    let got = rvf_kernels::search_many_f16(m, dim, &qh, &rh, k).unwrap();
+                    assert_eq!(
+                        got,
+                        want_h,
+                        "search_many_f16 {} {m:?} nq {nq} n {n} k {k}",
+                        e.tier()
+                    );
+                    #[cfg(feature = "parallel")]
+                    {
+                        let par = rvf_kernels::par_search_many_f32(m, dim, &qs, &rows, k).unwrap();
+                        assert_eq!(
+                            par,
+                            want,
+                            "par_search_many_f32 {} {m:?} nq {nq} n {n}",
+                            e.tier()
+                        );
+                        let par = rvf_kernels::par_search_many_f16(m, dim, &qh, &rh, k).unwrap();
+                        assert_eq!(
+                            par,
+                            want_h,
+                            "par_search_many_f16 {} {m:?} nq {nq} n {n}",
+                            e.tier()
+                        );
+                    }
+                }
+            }
+        }
+    }
+    force_tier(rvf_kernels::Tier::detect()).unwrap();
+}
+
+/// Shapes of the many-query searches: the errors, no query, no row.
+#[test]
+fn search_many_shapes() {
+    use rvf_kernels::Error;
+    let m = Metric::L2;
+    let invalid_dim = |r: Result<Vec<Vec<rvf_kernels::Neighbor>>, Error>| {
+        assert!(matches!(r, Err(Error::InvalidDimension { .. })), "{r:?}");
+    };
+    invalid_dim(rvf_kernels::search_many_f32(m, 0, &[], &[1.0], 1));
+    invalid_dim(rvf_kernels::search_many_f32(
+        m,
+        2,
+        &[1.0, 2.0, 3.0],
+        &[1.0, 2.0],
+        1,
+    ));
+    assert_eq!(
+        rvf_kernels::search_many_f32(m, 2, &[1.0, 2.0], &[1.0, 2.0, 3.0], 1),
+        Err(Error::BlockShape {
+            expected: 2,
+            found: 3
+        })
+    );
+    assert_eq!(
+        rvf_kernels::search_many_f32(m, 2, &[1.0, 2.0], &[1.0, 2.0], 0),
+        Err(Error::InvalidK)
+    );
+    assert_eq!(
+        rvf_kernels::search_many_f32(m, 2, &[], &[1.0, 2.0], 3),
+        Ok(vec![])
+    );
+    assert_eq!(
+        rvf_kernels::search_many_f32(m, 2, &[1.0, 2.0, 3.0, 4.0], &[], 3),
+        Ok(vec![vec![], vec![]])
+    );
+    let one = rvf_kernels::search_many_f16(m, 1, &[f16::from_f32(1.0)], &[f16::from_f32(3.0)], 2);
+    assert_eq!(one.unwrap()[0][0].distance, 4.0);
+    #[cfg(feature = "parallel")]
+    {
+        invalid_dim(rvf_kernels::par_search_many_f32(m, 0, &[], &[1.0], 1));
+        assert_eq!(
+            rvf_kernels::par_search_many_f32(m, 2, &[1.0, 2.0], &[1.0, 2.0], 0),
+            Err(Error::InvalidK)
+        );
+        assert_eq!(
+            rvf_kernels::par_search_many_f16(m, 2, &[], &[], 3),
+            Ok(vec![])
+        );
+    }
+}
+
 #[test]
 fn search_errors() {
     assert!(rvf_kernels::search_f32(Metric::L2, &[], &[1.0], 1).is_err());
