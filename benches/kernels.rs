@@ -750,8 +750,9 @@ fn stream_fns<T>(
 /// (`rvf-<tier>`), the same kernel row by row (`rvf-<tier>-rows`; the block kernels must never
 /// be slower), simsimd row by row where it has the form, and for f32, f16 and i8 the top-10
 /// search of the dispatched backend on one core and on every core (`search`, `par-search`).
-/// `stream_f32_many/384` has 32 queries against the `f32` rows (`distances_many_f32`, L2) and
-/// the same queries one at a time (`rvf-<tier>-one-at-a-time`).
+/// `stream_f32_many/384` has 32 queries against the `f32` rows (`distances_many_f32`, L2), the
+/// same queries one at a time (`rvf-<tier>-one-at-a-time`) and their top-10 searches on one core
+/// and on every core (`search-many`, `par-search-many`).
 /// Throughput is the stored rows' bytes, so every rate reads directly against the probe's.
 fn streaming(c: &mut Criterion) {
     const DIM: usize = 384;
@@ -798,6 +799,28 @@ fn streaming(c: &mut Criterion) {
             })
         });
     }
+    g.bench_function("search-many", |bn| {
+        bn.iter(|| {
+            drop(rvf_kernels::search_many_f32(
+                m,
+                DIM,
+                black_box(&qs),
+                black_box(&data),
+                10,
+            ))
+        })
+    });
+    g.bench_function("par-search-many", |bn| {
+        bn.iter(|| {
+            drop(rvf_kernels::par_search_many_f32(
+                m,
+                DIM,
+                black_box(&qs),
+                black_box(&data),
+                10,
+            ))
+        })
+    });
     g.finish();
     drop((data, out));
 
