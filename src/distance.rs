@@ -450,8 +450,11 @@ api! {
     /// `block.len() / dim`. The kernels take the rows in chunks that fit the first-level cache and
     /// pass up to 64 queries over each chunk, in register tiles of several queries and rows (each
     /// row load serves several queries): a block streamed from memory is read once per 64 queries,
-    /// not once per query. Cosine computes each query's and each row's own sum once, not once per
-    /// pair. Hamming compares raw bytes, as in [`distances_f32`].
+    /// not once per query. `f16` queries and rows of up to 2,048 elements are widened to `f32`
+    /// first (exactly), each query once and each row once per block of queries, a block then
+    /// holding at most 8,192 elements (20 queries of 384). Cosine computes each query's and each
+    /// row's own sum once, not once per pair. Hamming compares raw bytes, as in
+    /// [`distances_f32`].
     ///
     /// # Errors
     ///

@@ -10,7 +10,7 @@
 //! the block kernels. [`search_many_f32`] and [`search_many_f16`] (and their `par_` forms) take
 //! many queries at once: each range of rows goes through the many-query kernel
 //! ([`distances_many_f32`](crate::distances_many_f32)) into one [`TopK`] per query, so rows from
-//! memory are read once per 64 queries.
+//! memory are read once per block of queries (up to 64), not once per query.
 //!
 //! ```
 //! use rvf_kernels::{Metric, search_f32};
@@ -288,7 +288,7 @@ macro_rules! searches_many {
         /// query of `queries` (whole queries of `dim` elements, one after the other), with the
         /// active backend: one list per query, in the queries' order, each equal, bit for bit, to
         /// the one-query search of that query. Ranges of rows go through the many-query kernel,
-        /// which reads the rows once per 64 queries. `par_` runs on every core with the same
+        /// which reads the rows once per block of up to 64 queries. `par_` runs on every core with the same
         /// result.
         ///
         /// # Errors

@@ -8,6 +8,9 @@
 //! The halving tree adds registers `r` and `r + R/2` down to one register, then halves inside it
 //! ([`F32x::reduce_halving`]). Every result is bit-identical to the scalar backend's.
 
+use half::f16;
+
+use crate::backends::generic::convert::f16_to_f32;
 use crate::backends::vector::{F32x, SimdOperand, Streamed};
 use crate::detect::stream_ahead;
 use crate::numerics::{LANES, finish};
@@ -543,20 +546,58 @@ const MANY_CHUNK_BYTES: usize = 16 * 1024;
 /// rows' `b.b` and the queries' `a.a`).
 const MANY_MAX: usize = 64;
 
+/// `f32` elements of [`block_many`]'s widened `f16` queries: a block of queries is widened once
+/// into a stack array of this size (32 KB), so rows shorter than `WIDE_QUERIES / QT` take it.
+const WIDE_QUERIES: usize = 8192;
+
+/// `f32` elements of [`block_many`]'s widened chunk of `f16` rows (16 KB, [`MANY_CHUNK_BYTES`]).
+const WIDE_ROWS: usize = MANY_CHUNK_BYTES / 4;
+
+/// The element types of [`block_many`]: `f32` is used as it is; `f16` is widened (exactly) into
+/// `f32` arrays once per block of queries and once per chunk of rows, so that the register tiles
+/// load `f32` (a widening load is two operations on x86, one of them on a port the arithmetic
+/// needs, and a tile would widen each query and row register once per tile).
+pub(crate) trait ManyElem: Copy {
+    /// Whether [`block_many`] widens this type.
+    const WIDENS: bool;
+    /// Widens `src` into `dst` (equal lengths; only called where [`ManyElem::WIDENS`]).
+    ///
+    /// # Safety
+    /// `V`'s features are enabled.
+    unsafe fn widen<V: F32x>(src: &[Self], dst: &mut [f32]);
+}
+
+impl ManyElem for f32 {
+    const WIDENS: bool = false;
+    #[inline(always)]
+    unsafe fn widen<V: F32x>(src: &[f32], dst: &mut [f32]) {
+        dst.copy_from_slice(src);
+    }
+}
+
+impl ManyElem for f16 {
+    const WIDENS: bool = true;
+    #[inline(always)]
+    unsafe fn widen<V: F32x>(src: &[f16], dst: &mut [f32]) {
+        // SAFETY: forwarded from the caller.
+        unsafe { f16_to_f32::<V>(src, dst) }
+    }
+}
+
 /// Final distances of every query of `qs` (rows of `dim` elements) against every row of `rows`:
 /// `out[q * n + r]` for `n` rows, bit-identical to [`block_rows`] query by query.
 ///
 /// The rows are taken in chunks of about [`MANY_CHUNK_BYTES`] (at least `R` rows, at most
-/// [`MANY_MAX`]), and every query passes over a chunk while it is in the first-level cache: each
-/// row is read once from memory or the second-level cache per [`MANY_MAX`] queries, however many
-/// rows there are (queries as the outer loop read all rows again for every tile of queries). In a
-/// chunk, register tiles of `QT` queries x `R` rows ([`fold_tile`] of metric `TM`): each row
-/// register loaded feeds `QT` queries and each query register `R` rows; the last queries (fewer
-/// than `QT`) take tiles of one query, the last rows of a chunk (fewer than `R`) tiles of one row.
+/// [`MANY_MAX`]), and every query of a block of up to [`MANY_MAX`] passes over a chunk while it is
+/// in the first-level cache ([`many_tiles`]): each row is read once from memory or the
+/// second-level cache per block of queries, however many rows there are (queries as the outer
+/// loop read all rows again for every tile of queries). `f16` queries and rows of at most
+/// [`WIDE_QUERIES`]` / QT` elements are widened to `f32` first ([`ManyElem`]; blocks of queries
+/// then hold at most that many elements); widening is exact, so the sums are the same.
 ///
 /// Cosine's tiles are inner products (`TM` = [`Ip`]): a query's `a.a` and a row's `b.b` are each
-/// computed once per [`MANY_MAX`] queries (as the dot product of the vector with itself: the
-/// same terms `x * x` in the same lanes and order as a fold of the three sums), not once per
+/// computed once per block of queries (as the dot product of the vector with itself: the same
+/// terms `x * x` in the same lanes and order as a fold of the three sums), not once per
 /// (query, row); L2 and IP tiles are their own metric.
 ///
 /// # Safety
@@ -572,13 +613,13 @@ pub(crate) unsafe fn block_many<'a, V, M, TM, const QT: usize, const R: usize, T
     V: F32x,
     M: MetricKind,
     TM: MetricKind,
+    T: ManyElem,
     &'a [T]: SimdOperand<V>,
 {
     let n = rows.len() / dim;
     if n == 0 {
         return;
     }
-    let cos = M::SUMS == 3;
     const {
         assert!(if M::SUMS == 3 {
             TM::METRIC as u8 == FloatMetric::Ip as u8
@@ -587,75 +628,143 @@ pub(crate) unsafe fn block_many<'a, V, M, TM, const QT: usize, const R: usize, T
         });
         assert!(QT <= MANY_MAX && MANY_MAX.is_multiple_of(QT) && R <= MANY_MAX);
     };
-    let row = |r: usize| &rows[r * dim..(r + 1) * dim];
-    let chunk = (MANY_CHUNK_BYTES / (dim * core::mem::size_of::<T>())).clamp(R, MANY_MAX) / R * R;
-    for (b, block_qs) in qs.chunks(MANY_MAX * dim).enumerate() {
-        let q0 = b * MANY_MAX;
-        let nq = block_qs.len() / dim;
-        let mut qq = [0.0f32; MANY_MAX];
-        if cos {
-            for (i, qq) in qq[..nq].iter_mut().enumerate() {
-                // SAFETY: forwarded from the caller; the query has `dim` elements.
-                *qq = unsafe { self_dot::<V, _>(&block_qs[i * dim..(i + 1) * dim]) };
+    let cos = M::SUMS == 3;
+    // Widening pays where tiles reuse the widened registers (at least a tile of queries); the
+    // arrays are zeroed on entry (48 KB, a fraction of a microsecond).
+    if T::WIDENS && qs.len() >= QT * dim && dim * QT <= WIDE_QUERIES && dim * R <= WIDE_ROWS {
+        let qb = (WIDE_QUERIES / dim).min(MANY_MAX) / QT * QT;
+        let chunk = (WIDE_ROWS / dim).min(MANY_MAX) / R * R;
+        let mut wq = [0.0f32; WIDE_QUERIES];
+        let mut wr = [0.0f32; WIDE_ROWS];
+        for (b, block_qs) in qs.chunks(qb * dim).enumerate() {
+            // SAFETY: forwarded from the caller (the features); every operand holds whole rows of
+            // `dim`, and `out` has every query's slots.
+            unsafe {
+                let wq = &mut wq[..block_qs.len()];
+                T::widen::<V>(block_qs, wq);
+                let wq: &[f32] = wq;
+                let qq = self_dots::<V, f32>(cos, dim, wq);
+                let mut c0 = 0;
+                while c0 < n {
+                    let c1 = (c0 + chunk).min(n);
+                    let wr = &mut wr[..(c1 - c0) * dim];
+                    T::widen::<V>(&rows[c0 * dim..c1 * dim], wr);
+                    let wr: &[f32] = wr;
+                    many_tiles::<V, M, TM, QT, R, f32, f32>(dim, wq, &qq, wr, (b * qb, c0, n), out);
+                    c0 = c1;
+                }
             }
         }
-        let mut c0 = 0;
-        while c0 < n {
-            let c1 = (c0 + chunk).min(n);
-            let mut bb = [0.0f32; MANY_MAX];
-            if cos {
-                for (r, bb) in (c0..c1).zip(bb.iter_mut()) {
-                    // SAFETY: forwarded from the caller; the row has `dim` elements.
-                    *bb = unsafe { self_dot::<V, _>(row(r)) };
+    } else {
+        let chunk = (MANY_CHUNK_BYTES / (dim * core::mem::size_of::<T>())).clamp(R, MANY_MAX) / R * R;
+        for (b, block_qs) in qs.chunks(MANY_MAX * dim).enumerate() {
+            // SAFETY: as above.
+            unsafe {
+                let qq = self_dots::<V, _>(cos, dim, block_qs);
+                let mut c0 = 0;
+                while c0 < n {
+                    let c1 = (c0 + chunk).min(n);
+                    let chunk_rows = &rows[c0 * dim..c1 * dim];
+                    many_tiles::<V, M, TM, QT, R, _, _>(dim, block_qs, &qq, chunk_rows, (b * MANY_MAX, c0, n), out);
+                    c0 = c1;
                 }
             }
-            // Query `i` of this block (`q0 + i` of all) against row `c0 + j`.
-            let mut put = |i: usize, j: usize, s: [f32; 3]| {
-                out[(q0 + i) * n + c0 + j] = finish(M::METRIC, [s[0], qq[i], bb[j]]);
-            };
-            let mut i = 0;
-            while i + QT <= nq {
-                let q: [&[T]; QT] = core::array::from_fn(|k| &block_qs[(i + k) * dim..(i + k + 1) * dim]);
-                let mut r = c0;
-                while r + R <= c1 {
-                    let b: [&[T]; R] = core::array::from_fn(|j| row(r + j));
-                    // SAFETY: forwarded from the caller; every query and row has `dim` elements.
-                    let s = unsafe { fold_tile::<V, TM, QT, R, _, _>(TM::default(), &q, &b) };
-                    for (k, s) in s.into_iter().enumerate() {
-                        for (j, s) in s.into_iter().enumerate() {
-                            put(i + k, r - c0 + j, s);
-                        }
-                    }
-                    r += R;
+        }
+    }
+}
+
+/// `v.v` of each of the (at most [`MANY_MAX`]) vectors of `dim` elements in `vs` where `cos`,
+/// else zeros.
+///
+/// # Safety
+/// `V`'s features are enabled; `vs` holds whole vectors of `dim`.
+#[inline(always)]
+unsafe fn self_dots<'a, V: F32x, T>(cos: bool, dim: usize, vs: &'a [T]) -> [f32; MANY_MAX]
+where
+    &'a [T]: SimdOperand<V>,
+{
+    let mut dots = [0.0f32; MANY_MAX];
+    if cos {
+        for (d, v) in dots.iter_mut().zip(vs.chunks_exact(dim)) {
+            // SAFETY: forwarded from the caller.
+            *d = unsafe { self_dot::<V, _>(v) };
+        }
+    }
+    dots
+}
+
+/// One chunk of [`block_many`]: every query of `qs` (`a.a` in `qq` for cosine) against every row
+/// of `rows` (whole rows of `dim`), into `out[(q0 + i) * n + c0 + j]` for query `i` and row `j`.
+/// Register tiles of `QT` queries x `R` rows ([`fold_tile`] of metric `TM`): each row register
+/// loaded feeds `QT` queries and each query register `R` rows; the last queries (fewer than `QT`)
+/// take tiles of one query, the last rows (fewer than `R`) tiles of one row. Cosine's `b.b` of
+/// each row is computed here, once.
+///
+/// # Safety
+/// `V`'s features are enabled; `qs` and `rows` hold whole rows of `dim` (at most [`MANY_MAX`]
+/// of each), and `out` has the slots.
+#[inline(always)]
+unsafe fn many_tiles<'b, V, M, TM, const QT: usize, const R: usize, Q, B>(
+    dim: usize,
+    qs: &'b [Q],
+    qq: &[f32; MANY_MAX],
+    rows: &'b [B],
+    (q0, c0, n): (usize, usize, usize),
+    out: &mut [f32],
+) where
+    V: F32x,
+    M: MetricKind,
+    TM: MetricKind,
+    &'b [Q]: SimdOperand<V>,
+    &'b [B]: SimdOperand<V>,
+{
+    let (nq, m) = (qs.len() / dim, rows.len() / dim);
+    let row = |r: usize| &rows[r * dim..(r + 1) * dim];
+    // SAFETY: forwarded from the caller.
+    let bb = unsafe { self_dots::<V, _>(M::SUMS == 3, dim, rows) };
+    let mut put = |i: usize, j: usize, s: [f32; 3]| {
+        out[(q0 + i) * n + c0 + j] = finish(M::METRIC, [s[0], qq[i], bb[j]]);
+    };
+    let mut i = 0;
+    while i + QT <= nq {
+        let q: [&[Q]; QT] = core::array::from_fn(|k| &qs[(i + k) * dim..(i + k + 1) * dim]);
+        let mut r = 0;
+        while r + R <= m {
+            let b: [&[B]; R] = core::array::from_fn(|j| row(r + j));
+            // SAFETY: forwarded from the caller; every query and row has `dim` elements.
+            let s = unsafe { fold_tile::<V, TM, QT, R, _, _>(TM::default(), &q, &b) };
+            for (k, s) in s.into_iter().enumerate() {
+                for (j, s) in s.into_iter().enumerate() {
+                    put(i + k, r + j, s);
                 }
-                for r in r..c1 {
-                    // SAFETY: as above.
-                    let s = unsafe { fold_tile::<V, TM, QT, 1, _, _>(TM::default(), &q, &[row(r)]) };
-                    for (k, s) in s.into_iter().enumerate() {
-                        put(i + k, r - c0, s[0]);
-                    }
-                }
-                i += QT;
             }
-            for i in i..nq {
-                let q = &block_qs[i * dim..(i + 1) * dim];
-                let mut r = c0;
-                while r + R <= c1 {
-                    let b: [&[T]; R] = core::array::from_fn(|j| row(r + j));
-                    // SAFETY: as above.
-                    let s = unsafe { fold_rows::<V, TM, R, _, _>(TM::default(), q, &b) };
-                    for (j, s) in s.into_iter().enumerate() {
-                        put(i, r - c0 + j, s);
-                    }
-                    r += R;
-                }
-                for r in r..c1 {
-                    // SAFETY: as above.
-                    let s = unsafe { fold_rows::<V, TM, 1, _, _>(TM::default(), q, &[row(r)]) };
-                    put(i, r - c0, s[0]);
-                }
+            r += R;
+        }
+        for r in r..m {
+            // SAFETY: as above.
+            let s = unsafe { fold_tile::<V, TM, QT, 1, _, _>(TM::default(), &q, &[row(r)]) };
+            for (k, s) in s.into_iter().enumerate() {
+                put(i + k, r, s[0]);
             }
-            c0 = c1;
+        }
+        i += QT;
+    }
+    for i in i..nq {
+        let q = &qs[i * dim..(i + 1) * dim];
+        let mut r = 0;
+        while r + R <= m {
+            let b: [&[B]; R] = core::array::from_fn(|j| row(r + j));
+            // SAFETY: as above.
+            let s = unsafe { fold_rows::<V, TM, R, _, _>(TM::default(), q, &b) };
+            for (j, s) in s.into_iter().enumerate() {
+                put(i, r + j, s);
+            }
+            r += R;
+        }
+        for r in r..m {
+            // SAFETY: as above.
+            let s = unsafe { fold_rows::<V, TM, 1, _, _>(TM::default(), q, &[row(r)]) };
+            put(i, r, s[0]);
         }
     }
 }
@@ -666,7 +775,7 @@ pub(crate) unsafe fn block_many<'a, V, M, TM, const QT: usize, const R: usize, T
 /// # Safety
 /// As [`block_many`].
 #[inline(always)]
-pub(crate) unsafe fn many<'a, V, const QT: usize, const R: usize, T>(
+pub(crate) unsafe fn many<'a, V, const QT: usize, const R: usize, T: ManyElem>(
     metric: FloatMetric,
     dim: usize,
     qs: &'a [T],
