@@ -617,7 +617,8 @@ const MANY_QUERIES: usize = 32;
 
 /// Many queries against one block (`distances_many_f32`, register tiles of queries x rows)
 /// beside the same queries one at a time (`distances_f32` per query), 384 dims, 1,000 rows
-/// (1.5 MB: in the second-level cache), 32 queries. Throughput: the bytes of every (query, row)
+/// (1.5 MB: in the second-level cache), 32 queries; then the same for the values rounded to
+/// `f16` (`f16_many_*`, `distances_many_f16`). Throughput: the bytes of every (query, row)
 /// pair's row, so that the two entries compare per pair.
 fn many(c: &mut Criterion) {
     let mut rng = Rng(9);
@@ -644,6 +645,33 @@ fn many(c: &mut Criterion) {
                     for (q, o) in qs.chunks_exact(dim).zip(out.chunks_exact_mut(ROWS)) {
                         e.distances_f32(m, black_box(q), black_box(&rows), o)
                             .unwrap();
+                    }
+                })
+            });
+        }
+        g.finish();
+    }
+    // The same values rounded to f16 (no further draws: benches/faiss_flat.py regenerates the
+    // f32 data from the seed).
+    let (qh, rh) = (to_f16(&qs), to_f16(&rows));
+    for (kernel, m) in [
+        ("l2", Metric::L2),
+        ("ip", Metric::InnerProduct),
+        ("cos", Metric::Cosine),
+    ] {
+        let mut g = group(
+            c,
+            &format!("f16_many_{kernel}/{dim}x{nq}"),
+            2 * dim * ROWS * nq,
+        );
+        for e in engines() {
+            g.bench_function(name(&e), |bn| {
+                bn.iter(|| e.distances_many_f16(m, dim, black_box(&qh), black_box(&rh), &mut out))
+            });
+            g.bench_function(format!("{} one query at a time", name(&e)), |bn| {
+                bn.iter(|| {
+                    for (q, o) in qh.chunks_exact(dim).zip(out.chunks_exact_mut(ROWS)) {
+                        e.distances_f16(m, black_box(q), black_box(&rh), o).unwrap();
                     }
                 })
             });
