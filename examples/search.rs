@@ -156,6 +156,26 @@ fn search_rows(
     top
 }
 
+/// `work` of `threads` ranges of the rows `0..n`, one per thread (scoped threads: the user's own,
+/// no pool), in the ranges' order.
+fn on_threads<T: Send>(
+    n: usize,
+    threads: usize,
+    work: impl Fn(std::ops::Range<usize>) -> T + Sync,
+) -> Vec<T> {
+    let per = n.div_ceil(threads);
+    let work = &work;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| s.spawn(move || work((t * per).min(n)..((t + 1) * per).min(n))))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("search thread"))
+            .collect()
+    })
+}
+
 /// The same search on every core with the user's own threads: each thread takes a range of rows
 /// into its own `TopK` (ids are global row numbers), and the lists are merged. `TopK` orders by
 /// `(distance, id)`, so the result is the serial one, bit for bit.
@@ -167,21 +187,9 @@ fn search_parallel(
     q: &[f32],
     threads: usize,
 ) -> Vec<Neighbor> {
-    let per = ds.n.div_ceil(threads);
-    let tops: Vec<TopK> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let range = (t * per).min(ds.n)..((t + 1) * per).min(ds.n);
-                s.spawn(move || {
-                    let mut dists = vec![0.0f32; BLOCK_ROWS];
-                    search_rows(e, ds, form, metric, q, &mut dists, range)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("search thread"))
-            .collect()
+    let tops = on_threads(ds.n, threads, |range| {
+        let mut dists = vec![0.0f32; BLOCK_ROWS];
+        search_rows(e, ds, form, metric, q, &mut dists, range)
     });
     let mut all = TopK::with_engine(K, e).expect("K > 0");
     for t in &tops {
@@ -191,7 +199,7 @@ fn search_parallel(
 }
 
 /// All queries at once over the `f16` rows `range` with the many-query kernel
-/// (`distances_many_f16`: the rows are read once per 64 queries, not once per query): one `TopK`
+/// (`distances_many_f16`: the rows are read once per block of queries, not once per query): one `TopK`
 /// per query, ids global.
 fn many_rows(
     e: Engine,
@@ -232,19 +240,7 @@ fn many_parallel(
     qs: &[f16],
     threads: usize,
 ) -> Vec<Vec<Neighbor>> {
-    let per = ds.n.div_ceil(threads);
-    let parts: Vec<Vec<TopK>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let range = (t * per).min(ds.n)..((t + 1) * per).min(ds.n);
-                s.spawn(move || many_rows(e, ds, metric, qs, range))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("search thread"))
-            .collect()
-    });
+    let parts = on_threads(ds.n, threads, |range| many_rows(e, ds, metric, qs, range));
     let mut all = parts[0].clone();
     for part in &parts[1..] {
         for (a, b) in all.iter_mut().zip(part) {
