@@ -625,6 +625,45 @@ fn many(c: &mut Criterion) {
     let (dim, nq) = (384, MANY_QUERIES);
     let qs = rng.vec_f32(dim * nq);
     let rows = rng.vec_f32(dim * ROWS);
+    many_groups(
+        c,
+        "f32",
+        dim,
+        &qs,
+        &rows,
+        Engine::distances_many_f32,
+        Engine::distances_f32,
+    );
+    // The same values rounded to f16 (no further draws: benches/faiss_flat.py regenerates the
+    // f32 data from the seed).
+    let (qh, rh) = (to_f16(&qs), to_f16(&rows));
+    many_groups(
+        c,
+        "f16",
+        dim,
+        &qh,
+        &rh,
+        Engine::distances_many_f16,
+        Engine::distances_f16,
+    );
+}
+
+/// A many-query kernel of one element type.
+type Many<T> = fn(&Engine, Metric, usize, &[T], &[T], &mut [f32]) -> Result<(), rvf_kernels::Error>;
+/// The one-query block kernel of the same type.
+type One<T> = fn(&Engine, Metric, &[T], &[T], &mut [f32]) -> Result<(), rvf_kernels::Error>;
+
+/// The groups `<dtype>_many_{l2,ip,cos}/<dim>x<queries>` of [`many`].
+fn many_groups<T>(
+    c: &mut Criterion,
+    dtype: &str,
+    dim: usize,
+    qs: &[T],
+    rows: &[T],
+    many: Many<T>,
+    one: One<T>,
+) {
+    let nq = qs.len() / dim;
     let mut out = vec![0.0f32; nq * ROWS];
     for (kernel, m) in [
         ("l2", Metric::L2),
@@ -633,45 +672,17 @@ fn many(c: &mut Criterion) {
     ] {
         let mut g = group(
             c,
-            &format!("f32_many_{kernel}/{dim}x{nq}"),
-            4 * dim * ROWS * nq,
+            &format!("{dtype}_many_{kernel}/{dim}x{nq}"),
+            size_of::<T>() * dim * ROWS * nq,
         );
         for e in engines() {
             g.bench_function(name(&e), |bn| {
-                bn.iter(|| e.distances_many_f32(m, dim, black_box(&qs), black_box(&rows), &mut out))
+                bn.iter(|| many(&e, m, dim, black_box(qs), black_box(rows), &mut out))
             });
             g.bench_function(format!("{} one query at a time", name(&e)), |bn| {
                 bn.iter(|| {
                     for (q, o) in qs.chunks_exact(dim).zip(out.chunks_exact_mut(ROWS)) {
-                        e.distances_f32(m, black_box(q), black_box(&rows), o)
-                            .unwrap();
-                    }
-                })
-            });
-        }
-        g.finish();
-    }
-    // The same values rounded to f16 (no further draws: benches/faiss_flat.py regenerates the
-    // f32 data from the seed).
-    let (qh, rh) = (to_f16(&qs), to_f16(&rows));
-    for (kernel, m) in [
-        ("l2", Metric::L2),
-        ("ip", Metric::InnerProduct),
-        ("cos", Metric::Cosine),
-    ] {
-        let mut g = group(
-            c,
-            &format!("f16_many_{kernel}/{dim}x{nq}"),
-            2 * dim * ROWS * nq,
-        );
-        for e in engines() {
-            g.bench_function(name(&e), |bn| {
-                bn.iter(|| e.distances_many_f16(m, dim, black_box(&qh), black_box(&rh), &mut out))
-            });
-            g.bench_function(format!("{} one query at a time", name(&e)), |bn| {
-                bn.iter(|| {
-                    for (q, o) in qh.chunks_exact(dim).zip(out.chunks_exact_mut(ROWS)) {
-                        e.distances_f16(m, black_box(q), black_box(&rh), o).unwrap();
+                        one(&e, m, black_box(q), black_box(rows), o).unwrap();
                     }
                 })
             });

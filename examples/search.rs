@@ -250,15 +250,44 @@ fn many_parallel(
     all.into_iter().map(TopK::into_sorted_vec).collect()
 }
 
-/// Result lists equal bit for bit (ids and distance bits).
-fn identical(a: &[Vec<Neighbor>], b: &[Vec<Neighbor>]) -> bool {
+/// One result list equal to another bit for bit (ids and distance bits).
+fn same(a: &[Neighbor], b: &[Neighbor]) -> bool {
     a.len() == b.len()
-        && a.iter().zip(b).all(|(a, b)| {
-            a.len() == b.len()
-                && a.iter()
-                    .zip(b)
-                    .all(|(x, y)| x.id == y.id && x.distance.to_bits() == y.distance.to_bits())
-        })
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.id == y.id && x.distance.to_bits() == y.distance.to_bits())
+}
+
+/// Lists of result lists equal bit for bit.
+fn identical(a: &[Vec<Neighbor>], b: &[Vec<Neighbor>]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(a, b)| same(a, b))
+}
+
+/// One line of the table: the serial and parallel seconds of all queries, `bytes` the rows' bytes
+/// times the number of queries, the probe's GB/s, the recall and the check.
+#[allow(clippy::too_many_arguments)]
+fn print_line(
+    form: &str,
+    metric: Metric,
+    secs: f64,
+    par_secs: f64,
+    bytes: f64,
+    probe: f64,
+    recall: f64,
+    ok: bool,
+) {
+    println!(
+        "{:<5} {:<8} {:>9.3} {:>9.2} {:>7.0}% {:>9.3} {:>9.2} {:>7.1}%  {}",
+        form,
+        metric.name(),
+        secs * 1e3 / QUERIES as f64,
+        bytes / secs / 1e9,
+        100.0 * bytes / secs / 1e9 / probe,
+        par_secs * 1e3 / QUERIES as f64,
+        bytes / par_secs / 1e9,
+        100.0 * recall,
+        if ok { "identical" } else { "MISMATCH" }
+    );
 }
 
 /// Read bandwidth of one core over `bytes` (the probe the scans are compared with): sums the
@@ -393,13 +422,7 @@ fn main() -> ExitCode {
             .map(|q| search_parallel(e, &ds, form, metric, q, threads))
             .collect();
         let par_secs = t.elapsed().as_secs_f64();
-        let same = |a: &[Neighbor], b: &[Neighbor]| {
-            a.len() == b.len()
-                && a.iter()
-                    .zip(b)
-                    .all(|(x, y)| x.id == y.id && x.distance.to_bits() == y.distance.to_bits())
-        };
-        let mut ok = results.iter().zip(&par).all(|(a, b)| same(a, b));
+        let mut ok = identical(&results, &par);
         for (q, got) in ds.queries.iter().zip(&results).take(CHECKED) {
             ok &= same(&search(scalar, &ds, form, metric, q, &mut dists), got);
         }
@@ -413,17 +436,15 @@ fn main() -> ExitCode {
             f16_results.push((metric, results.clone(), truth));
         }
         let bytes = (n * row_bytes * QUERIES) as f64;
-        println!(
-            "{:<5} {:<8} {:>9.3} {:>9.2} {:>7.0}% {:>9.3} {:>9.2} {:>7.1}%  {}",
+        print_line(
             form,
-            metric.name(),
-            secs * 1e3 / QUERIES as f64,
-            bytes / secs / 1e9,
-            100.0 * bytes / secs / 1e9 / probe,
-            par_secs * 1e3 / QUERIES as f64,
-            bytes / par_secs / 1e9,
-            100.0 * recall(&results, truth),
-            if ok { "identical" } else { "MISMATCH" }
+            metric,
+            secs,
+            par_secs,
+            bytes,
+            probe,
+            recall(&results, truth),
+            ok,
         );
     }
     // Many queries at once: every query in one call, serial (`search_many_f16`) and on every core
@@ -445,17 +466,15 @@ fn main() -> ExitCode {
         let ok = identical(&many, &single) && identical(&par, &single);
         all_ok &= ok;
         let bytes = (n * 2 * DIM * QUERIES) as f64;
-        println!(
-            "{:<5} {:<8} {:>9.3} {:>9.2} {:>7.0}% {:>9.3} {:>9.2} {:>7.1}%  {}",
+        print_line(
             "f16*",
-            metric.name(),
-            secs * 1e3 / QUERIES as f64,
-            bytes / secs / 1e9,
-            100.0 * bytes / secs / 1e9 / probe,
-            par_secs * 1e3 / QUERIES as f64,
-            bytes / par_secs / 1e9,
-            100.0 * recall(&many, truth),
-            if ok { "identical" } else { "MISMATCH" }
+            metric,
+            secs,
+            par_secs,
+            bytes,
+            probe,
+            recall(&many, truth),
+            ok,
         );
     }
     println!(

@@ -64,20 +64,14 @@ where
     search_tasks(rows, k, ROWS_PER_TASK, dists)
 }
 
-/// [`search_with`] in tasks of `task` rows.
+/// [`search_with`] in tasks of `task` rows: [`search_many_tasks`] of one query.
 fn search_tasks<F>(rows: usize, k: usize, task: usize, dists: F) -> Result<Vec<Neighbor>>
 where
     F: Fn(Range<usize>, &mut [f32]) -> Result<()>,
 {
-    let mut top = TopK::new(k)?;
-    let mut buf = vec![0.0f32; task.min(rows)];
-    for start in (0..rows).step_by(task) {
-        let end = (start + task).min(rows);
-        let out = &mut buf[..end - start];
-        dists(start..end, out)?;
-        top.push_slice(out, start as u64);
-    }
-    Ok(top.into_sorted_vec())
+    Ok(search_many_tasks(1, rows, k, task, dists)?
+        .pop()
+        .unwrap_or_default())
 }
 
 /// [`search_with`] on every core (rayon's global pool): each task computes a range of rows into
@@ -96,33 +90,15 @@ where
     par_search_tasks(rows, k, ROWS_PER_TASK, dists)
 }
 
-/// [`par_search_with`] in tasks of `task` rows.
+/// [`par_search_with`] in tasks of `task` rows: [`par_search_many_tasks`] of one query.
 #[cfg(feature = "parallel")]
 fn par_search_tasks<F>(rows: usize, k: usize, task: usize, dists: F) -> Result<Vec<Neighbor>>
 where
     F: Fn(Range<usize>, &mut [f32]) -> Result<()> + Sync,
 {
-    use rayon::prelude::*;
-    let empty = TopK::new(k)?;
-    let tasks = rows.div_ceil(task);
-    let merged = (0..tasks)
-        .into_par_iter()
-        .map(|t| {
-            let (start, end) = (t * task, ((t + 1) * task).min(rows));
-            let mut out = vec![0.0f32; end - start];
-            dists(start..end, &mut out)?;
-            let mut top = empty.clone();
-            top.push_slice(&out, start as u64);
-            Ok(top)
-        })
-        .try_reduce(
-            || empty.clone(),
-            |mut a, b| {
-                a.merge(&b);
-                Ok(a)
-            },
-        )?;
-    Ok(merged.into_sorted_vec())
+    Ok(par_search_many_tasks(1, rows, k, task, dists)?
+        .pop()
+        .unwrap_or_default())
 }
 
 /// The most distances a task of the many-query searches holds (256 KB): rows per task are this

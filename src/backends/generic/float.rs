@@ -390,7 +390,7 @@ pub(crate) unsafe fn block_rows<V, M, const R: usize, Q, B>(
     }
     let qq = if M::SUMS == 3 {
         // SAFETY: forwarded from the caller.
-        unsafe { fold_rows::<V, Ip, 1, Q, Q>(Ip, q, &[q])[0][0] }
+        unsafe { self_dot::<V, Q>(q) }
     } else {
         0.0
     };
