@@ -787,8 +787,9 @@ fn stream_fns<T>(
 /// last-level cache) of stored rows per form, in groups `stream_<form>/384`. Each group has the
 /// read probe over a buffer of the same size (`read-probe`), this crate's block kernel
 /// (`rvf-<tier>`), the same kernel row by row (`rvf-<tier>-rows`; the block kernels must never
-/// be slower), simsimd row by row where it has the form, and for f32, f16 and i8 the top-10
-/// search of the dispatched backend on one core and on every core (`search`, `par-search`).
+/// be slower), simsimd row by row where it has the form, and for f32, f16, i8 and an f32 query
+/// against the f16 rows (`stream_f32_f16`) the top-10 search of the dispatched backend on one
+/// core and on every core (`search`, `par-search`).
 /// `stream_f32_many/384` has 32 queries against the `f32` rows (`distances_many_f32`, L2), the
 /// same queries one at a time (`rvf-<tier>-one-at-a-time`) and their top-10 searches on one core
 /// and on every core (`search-many`, `par-search-many`).
@@ -878,7 +879,26 @@ fn streaming(c: &mut Criterion) {
         Some(&|d| drop(rvf_kernels::par_search_f16(m, &qh, d, 10))),
     );
     g.finish();
-    drop((data, srows));
+    drop(srows);
+
+    // An `f32` query against the same `f16` rows (`distances_f32_f16`; no peer has the form).
+    let mut g = stream_group(c, bytes, "f32_f16");
+    stream_fns(
+        &mut g,
+        &data,
+        DIM,
+        |e, d, o| e.distances_f32_f16(m, &q, d, o).unwrap_or(()),
+        |e, r| {
+            let mut o = [0.0];
+            e.distances_f32_f16(m, &q, r, &mut o).unwrap_or(());
+            o[0]
+        },
+        None,
+        Some(&|d| drop(rvf_kernels::search_f32_f16(m, &q, d, 10))),
+        Some(&|d| drop(rvf_kernels::par_search_f32_f16(m, &q, d, 10))),
+    );
+    g.finish();
+    drop(data);
 
     let qi = rng.vec_i8(DIM);
     let data = rng.vec_i8(bytes / DIM * DIM);

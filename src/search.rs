@@ -213,7 +213,7 @@ fn rows_of(dim: usize, len: usize) -> Result<usize> {
 }
 
 macro_rules! searches {
-    ($($(#[$doc:meta])* $serial:ident, $par:ident, $t:ty, $distances:ident;)*) => {$(
+    ($($(#[$doc:meta])* $serial:ident, $par:ident, $q:ty, $t:ty, $distances:ident;)*) => {$(
         $(#[$doc])*
         ///
         /// The top `k` rows of the row-major `block` (rows of `query.len()` elements) by
@@ -223,8 +223,10 @@ macro_rules! searches {
         /// # Errors
         ///
         /// [`Error::InvalidDimension`] for an empty query, [`Error::BlockShape`] when the block
-        /// is not whole rows, [`Error::InvalidK`] for `k == 0`.
-        pub fn $serial(metric: Metric, query: &[$t], block: &[$t], k: usize) -> Result<Vec<Neighbor>> {
+        /// is not whole rows, [`Error::InvalidK`] for `k == 0`, and
+        /// [`Error::UnsupportedMetric`] where the distances do not take the metric
+        /// ([`Metric::Hamming`] with an `f32` query against `f16` rows).
+        pub fn $serial(metric: Metric, query: &[$q], block: &[$t], k: usize) -> Result<Vec<Neighbor>> {
             let (dim, e) = (query.len(), Engine::active());
             let (rows, task) = (rows_of(dim, block.len())?, rows_per_task(dim * size_of::<$t>()));
             search_tasks(rows, k, task, |r, out| e.$distances(metric, query, &block[r.start * dim..r.end * dim], out))
@@ -239,7 +241,7 @@ macro_rules! searches {
         /// As the serial form.
         #[cfg(feature = "parallel")]
         #[cfg_attr(docsrs, doc(cfg(feature = "parallel")))]
-        pub fn $par(metric: Metric, query: &[$t], block: &[$t], k: usize) -> Result<Vec<Neighbor>> {
+        pub fn $par(metric: Metric, query: &[$q], block: &[$t], k: usize) -> Result<Vec<Neighbor>> {
             let (dim, e) = (query.len(), Engine::active());
             let (rows, task) = (rows_of(dim, block.len())?, rows_per_task(dim * size_of::<$t>()));
             par_search_tasks(rows, k, task, |r, out| e.$distances(metric, query, &block[r.start * dim..r.end * dim], out))
@@ -249,11 +251,25 @@ macro_rules! searches {
 
 searches! {
     /// Top-K search over `f32` rows.
-    search_f32, par_search_f32, f32, distances_f32;
+    search_f32, par_search_f32, f32, f32, distances_f32;
     /// Top-K search over `f16` rows.
-    search_f16, par_search_f16, f16, distances_f16;
+    search_f16, par_search_f16, f16, f16, distances_f16;
+    /// Top-K search of an `f32` query over `f16` rows (the query is not rounded to `f16`: each
+    /// distance is [`Engine::distances_f32_f16`]'s, exact in the canonical order).
+    ///
+    /// ```
+    /// use half::f16;
+    /// use rvf_kernels::{Metric, search_f32_f16};
+    /// // 100 rows of four elements: row r is [4r, 4r + 1, 4r + 2, 4r + 3].
+    /// let rows: Vec<f16> = (0..400).map(|i| f16::from_f32(i as f32)).collect();
+    /// let query = [4.2f32, 5.2, 6.2, 7.2]; // not a value of f16
+    /// let best = search_f32_f16(Metric::L2, &query, &rows, 2)?;
+    /// assert_eq!((best[0].id, best[1].id), (1, 2));
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    search_f32_f16, par_search_f32_f16, f32, f16, distances_f32_f16;
     /// Top-K search over `i8` rows.
-    search_i8, par_search_i8, i8, distances_i8;
+    search_i8, par_search_i8, i8, i8, distances_i8;
 }
 
 macro_rules! searches_many {

@@ -54,6 +54,18 @@ fn search_equals_brute_force() {
                     let mut top = TopK::new(k).unwrap();
                     top.push_slice(&d, 0);
                     assert_eq!(got, top.into_sorted_vec(), "search_f16 {}", e.tier());
+                    // The `f32` query against the `f16` rows, not rounded.
+                    e.distances_f32_f16(m, &q, &h, &mut d).unwrap();
+                    let mut top = TopK::new(k).unwrap();
+                    top.push_slice(&d, 0);
+                    let want = top.into_sorted_vec();
+                    let got = rvf_kernels::search_f32_f16(m, &q, &h, k).unwrap();
+                    assert_eq!(got, want, "search_f32_f16 {} {m:?} n {n} k {k}", e.tier());
+                    #[cfg(feature = "parallel")]
+                    {
+                        let par = rvf_kernels::par_search_f32_f16(m, &q, &h, k).unwrap();
+                        assert_eq!(par, want, "par_search_f32_f16 {} {m:?} n {n}", e.tier());
+                    }
                 }
             }
         }
@@ -217,6 +229,14 @@ fn search_errors() {
     assert!(rvf_kernels::search_f32(Metric::L2, &[], &[1.0], 1).is_err());
     assert!(rvf_kernels::search_f32(Metric::L2, &[1.0, 2.0], &[1.0, 2.0, 3.0], 1).is_err());
     assert!(rvf_kernels::search_f32(Metric::L2, &[1.0], &[1.0], 0).is_err());
+    let h = [f16::ONE; 3];
+    assert!(rvf_kernels::search_f32_f16(Metric::L2, &[], &h, 1).is_err());
+    assert!(rvf_kernels::search_f32_f16(Metric::L2, &[1.0, 2.0], &h, 1).is_err());
+    assert!(rvf_kernels::search_f32_f16(Metric::L2, &[1.0], &h, 0).is_err());
+    assert_eq!(
+        rvf_kernels::search_f32_f16(Metric::Hamming, &[1.0], &h, 1),
+        Err(rvf_kernels::Error::UnsupportedMetric)
+    );
     let err = search_with(10, 3, |_, _| Err(rvf_kernels::Error::InvalidK));
     assert_eq!(err, Err(rvf_kernels::Error::InvalidK));
 }
