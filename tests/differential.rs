@@ -234,6 +234,42 @@ fn hamming_all_lengths() {
     }
 }
 
+/// Hamming blocks of rows of whole 64-bit words (8 to 264 bytes: the lengths of the word loops
+/// on x86 and either side of them) and of one byte more, from misaligned starts: every tier
+/// equals the scalar backend and a byte-by-byte count, random bytes and rows that differ from
+/// the query in every bit (the largest counts).
+#[test]
+fn hamming_blocks_of_whole_words() {
+    let s = scalar();
+    let mut rng = Rng(5);
+    for dim in (8..=264).step_by(8).flat_map(|d| [d, d + 1]) {
+        for rows in [0usize, 1, 2, 3, 7, 33] {
+            let off = (dim + rows) % 5;
+            let q = gen_u8(&mut rng, dim + off);
+            let blk = gen_u8(&mut rng, rows * dim + off);
+            let (q, blk) = (&q[off..], &blk[off..]);
+            let count = |r: &[u8]| {
+                q.iter()
+                    .zip(r)
+                    .map(|(a, b)| (a ^ b).count_ones())
+                    .sum::<u32>()
+            };
+            let want: Vec<f32> = blk.chunks_exact(dim).map(|r| count(r) as f32).collect();
+            let mut got = vec![0.0; rows];
+            s.hamming_distances(q, blk, &mut got).unwrap();
+            assert_eq!(got, want, "scalar hamming_distances {dim} x {rows}");
+            let inverse: Vec<u8> = q.iter().cycle().take(rows * dim).map(|b| !b).collect();
+            for e in engines_under_test() {
+                e.hamming_distances(q, blk, &mut got).unwrap();
+                assert_same_slice("hamming_distances", &e, &(dim, rows), &got, &want);
+                e.hamming_distances(q, &inverse, &mut got).unwrap();
+                let all = vec![8.0 * dim as f32; rows];
+                assert_same_slice("hamming_distances all bits", &e, &(dim, rows), &got, &all);
+            }
+        }
+    }
+}
+
 /// Dimensions of the block tests: around every vector width and the 64-lane chunk.
 const DIMS: [usize; 24] = [
     0, 1, 2, 3, 4, 7, 8, 9, 15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 100, 127, 128, 129, 257, 384,

@@ -445,6 +445,12 @@ pub(crate) trait Bytes: Copy {
     const N: usize;
     /// Inputs shorter than this use 64-bit scalar popcounts (`POPCNT`), which win there.
     const SHORT: usize = 0;
+    /// Blocks of rows of whole 64-bit words up to this many bytes take the scalar word loops
+    /// (`hamming::block_words`: `POPCNT` per word, no horizontal sum of a vector register and no
+    /// `u64` conversion per row). Zero (never) unless measured faster: on x86-64 (Emerald Rapids,
+    /// criterion `hamming_block`) rows of 48 bytes took 0.29x the time of the vector loop on
+    /// AVX2 and 0.40x with AVX-512 VPOPCNTDQ, rows of 128 bytes 0.46x on AVX2.
+    const WORD_ROWS: usize = 0;
     /// The `u64` accumulator register.
     type Acc: Copy;
     unsafe fn acc_zero() -> Self::Acc;

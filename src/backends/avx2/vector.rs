@@ -216,6 +216,8 @@ unsafe fn popcnt_bytes(v: __m256i) -> __m256i {
 impl Bytes for Bytes32 {
     const N: usize = 32;
     const SHORT: usize = 256;
+    // The lengths below `SHORT`, where the pair kernel counts words too.
+    const WORD_ROWS: usize = 248;
     type Acc = __m256i;
 
     // SAFETY (each unsafe block): the trait's contract (the features, the pointers' extents).

@@ -175,6 +175,8 @@ unsafe fn popcnt_bytes(v: __m512i) -> __m512i {
 
 impl<const VPOPCNT: bool> Bytes for Bytes64<VPOPCNT> {
     const N: usize = 64;
+    // Rows of a line at most: from 128 bytes on, the 512-bit counts are as fast.
+    const WORD_ROWS: usize = 64;
     type Acc = __m512i;
 
     // SAFETY (each unsafe block): the trait's contract (the features, the pointers' extents).

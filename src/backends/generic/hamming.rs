@@ -76,11 +76,12 @@ pub(crate) unsafe fn hamming<V: Bytes>(a: &[u8], b: &[u8]) -> u64 {
 /// 90-99 % at 3-8 KB (while `i8` rows, asking for six lines each, lost from 1 KB to 2 KB).
 const SHORT_AHEAD: usize = 4096;
 
-/// Hamming distances of a query against a row-major block of byte rows, as `f32`. Each row asks
-/// for the lines ahead of it ([`SHORT_AHEAD`] for rows of at most a line, else
-/// [`prefetch_ahead`]): binary codes are often shorter than a line, and one
-/// row's lines ahead are too few to hide the memory's latency (streaming 48-byte codes ran at
-/// 35-70 % of the read bandwidth without).
+/// Hamming distances of a query against a row-major block of byte rows, as `f32`. Rows of whole
+/// 64-bit words up to [`Bytes::WORD_ROWS`] bytes take the word loops ([`block_words`]), the
+/// others `V`'s pair kernel row by row. Each row asks for the lines ahead of it ([`SHORT_AHEAD`]
+/// for rows of at most a line, else [`prefetch_ahead`]): binary codes are often shorter than a
+/// line, and one row's lines ahead are too few to hide the memory's latency (streaming 48-byte
+/// codes ran at 35-70 % of the read bandwidth without).
 ///
 /// # Safety
 /// As [`hamming`]; `block.len() == out.len() * q.len()`.
@@ -89,6 +90,20 @@ pub(crate) unsafe fn block<V: Bytes>(q: &[u8], block: &[u8], out: &mut [f32]) {
     let dim = q.len();
     if dim == 0 {
         out.fill(0.0);
+        return;
+    }
+    if dim <= V::WORD_ROWS && dim.is_multiple_of(8) {
+        match dim / 8 {
+            1 => block_words::<1>(q, block, out),
+            2 => block_words::<2>(q, block, out),
+            3 => block_words::<3>(q, block, out),
+            4 => block_words::<4>(q, block, out),
+            5 => block_words::<5>(q, block, out),
+            6 => block_words::<6>(q, block, out),
+            7 => block_words::<7>(q, block, out),
+            8 => block_words::<8>(q, block, out),
+            _ => block_words_any(q, block, out),
+        }
         return;
     }
     let rows = block.chunks_exact(dim).zip(out.iter_mut());
@@ -106,5 +121,54 @@ pub(crate) unsafe fn block<V: Bytes>(q: &[u8], block: &[u8], out: &mut [f32]) {
             // SAFETY: forwarded from the caller.
             *o = unsafe { hamming::<V>(q, row) } as f32;
         }
+    }
+}
+
+/// [`block`] for rows of `W` 64-bit words (binary codes of 64 to 512 bits): the query's words
+/// stay in registers and each row is `W` scalar popcounts of `query ^ row` summed in a `u32`
+/// (at most 512: exact in `f32`), each row asking for one line [`SHORT_AHEAD`] bytes ahead.
+/// The vector loop pays for a horizontal sum and a `u64` conversion per row, which for short
+/// rows costs more than the counts (see [`Bytes::WORD_ROWS`]).
+///
+/// Safe code (slices checked; the checks fold away for the constant `W`): the entry point's
+/// `POPCNT` makes `count_ones` one instruction.
+#[inline(always)]
+fn block_words<const W: usize>(q: &[u8], block: &[u8], out: &mut [f32]) {
+    // The `W` words of 8 bytes of `s` (a slice of `8 * W` bytes: the query, a row).
+    let words = |s: &[u8]| {
+        core::array::from_fn::<u64, W, _>(|w| {
+            let b = &s[8 * w..8 * w + 8];
+            u64::from_ne_bytes(b.try_into().unwrap_or([0; 8]))
+        })
+    };
+    let qw = words(q);
+    for (row, o) in block.chunks_exact(8 * W).zip(out.iter_mut()) {
+        prefetch_lines(row.as_ptr().wrapping_add(SHORT_AHEAD), 1);
+        let rw = words(row);
+        let mut c = 0u32;
+        for (a, b) in qw.iter().zip(&rw) {
+            c += (a ^ b).count_ones();
+        }
+        *o = c as f32;
+    }
+}
+
+/// [`block_words`] for rows of any number of words (longer than 64 bytes): the query's words are
+/// read again for each row (from the first-level cache), each row asks for its lines
+/// [`prefetch_ahead`].
+///
+/// Rows of `q.len()` bytes, a multiple of 8 (counts summed in a `u32`: at most `8 * q.len()`,
+/// exact in `f32` for the lengths of [`Bytes::WORD_ROWS`]).
+#[inline(always)]
+fn block_words_any(q: &[u8], block: &[u8], out: &mut [f32]) {
+    let dim = q.len();
+    for (row, o) in block.chunks_exact(dim).zip(out.iter_mut()) {
+        prefetch_ahead(row.as_ptr(), dim);
+        let mut c = 0u32;
+        for (a, b) in q.chunks_exact(8).zip(row.chunks_exact(8)) {
+            let word = |s: &[u8]| u64::from_ne_bytes(s.try_into().unwrap_or([0; 8]));
+            c += (word(a) ^ word(b)).count_ones();
+        }
+        *o = c as f32;
     }
 }
