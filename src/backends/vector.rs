@@ -143,8 +143,11 @@ pub(crate) const PREFETCH_MAX: usize = 1024;
 
 /// Bytes between a row of a contiguous block and the lines a streaming block kernel asks for while
 /// summing that row (at least a row ahead): one row's lines ahead are too few to hide the
-/// memory's latency for rows that are short or summed quickly.
-pub(crate) const PREFETCH_AHEAD: usize = 1024;
+/// memory's latency for rows that are short or summed quickly. 2 KB: on the README's Sapphire
+/// Rapids Xeon 2 KB was level with 1 KB (512 B and 4 KB slower); on an Emerald Rapids Xeon, whose
+/// memory answers later, 1 KB left streaming `f16` and `i8` rows at 66-77 % of the read probe,
+/// and 2 KB took 0.80x-0.90x its time (3 and 4 KB level with 2 KB; criterion, alternating).
+pub(crate) const PREFETCH_AHEAD: usize = 2048;
 
 /// Blocks larger than this (bytes) come from beyond the second-level cache: the `f32`, `f16` and
 /// `i8` block kernels take their streaming form for them (`float::block_stream`, `int::block`).
@@ -236,13 +239,13 @@ impl<V: F32x> SimdOperand<V> for &[f32] {
 /// `f32` or `f16` rows of a contiguous block that streams from beyond the second-level cache.
 /// With `AHEAD`, every load of a chunk's first register asks for the chunk's bytes (256 or 128)
 /// [`PREFETCH_AHEAD`] bytes further on, and preparing a row's tail asks for the tail's bytes as
-/// far ahead, so that every line of the block is requested once, 1 KB before it is read, into the
+/// far ahead, so that every line of the block is requested once, 2 KB before it is read, into the
 /// next rows as well. The streaming blocks read their rows so (`float::block_stream`; not `f32`
 /// L2) where [`stream_ahead`](crate::detect::stream_ahead) says: `f32` blocks of 3 and 6 MB took
 /// 0.77x-0.92x the time (AVX2 and AVX-512 cosine, AVX2 inner product; paired criterion runs on
 /// the README's Xeon), `f32` rows streaming from memory 0.83x-0.96x (AVX2), `f16` 0.70x-0.96x
-/// (every metric, both tiers, but AVX-512 cosine at 384 dimensions, level); 2 KB ahead was level
-/// with 1 KB, 512 B and 4 KB slower. Without `AHEAD`, the row's plain loads and no request at all
+/// (every metric, both tiers, but AVX-512 cosine at 384 dimensions, level), with requests 1 KB
+/// ahead (see [`PREFETCH_AHEAD`] for the distance). Without `AHEAD`, the row's plain loads and no request at all
 /// (not even [`SimdOperand::prefetch`]'s): the hardware prefetcher alone.
 #[derive(Clone, Copy)]
 pub(crate) struct Streamed<'a, T, const AHEAD: bool>(pub &'a [T]);

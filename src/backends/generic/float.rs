@@ -473,7 +473,7 @@ pub(crate) unsafe fn block<V: F32x, const RP: usize, const RC: usize, Q, B>(
 /// [`block`] for a contiguous block of more than
 /// [`STREAM_BYTES`](crate::backends::vector::STREAM_BYTES) (rows from beyond the second-level
 /// cache), in one of two forms that [`stream_ahead`] picks for the CPU (the same bits):
-/// - With requests ahead: rows read as a stream ([`Streamed`]: each line requested 1 KB before it
+/// - With requests ahead: rows read as a stream ([`Streamed`]: each line requested 2 KB before it
 ///   is read), except `f32` L2 rows (`L2_AHEAD` false: the requests cost the AVX-512 `f32` L2 loop
 ///   4-9 % and left AVX2's level; that loop, a subtraction more per element than the inner
 ///   product's on twice the bytes of an `f16` row, consumes the lines slowly enough for the

@@ -73,7 +73,8 @@ pub(crate) unsafe fn hamming<V: Bytes>(a: &[u8], b: &[u8]) -> u64 {
 /// Bytes between a row of at most a line and the line it asks for. Such a row asks for one line,
 /// not a row's lines at once, and a longer distance than [`prefetch_ahead`]'s pays: streaming
 /// 48-byte codes ran at 81 % of the read bandwidth at 1 KB (AVX2; 91 % with AVX-512 VPOPCNTDQ),
-/// 90-99 % at 3-8 KB (while `i8` rows, asking for six lines each, lost from 1 KB to 2 KB).
+/// 90-99 % at 3-8 KB (the README's Sapphire Rapids Xeon; the longer rows ask
+/// [`PREFETCH_AHEAD`](crate::backends::vector::PREFETCH_AHEAD) bytes ahead).
 const SHORT_AHEAD: usize = 4096;
 
 /// Hamming distances of a query against a row-major block of byte rows, as `f32`. Rows of whole
