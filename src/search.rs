@@ -258,8 +258,7 @@ searches! {
     /// distance is [`Engine::distances_f32_f16`]'s, exact in the canonical order).
     ///
     /// ```
-    /// use half::f16;
-    /// use rvf_kernels::{Metric, search_f32_f16};
+    /// use rvf_kernels::{Metric, f16, search_f32_f16};
     /// // 100 rows of four elements: row r is [4r, 4r + 1, 4r + 2, 4r + 3].
     /// let rows: Vec<f16> = (0..400).map(|i| f16::from_f32(i as f32)).collect();
     /// let query = [4.2f32, 5.2, 6.2, 7.2]; // not a value of f16

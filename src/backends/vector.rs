@@ -245,8 +245,8 @@ impl<V: F32x> SimdOperand<V> for &[f32] {
 /// 0.77x-0.92x the time (AVX2 and AVX-512 cosine, AVX2 inner product; paired criterion runs on
 /// the README's Xeon), `f32` rows streaming from memory 0.83x-0.96x (AVX2), `f16` 0.70x-0.96x
 /// (every metric, both tiers, but AVX-512 cosine at 384 dimensions, level), with requests 1 KB
-/// ahead (see [`PREFETCH_AHEAD`] for the distance). Without `AHEAD`, the row's plain loads and no request at all
-/// (not even [`SimdOperand::prefetch`]'s): the hardware prefetcher alone.
+/// ahead (see [`PREFETCH_AHEAD`] for the distance). Without `AHEAD`, the row's plain loads and
+/// no request at all (not even [`SimdOperand::prefetch`]'s): the hardware prefetcher alone.
 #[derive(Clone, Copy)]
 pub(crate) struct Streamed<'a, T, const AHEAD: bool>(pub &'a [T]);
 
