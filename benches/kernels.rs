@@ -787,9 +787,9 @@ fn stream_fns<T>(
 /// last-level cache) of stored rows per form, in groups `stream_<form>/384`. Each group has the
 /// read probe over a buffer of the same size (`read-probe`), this crate's block kernel
 /// (`rvf-<tier>`), the same kernel row by row (`rvf-<tier>-rows`; the block kernels must never
-/// be slower), simsimd row by row where it has the form, and for f32, f16, i8 and an f32 query
-/// against the f16 rows (`stream_f32_f16`) the top-10 search of the dispatched backend on one
-/// core and on every core (`search`, `par-search`).
+/// be slower), simsimd row by row where it has the form, and the top-10 search of the dispatched
+/// backend on one core and on every core (`search`, `par-search`; `stream_f32_f16` is an f32
+/// query against the f16 rows).
 /// `stream_f32_many/384` has 32 queries against the `f32` rows (`distances_many_f32`, L2), the
 /// same queries one at a time (`rvf-<tier>-one-at-a-time`) and their top-10 searches on one core
 /// and on every core (`search-many`, `par-search-many`).
@@ -925,8 +925,8 @@ fn streaming(c: &mut Criterion) {
         |e, d, o| e.sq8_distances_f32(m, &p, &q, d, o).unwrap_or(()),
         |e, r| e.sq8_distance_f32(m, &p, &q, r).unwrap_or(0.0),
         None,
-        None,
-        None,
+        Some(&|d| drop(rvf_kernels::search_sq8_f32(m, &p, &q, d, 10))),
+        Some(&|d| drop(rvf_kernels::par_search_sq8_f32(m, &p, &q, d, 10))),
     );
     g.finish();
     drop(data);
@@ -942,8 +942,8 @@ fn streaming(c: &mut Criterion) {
         |e, d, o| e.hamming_distances(&qb, d, o).unwrap_or(()),
         |e, r| e.hamming(&qb, r).unwrap_or(0) as f32,
         Some(&|i| u8::hamming(&qb, &data[i * row..][..row]).unwrap_or(0.0) as f32),
-        None,
-        None,
+        Some(&|d| drop(rvf_kernels::search_hamming(&qb, d, 10))),
+        Some(&|d| drop(rvf_kernels::par_search_hamming(&qb, d, 10))),
     );
     g.finish();
 }

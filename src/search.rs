@@ -6,7 +6,8 @@
 //! [`TopK::merge`] the per-thread lists in any order. [`TopK`] orders by `(distance, id)` with
 //! NaN last, independently of arrival order, so the merged list is the serial one, bit for bit,
 //! whatever the split and the thread timing. [`search_with`] and [`par_search_with`] are that
-//! pattern with a closure that computes one range's distances; [`par_search_f32`] and friends wrap
+//! pattern with a closure that computes one range's distances; [`par_search_f32`] and friends
+//! (`f16`, `i8`, an `f32` query over `f16` rows, binary codes by Hamming distance, SQ8 codes) wrap
 //! the block kernels. [`search_many_f32`] and [`search_many_f16`] (and their `par_` forms) take
 //! many queries at once: each range of rows goes through the many-query kernel
 //! ([`distances_many_f32`](crate::distances_many_f32)) into one [`TopK`] per query, so rows from
@@ -33,6 +34,7 @@ use crate::backends::vector::STREAM_BYTES;
 use crate::distance::block_shape;
 use crate::error::{Error, Result};
 use crate::metric::Metric;
+use crate::sq::SqParams;
 use crate::topk::{Neighbor, TopK};
 
 /// Rows per task of [`search_with`]: enough work per task to hide the scheduling, small enough
@@ -212,24 +214,41 @@ fn rows_of(dim: usize, len: usize) -> Result<usize> {
     Ok(rows)
 }
 
+/// The rows and the task size of a typed search of `query` over `block`, after `dists` has checked
+/// the metric and the query against no row (so that a bad metric or query is an error even for a
+/// block without rows).
+fn typed_tasks<Q, T>(
+    query: &[Q],
+    block: &[T],
+    dists: &impl Fn(&[T], &mut [f32]) -> Result<()>,
+) -> Result<(usize, usize)> {
+    let rows = rows_of(query.len(), block.len())?;
+    dists(&[], &mut [])?;
+    Ok((rows, rows_per_task(query.len() * size_of::<T>())))
+}
+
 macro_rules! searches {
-    ($($(#[$doc:meta])* $serial:ident, $par:ident, $q:ty, $t:ty, $distances:ident;)*) => {$(
+    ($(
+        $(#[$doc:meta])*
+        $serial:ident, $par:ident, ($($arg:ident: $argty:ty),*), $query:ident: $q:ty, $block:ident: $t:ty,
+        |$e:ident, $rows:ident, $out:ident| $call:expr;
+    )*) => {$(
         $(#[$doc])*
         ///
-        /// The top `k` rows of the row-major `block` (rows of `query.len()` elements) by
-        /// `metric`, with the active backend; ids are row numbers. `par_` runs on every core with
-        /// the same result.
+        /// The top `k` rows of the row-major block (rows of the query's length) with the active
+        /// backend; ids are row numbers. `par_` runs on every core with the same result.
         ///
         /// # Errors
         ///
         /// [`Error::InvalidDimension`] for an empty query, [`Error::BlockShape`] when the block
-        /// is not whole rows, [`Error::InvalidK`] for `k == 0`, and
-        /// [`Error::UnsupportedMetric`] where the distances do not take the metric
-        /// ([`Metric::Hamming`] with an `f32` query against `f16` rows).
-        pub fn $serial(metric: Metric, query: &[$q], block: &[$t], k: usize) -> Result<Vec<Neighbor>> {
-            let (dim, e) = (query.len(), Engine::active());
-            let (rows, task) = (rows_of(dim, block.len())?, rows_per_task(dim * size_of::<$t>()));
-            search_tasks(rows, k, task, |r, out| e.$distances(metric, query, &block[r.start * dim..r.end * dim], out))
+        /// is not whole rows, [`Error::InvalidK`] for `k == 0`, and the errors of the distances
+        /// (a metric they do not take, a query of another length than the parameters'), also
+        /// for a block without rows.
+        pub fn $serial($($arg: $argty,)* $query: &[$q], $block: &[$t], k: usize) -> Result<Vec<Neighbor>> {
+            let $e = Engine::active();
+            let dists = |$rows: &[$t], $out: &mut [f32]| $call;
+            let ((rows, task), dim) = (typed_tasks($query, $block, &dists)?, $query.len());
+            search_tasks(rows, k, task, |r, out| dists(&$block[r.start * dim..r.end * dim], out))
         }
 
         $(#[$doc])*
@@ -241,21 +260,24 @@ macro_rules! searches {
         /// As the serial form.
         #[cfg(feature = "parallel")]
         #[cfg_attr(docsrs, doc(cfg(feature = "parallel")))]
-        pub fn $par(metric: Metric, query: &[$q], block: &[$t], k: usize) -> Result<Vec<Neighbor>> {
-            let (dim, e) = (query.len(), Engine::active());
-            let (rows, task) = (rows_of(dim, block.len())?, rows_per_task(dim * size_of::<$t>()));
-            par_search_tasks(rows, k, task, |r, out| e.$distances(metric, query, &block[r.start * dim..r.end * dim], out))
+        pub fn $par($($arg: $argty,)* $query: &[$q], $block: &[$t], k: usize) -> Result<Vec<Neighbor>> {
+            let $e = Engine::active();
+            let dists = |$rows: &[$t], $out: &mut [f32]| $call;
+            let ((rows, task), dim) = (typed_tasks($query, $block, &dists)?, $query.len());
+            par_search_tasks(rows, k, task, |r, out| dists(&$block[r.start * dim..r.end * dim], out))
         }
     )*};
 }
 
 searches! {
-    /// Top-K search over `f32` rows.
-    search_f32, par_search_f32, f32, f32, distances_f32;
-    /// Top-K search over `f16` rows.
-    search_f16, par_search_f16, f16, f16, distances_f16;
-    /// Top-K search of an `f32` query over `f16` rows (the query is not rounded to `f16`: each
-    /// distance is [`Engine::distances_f32_f16`]'s, exact in the canonical order).
+    /// Top-K search over `f32` rows by `metric`.
+    search_f32, par_search_f32, (metric: Metric), query: f32, block: f32,
+        |e, rows, out| e.distances_f32(metric, query, rows, out);
+    /// Top-K search over `f16` rows by `metric`.
+    search_f16, par_search_f16, (metric: Metric), query: f16, block: f16,
+        |e, rows, out| e.distances_f16(metric, query, rows, out);
+    /// Top-K search of an `f32` query over `f16` rows by `metric` (the query is not rounded to
+    /// `f16`: each distance is [`Engine::distances_f32_f16`]'s, exact in the canonical order).
     ///
     /// ```
     /// use rvf_kernels::{Metric, f16, search_f32_f16};
@@ -266,9 +288,46 @@ searches! {
     /// assert_eq!((best[0].id, best[1].id), (1, 2));
     /// # Ok::<(), rvf_kernels::Error>(())
     /// ```
-    search_f32_f16, par_search_f32_f16, f32, f16, distances_f32_f16;
-    /// Top-K search over `i8` rows.
-    search_i8, par_search_i8, i8, i8, distances_i8;
+    search_f32_f16, par_search_f32_f16, (metric: Metric), query: f32, block: f16,
+        |e, rows, out| e.distances_f32_f16(metric, query, rows, out);
+    /// Top-K search over `i8` rows by `metric`.
+    search_i8, par_search_i8, (metric: Metric), query: i8, block: i8,
+        |e, rows, out| e.distances_i8(metric, query, rows, out);
+    /// Top-K search over binary codes (packed bits, rows of the query's bytes) by Hamming
+    /// distance ([`Engine::hamming_distances`]).
+    ///
+    /// ```
+    /// use rvf_kernels::search_hamming;
+    /// // 1,000 codes of 64 bits; code i has the bits of i.
+    /// let codes: Vec<u8> = (0..1000u64).flat_map(|i| i.to_le_bytes()).collect();
+    /// let best = search_hamming(&7u64.to_le_bytes(), &codes, 4)?;
+    /// assert_eq!((best[0].id, best[0].distance), (7, 0.0));
+    /// // Then codes one bit away (3, 5, 6, 15, 23, ...), in the order of their ids.
+    /// assert_eq!((best[1].id, best[2].id, best[3].id), (3, 5, 6));
+    /// assert_eq!(best[3].distance, 1.0);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    search_hamming, par_search_hamming, (), query: u8, block: u8,
+        |e, rows, out| e.hamming_distances(query, rows, out);
+    /// Top-K search of an `f32` query over SQ8-coded rows by `metric`
+    /// ([`Engine::sq8_distances_f32`]: the codes decoded with `params` inside the fused distance).
+    ///
+    /// ```
+    /// use rvf_kernels::{Metric, SqParams, search_sq8_f32, sq8_encode};
+    /// let (dim, n) = (8, 500);
+    /// let p = SqParams::new(vec![-1.0; dim], vec![1.0; dim])?;
+    /// let data: Vec<f32> = (0..n * dim).map(|i| ((i * 37) % 101) as f32 / 50.0 - 1.0).collect();
+    /// let mut codes = vec![0i8; n * dim];
+    /// sq8_encode(&p, &data, &mut codes)?;
+    /// let best = search_sq8_f32(Metric::L2, &p, &data[9 * dim..10 * dim], &codes, 3)?;
+    /// // Row 9 (the query, within the quantization error) and the rows equal to it, by id.
+    /// let ids: Vec<u64> = best.iter().map(|b| b.id).collect();
+    /// assert_eq!(ids, [9, 110, 211]);
+    /// assert!(best[0].distance < 1e-3);
+    /// # Ok::<(), rvf_kernels::Error>(())
+    /// ```
+    search_sq8_f32, par_search_sq8_f32, (metric: Metric, params: &SqParams), query: f32, block: i8,
+        |e, rows, out| e.sq8_distances_f32(metric, params, query, rows, out);
 }
 
 macro_rules! searches_many {

@@ -103,6 +103,56 @@ fn search_i8_in_byte_sized_tasks() {
     force_tier(rvf_kernels::Tier::detect()).unwrap();
 }
 
+/// Binary codes (Hamming) and SQ8 codes: the searches equal one block and one TopK, serial and
+/// parallel, on every tier, over several tasks (65,536 rows a task) with duplicated rows for ties.
+#[test]
+fn search_hamming_and_sq8() {
+    let mut rng = Rng(45);
+    let top_of = |d: &[f32], k: usize| {
+        let mut top = TopK::new(k).unwrap();
+        top.push_slice(d, 0);
+        top.into_sorted_vec()
+    };
+    let (n, dim) = (140_000usize, 8usize);
+    let mut codes = gen_u8(&mut rng, n * dim);
+    let dup = codes[3 * dim..4 * dim].to_vec();
+    codes[100_000 * dim..100_001 * dim].copy_from_slice(&dup);
+    let q = dup;
+    let (sn, sdim) = (70_000usize, 24usize);
+    let p = rvf_kernels::SqParams::new(vec![-2.0; sdim], vec![2.0; sdim]).unwrap();
+    let sq = gen_i8(&mut rng, sn * sdim, false);
+    let sqq = gen_f32(&mut rng, sdim, Class::Normal);
+    for e in engines_under_test() {
+        force_tier(e.tier()).unwrap();
+        for k in [1usize, 10] {
+            let mut d = vec![0.0f32; n];
+            e.hamming_distances(&q, &codes, &mut d).unwrap();
+            let want = top_of(&d, k);
+            assert_eq!(want[0].distance, 0.0);
+            let got = rvf_kernels::search_hamming(&q, &codes, k).unwrap();
+            assert_eq!(got, want, "search_hamming {} k {k}", e.tier());
+            #[cfg(feature = "parallel")]
+            {
+                let par = rvf_kernels::par_search_hamming(&q, &codes, k).unwrap();
+                assert_eq!(par, want, "par_search_hamming {} k {k}", e.tier());
+            }
+            for m in [Metric::L2, Metric::InnerProduct, Metric::Cosine] {
+                let mut d = vec![0.0f32; sn];
+                e.sq8_distances_f32(m, &p, &sqq, &sq, &mut d).unwrap();
+                let want = top_of(&d, k);
+                let got = rvf_kernels::search_sq8_f32(m, &p, &sqq, &sq, k).unwrap();
+                assert_eq!(got, want, "search_sq8_f32 {} {m:?} k {k}", e.tier());
+                #[cfg(feature = "parallel")]
+                {
+                    let par = rvf_kernels::par_search_sq8_f32(m, &p, &sqq, &sq, k).unwrap();
+                    assert_eq!(par, want, "par_search_sq8_f32 {} {m:?} k {k}", e.tier());
+                }
+            }
+        }
+    }
+    force_tier(rvf_kernels::Tier::detect()).unwrap();
+}
+
 /// Many-query searches: one list per query, each equal to the one-query search of that query, bit
 /// for bit, serial and parallel, on every tier; query counts across the kernel's groups of 64 and
 /// row counts across several tasks (65,536 distances a task: 33 queries take tasks of 1,985
@@ -233,10 +283,28 @@ fn search_errors() {
     assert!(rvf_kernels::search_f32_f16(Metric::L2, &[], &h, 1).is_err());
     assert!(rvf_kernels::search_f32_f16(Metric::L2, &[1.0, 2.0], &h, 1).is_err());
     assert!(rvf_kernels::search_f32_f16(Metric::L2, &[1.0], &h, 0).is_err());
-    assert_eq!(
-        rvf_kernels::search_f32_f16(Metric::Hamming, &[1.0], &h, 1),
-        Err(rvf_kernels::Error::UnsupportedMetric)
-    );
+    // The distances' own errors, also for a block without rows.
+    use rvf_kernels::Error::{LengthMismatch, UnsupportedMetric};
+    for rows in [&h[..], &[]] {
+        let got = rvf_kernels::search_f32_f16(Metric::Hamming, &[1.0], rows, 1);
+        assert!(matches!(got, Err(UnsupportedMetric)), "{got:?}");
+    }
+    let p = rvf_kernels::SqParams::new(vec![0.0; 2], vec![1.0; 2]).unwrap();
+    let search_sq8 = |m, q: &[f32], c: &[i8]| rvf_kernels::search_sq8_f32(m, &p, q, c, 1);
+    assert!(matches!(
+        search_sq8(Metric::Hamming, &[0.5, 0.5], &[]),
+        Err(UnsupportedMetric)
+    ));
+    assert!(matches!(
+        search_sq8(Metric::L2, &[0.5], &[]),
+        Err(LengthMismatch { .. })
+    ));
+    assert!(search_sq8(Metric::L2, &[0.5, 0.5], &[1, 2, 3]).is_err());
+    assert!(search_sq8(Metric::L2, &[], &[]).is_err());
+    assert_eq!(search_sq8(Metric::L2, &[0.5, 0.5], &[]), Ok(vec![]));
+    assert!(rvf_kernels::search_hamming(&[], &[1, 2], 1).is_err());
+    assert!(rvf_kernels::search_hamming(&[1, 2], &[1, 2, 3], 1).is_err());
+    assert!(rvf_kernels::search_hamming(&[1], &[1, 2], 0).is_err());
     let err = search_with(10, 3, |_, _| Err(rvf_kernels::Error::InvalidK));
     assert_eq!(err, Err(rvf_kernels::Error::InvalidK));
 }
